@@ -1,0 +1,46 @@
+// Lambda entry for the migration Trigger: connects straight to the instance as the master user.
+
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import pg from 'pg';
+import { z } from 'zod';
+import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
+import { loadConfigFrom } from '../shared/env-config.js';
+import { createLogger } from '../shared/logger.js';
+import { EnvVar, ServiceName } from '../shared/names.js';
+import { parseSecret } from '../shared/secret-values.js';
+import { makeMigrateHandler } from './make-migrate-handler.js';
+
+const MigrateConfig = z.object({
+  [EnvVar.environment]: z.string().min(1),
+  [EnvVar.dbHost]: z.string().min(1),
+  [EnvVar.dbPort]: z.coerce.number().int().min(1).max(65535).default(5432),
+  [EnvVar.dbName]: z.string().min(1),
+  [EnvVar.dbMasterSecretArn]: z.string().min(1),
+  [EnvVar.dbAppSecretArn]: z.string().min(1),
+});
+
+const DbCredentials = z.object({ username: z.string().min(1), password: z.string().min(1) });
+
+const config = loadConfigFrom(MigrateConfig, process.env, 'migrate');
+const secrets = new SecretsManagerSource(new SecretsManagerClient({}));
+
+export const handler = makeMigrateHandler(async () => ({
+  connect: async () => {
+    const master = parseSecret('database master', DbCredentials, (await secrets.getVersions(config[EnvVar.dbMasterSecretArn])).current);
+    const client = new pg.Client({
+      host: config[EnvVar.dbHost],
+      port: config[EnvVar.dbPort],
+      database: config[EnvVar.dbName],
+      user: master.username,
+      password: master.password,
+      // The RDS CA bundle comes from NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem on this function.
+      ssl: { rejectUnauthorized: true },
+      connectionTimeoutMillis: 10_000,
+    });
+    await client.connect();
+    return client;
+  },
+  appRolePassword: async () =>
+    parseSecret('database application', DbCredentials, (await secrets.getVersions(config[EnvVar.dbAppSecretArn])).current).password,
+  logger: createLogger(ServiceName.migrate),
+}));

@@ -1,0 +1,40 @@
+// PostgreSQL connections: a `pg` pool from a URL (local stack, tests) or from RDS Proxy settings
+// with an IAM auth token as the password (AWS). TLS is required in AWS.
+
+import pg from 'pg';
+
+/** The part of pg's Pool/Client the cores use, so tests can pass either. */
+export type Queryable = Pick<pg.Pool, 'query'>;
+
+export interface ProxyConnection {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  /** Returns a password or a fresh IAM auth token; called for each new connection. */
+  readonly password: () => Promise<string>;
+}
+
+export interface PoolOptions {
+  /** Connections per process: Lambda serves one request at a time, so 1-2 is right there. @default 4 */
+  readonly max?: number;
+}
+
+export function poolFromUrl(connectionString: string, options: PoolOptions = {}): pg.Pool {
+  return new pg.Pool({ connectionString, max: options.max ?? 4, idleTimeoutMillis: 30_000 });
+}
+
+export function poolForProxy(connection: ProxyConnection, options: PoolOptions = {}): pg.Pool {
+  return new pg.Pool({
+    host: connection.host,
+    port: connection.port,
+    database: connection.database,
+    user: connection.user,
+    password: connection.password,
+    // RDS Proxy presents an ACM certificate that Node's default trust store verifies.
+    ssl: { rejectUnauthorized: true, servername: connection.host },
+    max: options.max ?? 2,
+    idleTimeoutMillis: 60_000,
+    connectionTimeoutMillis: 5_000,
+  });
+}

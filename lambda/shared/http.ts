@@ -1,0 +1,86 @@
+// HTTP helpers every API handler shares: security headers, generic bodies, header lookup, body decoding.
+
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+
+/** ARCHITECTURE §2: on every response. HSTS is added by API Gateway's stage in AWS, not locally. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': 'nosniff',
+  'X-Frame-Options': 'DENY',
+  'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+/** Added only where the transport is HTTPS (API Gateway); harmless but misleading on loopback HTTP. */
+export const HSTS_HEADER = { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } as const;
+
+/** Generic error bodies: never a stack trace, SQL, secret or phone number. */
+export const ErrorBody = {
+  400: 'invalid request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not found',
+  405: 'method not allowed',
+  413: 'payload too large',
+  415: 'unsupported media type',
+  429: 'too many requests',
+  500: 'internal error',
+  503: 'service unavailable',
+} as const;
+export type ErrorStatus = keyof typeof ErrorBody;
+
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  extraHeaders: Record<string, string> = {},
+): APIGatewayProxyResult {
+  return {
+    statusCode,
+    headers: { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...extraHeaders },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(status: ErrorStatus, extraHeaders: Record<string, string> = {}): APIGatewayProxyResult {
+  return jsonResponse(status, { error: ErrorBody[status] }, extraHeaders);
+}
+
+/** Case-insensitive single header lookup over API Gateway's two header maps. */
+export function header(event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) {
+    if (key.toLowerCase() === wanted && typeof value === 'string') return value;
+  }
+  for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (key.toLowerCase() === wanted && Array.isArray(values) && typeof values[0] === 'string') return values[0];
+  }
+  return undefined;
+}
+
+/** The raw body bytes, honouring API Gateway's base64 flag. */
+export function bodyBytes(event: Pick<APIGatewayProxyEvent, 'body' | 'isBase64Encoded'>): Buffer {
+  if (event.body == null) return Buffer.alloc(0);
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+}
+
+/** The media type of a Content-Type header, lower-cased, without parameters. */
+export function mediaType(contentType: string | undefined): string | undefined {
+  if (contentType === undefined) return undefined;
+  return contentType.split(';', 1)[0]?.trim().toLowerCase();
+}
+
+/** Rebuilds the query string from API Gateway's decoded map (REST proxy events carry no raw query). */
+export function queryString(event: Pick<APIGatewayProxyEvent, 'multiValueQueryStringParameters' | 'queryStringParameters'>): string {
+  const multi = event.multiValueQueryStringParameters;
+  const pairs: string[] = [];
+  if (multi) {
+    for (const [key, values] of Object.entries(multi)) {
+      for (const value of values ?? []) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+    }
+  } else if (event.queryStringParameters) {
+    for (const [key, value] of Object.entries(event.queryStringParameters)) {
+      if (value !== undefined) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+    }
+  }
+  return pairs.length > 0 ? `?${pairs.join('&')}` : '';
+}

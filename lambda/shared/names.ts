@@ -1,0 +1,104 @@
+// The one source of names that handlers, the local stack, the CDK app, the alarms and the tests share.
+
+export const METRIC_NAMESPACE = 'Signalgate';
+/** Dimension every metric carries; its value is the deployment environment (dev, staging, prod, local). */
+export const ENVIRONMENT_DIMENSION = 'Environment';
+
+export const MetricName = {
+  SignatureFailures: 'SignatureFailures',
+  AdminAuthFailures: 'AdminAuthFailures',
+  AdminLockouts: 'AdminLockouts',
+  InvalidPayloads: 'InvalidPayloads',
+  MessagesQueued: 'MessagesQueued',
+  StatusUpdatesQueued: 'StatusUpdatesQueued',
+  MessagesStored: 'MessagesStored',
+  StatusUpdatesStored: 'StatusUpdatesStored',
+  DuplicatesDropped: 'DuplicatesDropped',
+  IngestFailures: 'IngestFailures',
+  QueueFailures: 'QueueFailures',
+  EncryptionFailures: 'EncryptionFailures',
+  RotationFailures: 'RotationFailures',
+} as const;
+export type MetricName = (typeof MetricName)[keyof typeof MetricName];
+
+/** The `service` dimension Powertools adds by itself, per function (ARCHITECTURE §9: alarms must match it). */
+export const ServiceName = {
+  webhook: 'signalgate-webhook',
+  ingest: 'signalgate-ingest',
+  admin: 'signalgate-admin',
+  migrate: 'signalgate-migrate',
+  rotateAdminToken: 'signalgate-rotate-admin-token',
+  rotateTwilioToken: 'signalgate-rotate-twilio-token',
+} as const;
+export type ServiceName = (typeof ServiceName)[keyof typeof ServiceName];
+
+export const Route = {
+  health: '/health',
+  messages: '/webhooks/twilio/messages',
+  status: '/webhooks/twilio/status',
+  adminHealth: '/admin/health',
+  adminMetrics: '/admin/metrics',
+  adminSubjectMessages: '/admin/subjects/{phone}/messages',
+  adminSubject: '/admin/subjects/{phone}',
+  adminRetentionRun: '/admin/retention/run',
+  adminAudit: '/admin/audit',
+} as const;
+
+export const Table = {
+  messages: 'messages',
+  statusUpdates: 'message_status_updates',
+  auditLog: 'admin_audit_log',
+  adminLockouts: 'admin_lockouts',
+  migrations: 'schema_migrations',
+} as const;
+
+/** Encryption-context purposes bound into every sealed record as additional authenticated data. */
+export const SealPurpose = {
+  message: 'messages',
+  status: 'message_status_updates',
+} as const;
+
+/** Structured log event names (security events are alarmed on through their metrics). */
+export const LogEvent = {
+  signatureRejected: 'security.signature_rejected',
+  adminAuthRejected: 'security.admin_auth_rejected',
+  adminLockout: 'security.admin_lockout',
+  invalidPayload: 'webhook.invalid_payload',
+  queued: 'webhook.queued',
+  queueFailed: 'webhook.queue_failed',
+  encryptionFailed: 'webhook.encryption_failed',
+  stored: 'ingest.stored',
+  recordFailed: 'ingest.record_failed',
+  migrationsApplied: 'migrate.applied',
+  rotationStep: 'rotation.step',
+  rotationFailed: 'rotation.failed',
+} as const;
+
+/**
+ * Environment variables the Lambdas read (each function's config loader validates its own subset).
+ * None of them ever holds a secret value: secrets are referenced by ARN and read at run time.
+ */
+export const EnvVar = {
+  environment: 'SIGNALGATE_ENV',
+  publicBaseUrl: 'PUBLIC_BASE_URL',
+  queueUrl: 'QUEUE_URL',
+  kmsKeyId: 'KMS_KEY_ID',
+  /** JSON object: Twilio AccountSid → Secrets Manager secret ARN of that account's auth token. */
+  twilioTokenSecrets: 'TWILIO_TOKEN_SECRET_ARNS',
+  blindIndexSecretArn: 'BLIND_INDEX_SECRET_ARN',
+  adminTokenSecretArn: 'ADMIN_TOKEN_SECRET_ARN',
+  dbHost: 'DB_HOST',
+  dbPort: 'DB_PORT',
+  dbName: 'DB_NAME',
+  dbUser: 'DB_USER',
+  /** Secret ARN of the database master credentials (migration Lambda only). */
+  dbMasterSecretArn: 'DB_MASTER_SECRET_ARN',
+  /** Secret ARN of the application role's credentials (migration Lambda sets the role's password). */
+  dbAppSecretArn: 'DB_APP_SECRET_ARN',
+  secretCacheSeconds: 'SECRET_CACHE_SECONDS',
+  retentionDays: 'RETENTION_DAYS',
+  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+} as const;
+
+/** Least-privilege Postgres role the Lambdas use at run time (created and granted by the migrations). */
+export const APP_DB_ROLE = 'signalgate_app';

@@ -1,0 +1,79 @@
+// Ports: the roles the cores depend on. Adapters in ./adapters implement them per technology.
+
+/** Wall-clock time, injectable so tests control cache ages, retention cut-offs and grace windows. */
+export interface Clock {
+  /** Milliseconds since the Unix epoch. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** A data key as handed out by the key provider: plaintext for this process only, encrypted for the record. */
+export interface DataKey {
+  readonly plaintext: Buffer;
+  readonly encrypted: Buffer;
+}
+
+/**
+ * Wraps and unwraps data keys (KMS GenerateDataKey/Decrypt in AWS, a local wrapping key locally).
+ * Faults (KMS down, access denied) are thrown; the caller turns them into 503.
+ */
+export interface KeyProvider {
+  generateDataKey(): Promise<DataKey>;
+  decryptDataKey(encrypted: Buffer): Promise<Buffer>;
+}
+
+/** What the webhook puts on the queue: sealed PII plus non-PII metadata, nothing else. */
+export type QueuedEnvelope =
+  | {
+      readonly v: 1;
+      readonly kind: 'message';
+      readonly messageSid: string;
+      readonly accountSid: string;
+      readonly messagingServiceSid?: string;
+      /** Blind indexes (hex HMAC-SHA256) of the normalised From and To numbers. */
+      readonly fromIndex: string;
+      readonly toIndex: string;
+      readonly numMedia: number;
+      readonly receivedAt: string;
+      /** base64url of the sealed record holding every PII field. */
+      readonly sealed: string;
+      readonly idempotencyToken?: string;
+    }
+  | {
+      readonly v: 1;
+      readonly kind: 'status';
+      readonly messageSid: string;
+      readonly accountSid: string;
+      readonly status: string;
+      readonly errorCode?: string;
+      /** Blind indexes of From and To when the callback carries them (erasure finds statuses by them). */
+      readonly fromIndex?: string;
+      readonly toIndex?: string;
+      readonly receivedAt: string;
+      /** base64url of the sealed record holding every parameter of the callback. */
+      readonly sealed: string;
+      readonly idempotencyToken?: string;
+    };
+
+/** Durable queue between the webhook and the ingest function (SQS in AWS, in-process locally). */
+export interface MessageQueue {
+  /** Resolves only once the message is durably accepted; throws when it cannot be queued. */
+  send(envelope: QueuedEnvelope): Promise<void>;
+}
+
+/** The versions of one secret that may be valid at the same time (ARCHITECTURE §5). */
+export interface SecretVersions {
+  readonly current: string;
+  /** Present while a rotation keeps the previous value valid. */
+  readonly previous?: string;
+  /** When the current version was created (epoch ms), where the source knows it. */
+  readonly currentCreatedAt?: number;
+  /** When the previous version stopped being current (epoch ms), where the source knows it. */
+  readonly previousRetiredAt?: number;
+}
+
+/** Reads secrets by id (an ARN in AWS, a name locally). Throws on faults; never logs values. */
+export interface SecretSource {
+  getVersions(secretId: string): Promise<SecretVersions>;
+}

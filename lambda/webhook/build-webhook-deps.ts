@@ -1,0 +1,52 @@
+// Assembles the webhook's dependencies from ports; shared by the Lambda entry, the local stack and tests.
+
+import { type BlindIndexer, createBlindIndexer } from '../shared/blind-index.js';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Clock, KeyProvider, MessageQueue, SecretSource } from '../shared/ports.js';
+import { Sealer, type SealerOptions } from '../shared/seal.js';
+import { CachedSecretSource } from '../shared/secret-cache.js';
+import { BlindIndexSecret, parseSecret } from '../shared/secret-values.js';
+import type { WebhookDeps } from './make-webhook-handler.js';
+import { TwilioSignatureVerifier } from './signature.js';
+import { type TokenSecretMap, TwilioTokenDirectory } from './twilio-tokens.js';
+
+export interface WebhookPorts {
+  readonly environment: string;
+  readonly publicBaseUrl: string;
+  readonly keyProvider: KeyProvider;
+  readonly secretSource: SecretSource;
+  readonly secretCacheMs: number;
+  readonly tokenSecrets: TokenSecretMap;
+  readonly blindIndexSecretId: string;
+  readonly queue: MessageQueue;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly sealerOptions?: SealerOptions;
+  /** @default 24 hours, see TwilioTokenDirectory */
+  readonly previousTokenGraceMs?: number;
+}
+
+export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
+  const secrets = new CachedSecretSource(ports.secretSource, { maxAgeMs: ports.secretCacheMs, clock: ports.clock });
+  let indexer: { raw: string; index: BlindIndexer } | undefined;
+  return {
+    publicBaseUrl: ports.publicBaseUrl.replace(/\/+$/, ''),
+    verifier: new TwilioSignatureVerifier(),
+    tokens: new TwilioTokenDirectory(secrets, ports.tokenSecrets, {
+      clock: ports.clock,
+      ...(ports.previousTokenGraceMs !== undefined ? { previousGraceMs: ports.previousTokenGraceMs } : {}),
+    }),
+    sealer: new Sealer(ports.keyProvider, { clock: ports.clock, ...ports.sealerOptions }),
+    blindIndex: async () => {
+      const raw = (await secrets.getVersions(ports.blindIndexSecretId)).current;
+      if (indexer?.raw !== raw) indexer = { raw, index: createBlindIndexer(parseSecret('blind-index', BlindIndexSecret, raw).key) };
+      return indexer.index;
+    },
+    queue: ports.queue,
+    metrics: ports.metrics,
+    logger: ports.logger,
+    clock: ports.clock,
+  };
+}

@@ -1,0 +1,70 @@
+// Adapter from API Gateway REST proxy events to the webhook core; the Lambda and the local stack
+// both build their handler here, each with its own ports.
+
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { bodyBytes, errorResponse, header, jsonResponse, mediaType, queryString } from '../shared/http.js';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import { Route } from '../shared/names.js';
+import { webhookResponse } from './responses.js';
+import { processWebhook, type WebhookCoreDeps, type WebhookKind } from './webhook-core.js';
+
+export interface WebhookDeps extends WebhookCoreDeps {
+  /** The public base URL Twilio calls, without a trailing slash (ARCHITECTURE §3, §9). */
+  readonly publicBaseUrl: string;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+const WEBHOOK_ROUTES: Readonly<Record<string, WebhookKind>> = {
+  [Route.messages]: 'message',
+  [Route.status]: 'status',
+};
+
+/** The route of an event: API Gateway's resource template, or the path where there is none. */
+function routeOf(event: APIGatewayProxyEvent): string {
+  return event.resource && !event.resource.includes('{proxy') ? event.resource : event.path;
+}
+
+export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHandler {
+  return async (event) => {
+    const route = routeOf(event);
+    if (route === Route.health) {
+      return event.httpMethod === 'GET' || event.httpMethod === 'HEAD'
+        ? jsonResponse(200, { status: 'ok' })
+        : errorResponse(405, { Allow: 'GET' });
+    }
+    const kind = WEBHOOK_ROUTES[route];
+    if (kind === undefined) return errorResponse(404);
+    if (event.httpMethod !== 'POST') return errorResponse(405, { Allow: 'POST' });
+
+    let deps: WebhookDeps;
+    try {
+      deps = await getDeps();
+    } catch {
+      return errorResponse(503, { 'Retry-After': '5' });
+    }
+    try {
+      const outcome = await processWebhook(
+        {
+          kind,
+          mediaType: mediaType(header(event, 'content-type')),
+          body: bodyBytes(event),
+          signature: header(event, 'x-twilio-signature'),
+          url: deps.publicBaseUrl + route + queryString(event),
+          idempotencyToken: header(event, 'i-twilio-idempotency-token'),
+        },
+        deps,
+      );
+      return webhookResponse(outcome);
+    } catch (error) {
+      // Unexpected faults still answer without detail; nothing was queued, so Twilio may retry.
+      deps.logger.error('webhook.unexpected_fault', { error });
+      return errorResponse(503, { 'Retry-After': '5' });
+    } finally {
+      deps.metrics.flush();
+    }
+  };
+}

@@ -1,0 +1,186 @@
+// Verifies X-Twilio-Signature (ARCHITECTURE §3) with the same verdict as twilio-node's validateRequest.
+//
+// twilio-node (lib/webhooks/webhooks.js) accepts a signature made over any of these URL variants:
+// the URL as given without and with its default port, then `new URL(url).toString()` without and
+// with the port, and those two with the query string re-encoded by Node's legacy `querystring`.
+// The configured URL is fixed per route, so this module derives the distinct variants once and
+// caches them; per request it builds the signed string once per variant and stops at the first
+// match. A header that is not 28 base64 characters can never equal an HMAC-SHA1 digest, so it is
+// rejected without hashing (twilio-node compares lengths first, so the verdict is the same).
+// Only HMAC-SHA1 with the account auth token is supported: Twilio signs messaging webhooks that way.
+
+import { createHash, hash as oneShotHash, timingSafeEqual } from 'node:crypto';
+import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
+
+/** Form parameters as Twilio sent them: repeated keys become arrays. */
+export type SignedParams = Readonly<Record<string, string | readonly string[]>>;
+
+const SHA1_BLOCK = 64;
+const SIGNATURE_LENGTH = 28; // base64 of a 20-byte SHA-1 digest
+const BASE64_SIGNATURE = /^[A-Za-z0-9+/]{27}=$/;
+const MAX_CACHED_URLS = 64;
+
+/** Node 20.12+ and 21.7+ have a one-shot hash that avoids allocating a Hash object per call. */
+const sha1: (data: Buffer) => Buffer =
+  typeof oneShotHash === 'function'
+    ? (data) => oneShotHash('sha1', data, 'buffer') as unknown as Buffer
+    : (data) => createHash('sha1').update(data).digest();
+
+interface HmacKey {
+  readonly innerPad: Buffer;
+  readonly outerPad: Buffer;
+}
+
+/** Precomputes the HMAC pads of one auth token (RFC 2104), so each check is two SHA-1 calls. */
+function hmacKey(token: string): HmacKey {
+  let key: Buffer = Buffer.from(token, 'utf8');
+  if (key.length > SHA1_BLOCK) key = sha1(key);
+  const innerPad = Buffer.alloc(SHA1_BLOCK, 0x36);
+  const outerPad = Buffer.alloc(SHA1_BLOCK, 0x5c);
+  for (let i = 0; i < key.length; i++) {
+    innerPad[i] = (innerPad[i] as number) ^ (key[i] as number);
+    outerPad[i] = (outerPad[i] as number) ^ (key[i] as number);
+  }
+  return { innerPad, outerPad };
+}
+
+function hmacSha1(key: HmacKey, data: string): Buffer {
+  const length = Buffer.byteLength(data, 'utf8');
+  const inner = Buffer.allocUnsafe(SHA1_BLOCK + length);
+  key.innerPad.copy(inner, 0);
+  inner.write(data, SHA1_BLOCK, 'utf8');
+  const outer = Buffer.allocUnsafe(SHA1_BLOCK + 20);
+  key.outerPad.copy(outer, 0);
+  sha1(inner).copy(outer, SHA1_BLOCK);
+  return Buffer.from(sha1(outer).toString('base64'), 'latin1');
+}
+
+/** The parameter part of the signed string: sorted keys, each followed by its value(s). */
+export function signedParamString(params: SignedParams): string {
+  let out = '';
+  for (const key of Object.keys(params).sort()) {
+    const value = params[key];
+    if (typeof value === 'string') {
+      out += key + value;
+    } else if (value !== undefined) {
+      // twilio-node: Array.from(new Set(values)).sort(), each prefixed with the key.
+      for (const item of Array.from(new Set(value)).sort()) out += key + item;
+    }
+  }
+  return out;
+}
+
+// --- URL variants, mirroring twilio-node's private helpers exactly -------------------------------
+
+interface UrlParts {
+  scheme: string;
+  userInfo: string;
+  host: string;
+  port: string;
+  rest: string;
+}
+
+function splitUrl(url: string): UrlParts | null {
+  const match = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)/i.exec(url);
+  if (!match) return null;
+  const [prefix, scheme, authority] = match as unknown as [string, string, string];
+  const userInfoEnd = authority.lastIndexOf('@');
+  const hostAndPort = authority.slice(userInfoEnd + 1);
+  const portStart = hostAndPort.indexOf(':', hostAndPort.lastIndexOf(']') + 1);
+  return {
+    scheme,
+    userInfo: authority.slice(0, userInfoEnd + 1),
+    host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
+    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    rest: url.slice(prefix.length),
+  };
+}
+
+function addPort(url: string): string {
+  const parts = splitUrl(url);
+  if (!parts || parts.port) return url;
+  const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
+  return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
+}
+
+function removePort(url: string): string {
+  const parts = splitUrl(url);
+  if (!parts) return url;
+  return parts.scheme + parts.userInfo + parts.host + parts.rest;
+}
+
+function withLegacyQuerystring(url: string): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  return `${url.slice(0, queryStart)}?${stringifyLegacyQuery(parseLegacyQuery(url.slice(queryStart + 1)))}`;
+}
+
+/** Every URL twilio-node would try, in its order, without repeats. Throws on a URL `new URL` rejects. */
+export function signatureUrlVariants(url: string): string[] {
+  const asReceived = [removePort(url), addPort(url)];
+  const normalized = new URL(url).toString();
+  const withoutPort = removePort(normalized);
+  const withPort = addPort(normalized);
+  const variants = [
+    ...asReceived,
+    withoutPort,
+    withPort,
+    withLegacyQuerystring(withoutPort),
+    withLegacyQuerystring(withPort),
+  ];
+  return Array.from(new Set(variants));
+}
+
+export interface SignatureCheck {
+  /** The public URL Twilio called (configured, never from the Host header), with its query string. */
+  readonly url: string;
+  readonly params: SignedParams;
+  /** The X-Twilio-Signature header value, if any. */
+  readonly signature: string | undefined;
+  /** Auth tokens to try, most likely first (current, then previous). */
+  readonly tokens: readonly string[];
+}
+
+/** Returns the index of the token that verified, or -1. Holds per-token and per-URL caches. */
+export class TwilioSignatureVerifier {
+  readonly #keys = new Map<string, HmacKey>();
+  readonly #urlVariants = new Map<string, string[]>();
+
+  verify(check: SignatureCheck): number {
+    const { signature, tokens } = check;
+    if (signature === undefined || signature.length !== SIGNATURE_LENGTH || !BASE64_SIGNATURE.test(signature)) {
+      return -1;
+    }
+    const expected = Buffer.from(signature, 'latin1');
+    const variants = this.#variantsOf(check.url);
+    const paramString = signedParamString(check.params);
+    for (let t = 0; t < tokens.length; t++) {
+      const key = this.#keyOf(tokens[t] as string);
+      for (const variant of variants) {
+        if (timingSafeEqual(hmacSha1(key, variant + paramString), expected)) return t;
+      }
+    }
+    return -1;
+  }
+
+  #keyOf(token: string): HmacKey {
+    let key = this.#keys.get(token);
+    if (!key) {
+      // Tokens change only on rotation; a small bound keeps old ones from accumulating.
+      if (this.#keys.size >= 16) this.#keys.clear();
+      key = hmacKey(token);
+      this.#keys.set(token, key);
+    }
+    return key;
+  }
+
+  #variantsOf(url: string): string[] {
+    let variants = this.#urlVariants.get(url);
+    if (!variants) {
+      if (this.#urlVariants.size >= MAX_CACHED_URLS) this.#urlVariants.clear();
+      variants = signatureUrlVariants(url);
+      this.#urlVariants.set(url, variants);
+    }
+    return variants;
+  }
+}

@@ -1,0 +1,62 @@
+// Which auth tokens may have signed a request: chosen by the request's AccountSid (ARCHITECTURE §3).
+
+import type { CachedSecretSource } from '../shared/secret-cache.js';
+import { parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
+import type { Clock, SecretVersions } from '../shared/ports.js';
+import { systemClock } from '../shared/ports.js';
+
+/** AccountSid → secret id; the key `*` (local stack only) matches any AccountSid. */
+export type TokenSecretMap = Readonly<Record<string, string>>;
+export const ANY_ACCOUNT = '*';
+
+export interface TwilioTokenDirectoryOptions {
+  /**
+   * How long after a rotation the previous token still verifies. Twilio deletes the old primary
+   * token when the secondary is promoted, so past this window only a thief could sign with it.
+   * @default 86_400_000 (24 hours)
+   */
+  readonly previousGraceMs?: number;
+  readonly clock?: Clock;
+}
+
+export class TwilioTokenDirectory {
+  readonly #secrets: CachedSecretSource;
+  readonly #map: TokenSecretMap;
+  readonly #graceMs: number;
+  readonly #clock: Clock;
+
+  constructor(secrets: CachedSecretSource, map: TokenSecretMap, options: TwilioTokenDirectoryOptions = {}) {
+    this.#secrets = secrets;
+    this.#map = map;
+    this.#graceMs = options.previousGraceMs ?? 86_400_000;
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** The secret id for an account, or undefined when the account is not configured. */
+  secretIdFor(accountSid: string | undefined): string | undefined {
+    if (accountSid !== undefined && Object.hasOwn(this.#map, accountSid)) return this.#map[accountSid];
+    return this.#map[ANY_ACCOUNT];
+  }
+
+  /** Current token first, then the previous one while it is within its grace. */
+  async tokens(secretId: string): Promise<string[]> {
+    return this.#tokensOf(await this.#secrets.getVersions(secretId));
+  }
+
+  /** Tokens fetched anew (rate-limited by the cache), or undefined if refreshed too recently. */
+  async refreshedTokens(secretId: string): Promise<string[] | undefined> {
+    const versions = await this.#secrets.refresh(secretId);
+    return versions ? this.#tokensOf(versions) : undefined;
+  }
+
+  #tokensOf(versions: SecretVersions): string[] {
+    const tokens = [parseSecret('Twilio auth token', TwilioTokenSecret, versions.current).authToken];
+    if (versions.previous !== undefined) {
+      const since = versions.currentCreatedAt;
+      if (since === undefined || this.#clock.now() - since <= this.#graceMs) {
+        tokens.push(parseSecret('Twilio auth token', TwilioTokenSecret, versions.previous).authToken);
+      }
+    }
+    return tokens;
+  }
+}

@@ -1,0 +1,54 @@
+// Development: cheapest settings, everything disposable. Replace the account id and Twilio SID before deploying.
+import type { EnvConfigInput } from './schema.js';
+
+export const dev: EnvConfigInput = {
+  envName: 'dev',
+  account: '111111111111',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  vpcCidr: '10.40.0.0/16',
+  api: {
+    stageName: 'v1',
+    // dev owns the account-wide API Gateway CloudWatch role (one environment per account may).
+    manageAccountCloudWatchRole: true,
+    throttling: { rateLimit: 20, burstLimit: 40 },
+    adminThrottling: { rateLimit: 2, burstLimit: 5 },
+  },
+  twilio: {
+    accountSids: ['AC00000000000000000000000000000001'],
+    connectionOverrides: 'rc=3&rp=ct,rt,5xx',
+  },
+  secretCacheSeconds: 300,
+  retentionDays: 30,
+  logRetentionDays: 14,
+  database: {
+    databaseName: 'signalgate',
+    postgresMajorVersion: '17',
+    instanceClass: 't4g.micro',
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 50,
+    multiAz: false,
+    deletionProtection: false,
+    backupRetentionDays: 1,
+    performanceInsights: false,
+    enhancedMonitoringIntervalSeconds: 0,
+  },
+  removalPolicies: { database: 'destroy', keys: 'destroy', secrets: 'destroy', queues: 'destroy', logs: 'destroy' },
+  waf: { rateLimitPerIp: 1000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  ingest: { batchSize: 10, reservedConcurrency: 5, maxConcurrency: 2 },
+  alarms: {
+    emails: [],
+    thresholds: {
+      signatureFailuresPer5Min: 20,
+      adminAuthFailuresPer5Min: 10,
+      api5xxPer5Min: 10,
+      dlqVisibleMessages: 1,
+      oldestMessageAgeSeconds: 900,
+      wafBlockedPer5Min: 500,
+      rdsCpuPercent: 90,
+      rdsFreeStorageGiB: 2,
+      rdsConnections: 60,
+    },
+  },
+  rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
+};

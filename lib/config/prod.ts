@@ -1,0 +1,58 @@
+// Production: Multi-AZ, deletion protection, long backups, retained stateful resources, custom domain.
+import type { EnvConfigInput } from './schema.js';
+
+export const prod: EnvConfigInput = {
+  envName: 'prod',
+  account: '333333333333',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
+  vpcCidr: '10.42.0.0/16',
+  api: {
+    stageName: 'v1',
+    customDomain: {
+      domainName: 'hooks.example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:333333333333:certificate/00000000-0000-4000-8000-000000000000',
+      basePath: '',
+    },
+    manageAccountCloudWatchRole: true,
+    throttling: { rateLimit: 200, burstLimit: 400 },
+    adminThrottling: { rateLimit: 5, burstLimit: 10 },
+  },
+  twilio: {
+    accountSids: ['AC00000000000000000000000000000003'],
+    connectionOverrides: 'rc=3&rp=ct,rt,5xx',
+  },
+  secretCacheSeconds: 300,
+  retentionDays: 365,
+  logRetentionDays: 365,
+  database: {
+    databaseName: 'signalgate',
+    postgresMajorVersion: '17',
+    instanceClass: 'm7g.large',
+    allocatedStorageGiB: 100,
+    maxAllocatedStorageGiB: 500,
+    multiAz: true,
+    deletionProtection: true,
+    backupRetentionDays: 35,
+    performanceInsights: true,
+    enhancedMonitoringIntervalSeconds: 30,
+  },
+  removalPolicies: { database: 'snapshot', keys: 'retain', secrets: 'retain', queues: 'retain', logs: 'retain' },
+  waf: { rateLimitPerIp: 6000, adminRateLimitPerIp: 100, adminAllowedCidrs: ['198.51.100.0/24'] },
+  ingest: { batchSize: 10, reservedConcurrency: 20, maxConcurrency: 10 },
+  alarms: {
+    emails: ['oncall@example.com'],
+    thresholds: {
+      signatureFailuresPer5Min: 20,
+      adminAuthFailuresPer5Min: 5,
+      api5xxPer5Min: 5,
+      dlqVisibleMessages: 1,
+      oldestMessageAgeSeconds: 300,
+      wafBlockedPer5Min: 1000,
+      rdsCpuPercent: 80,
+      rdsFreeStorageGiB: 10,
+      rdsConnections: 200,
+    },
+  },
+  rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
+};

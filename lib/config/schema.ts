@@ -1,0 +1,247 @@
+// The typed, validated shape of one deployment environment's configuration (ARCHITECTURE §7).
+import { z } from 'zod';
+
+/** Environments the app knows; `-c env=NAME` picks one. */
+export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
+export type EnvName = (typeof ENV_NAMES)[number];
+
+/** CloudWatch Logs accepts only these retention periods (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+const removalPolicy = z.enum(['retain', 'snapshot', 'destroy']);
+const removalPolicyNoSnapshot = z.enum(['retain', 'destroy']);
+
+const ipv4Cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, 'must be an IPv4 CIDR such as 203.0.113.0/24')
+  .refine(
+    (cidr) => {
+      const [ip = '', mask = ''] = cidr.split('/');
+      return ip.split('.').every((octet) => Number(octet) <= 255) && Number(mask) <= 32;
+    },
+    { message: 'octets must be 0-255 and the prefix length 0-32' },
+  );
+
+const positiveInt = z.number().int().positive();
+
+const customDomainSchema = z.object({
+  /** Public host name Twilio calls, e.g. hooks.example.com. */
+  domainName: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name'),
+  /** Regional ACM certificate for domainName, in the stack's region. */
+  certificateArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN'),
+  /** Base path mapping ('' maps the API at the root of the domain). */
+  basePath: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, 'must be a single path segment without slashes')
+    .default(''),
+  /** When set, an alias A record is created in this hosted zone (no lookup: id and name are given). */
+  hostedZone: z
+    .object({
+      id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id'),
+      name: z.string().min(1),
+    })
+    .optional(),
+});
+
+export const envConfigSchema = z
+  .object({
+    envName: z.enum(ENV_NAMES),
+    /** AWS account the environment deploys to. */
+    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    /** Explicit availability zones, so synth never looks them up (2-3). */
+    availabilityZones: z.array(z.string()).min(2, 'needs at least 2 zones').max(3, 'at most 3 zones'),
+    vpcCidr: ipv4Cidr,
+    api: z.object({
+      /** API Gateway stage name; also the path prefix of the execute-api URL. */
+      stageName: z.string().regex(/^[a-zA-Z0-9_]{1,64}$/, 'must be 1-64 letters, digits or _'),
+      /** Optional custom domain; when set the execute-api endpoint is disabled. */
+      customDomain: customDomainSchema.optional(),
+      /**
+       * API Gateway's CloudWatch role is account-wide: exactly one environment per account sets this
+       * (ARCHITECTURE §9), the others rely on it.
+       */
+      manageAccountCloudWatchRole: z.boolean(),
+      /** Stage-wide steady-state requests per second and burst. */
+      throttling: z.object({ rateLimit: positiveInt, burstLimit: positiveInt }),
+      /** Tighter throttling for /admin/* methods. */
+      adminThrottling: z.object({ rateLimit: positiveInt, burstLimit: positiveInt }),
+    }),
+    twilio: z.object({
+      /** Twilio accounts whose webhooks are accepted; one auth-token secret is created per account. */
+      accountSids: z
+        .array(z.string().regex(/^AC[0-9a-f]{32}$/, 'must be a Twilio Account SID (AC + 32 hex)'))
+        .min(1, 'needs at least one Twilio account')
+        .refine((sids) => new Set(sids).size === sids.length, { message: 'must not repeat an Account SID' }),
+      /** Twilio connection-override fragment appended to the webhook URL outputs (see docs/DEPLOY.md). */
+      connectionOverrides: z
+        .string()
+        .regex(/^(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+(&(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+)*$/, 'must be like rc=3&rp=ct,rt,5xx'),
+    }),
+    /** How long the Lambdas cache a secret value before reading it again. */
+    secretCacheSeconds: z.number().int().min(30).max(3600),
+    /** Stored messages older than this are deleted by the retention run. */
+    retentionDays: z.number().int().min(1).max(3650),
+    /** Retention of every log group (Lambda, API access, WAF, flow logs). */
+    logRetentionDays: z
+      .number()
+      .int()
+      .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+        message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
+      }),
+    database: z.object({
+      databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier'),
+      postgresMajorVersion: z.enum(['16', '17']),
+      /** e.g. t4g.micro, r7g.large (without the db. prefix). */
+      instanceClass: z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, 'must look like t4g.micro'),
+      allocatedStorageGiB: z.number().int().min(20).max(65536),
+      maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+      multiAz: z.boolean(),
+      deletionProtection: z.boolean(),
+      backupRetentionDays: z.number().int().min(1, 'backups are mandatory (>= 1 day)').max(35),
+      performanceInsights: z.boolean(),
+      /** 0 disables enhanced monitoring. */
+      enhancedMonitoringIntervalSeconds: z.union([
+        z.literal(0),
+        z.literal(1),
+        z.literal(5),
+        z.literal(10),
+        z.literal(15),
+        z.literal(30),
+        z.literal(60),
+      ]),
+    }),
+    removalPolicies: z.object({
+      database: removalPolicy,
+      keys: removalPolicyNoSnapshot,
+      secrets: removalPolicyNoSnapshot,
+      queues: removalPolicyNoSnapshot,
+      logs: removalPolicyNoSnapshot,
+    }),
+    waf: z.object({
+      /** Requests per IP per 5 minutes, any route. */
+      rateLimitPerIp: z.number().int().min(10).max(2_000_000_000),
+      /** Requests per IP per 5 minutes on /admin routes (tight). */
+      adminRateLimitPerIp: z.number().int().min(10).max(2_000_000_000),
+      /** When non-empty, /admin routes only accept these source CIDRs. */
+      adminAllowedCidrs: z.array(ipv4Cidr),
+    }),
+    ingest: z.object({
+      batchSize: z.number().int().min(1).max(10),
+      /** Reserved concurrency of the ingest Lambda: bounds connections to the proxy. */
+      reservedConcurrency: z.number().int().min(2),
+      /** Maximum concurrency of the SQS event source (>= 2, <= reservedConcurrency). */
+      maxConcurrency: z.number().int().min(2).max(1000),
+    }),
+    alarms: z.object({
+      /** Addresses subscribed to the on-call topic (each must confirm the subscription). */
+      emails: z.array(z.email()),
+      /** Thresholds used by the alarms (issue 6). */
+      thresholds: z.object({
+        signatureFailuresPer5Min: positiveInt,
+        adminAuthFailuresPer5Min: positiveInt,
+        api5xxPer5Min: positiveInt,
+        dlqVisibleMessages: positiveInt,
+        oldestMessageAgeSeconds: positiveInt,
+        wafBlockedPer5Min: positiveInt,
+        rdsCpuPercent: z.number().min(1).max(100),
+        rdsFreeStorageGiB: positiveInt,
+        rdsConnections: positiveInt,
+      }),
+    }),
+    rotation: z.object({
+      databaseDays: z.number().int().min(1).max(365),
+      adminTokenDays: z.number().int().min(1).max(365),
+      twilioTokenDays: z.number().int().min(1).max(365),
+    }),
+  })
+  .superRefine((cfg, ctx) => {
+    cfg.availabilityZones.forEach((az, i) => {
+      if (!new RegExp(`^${cfg.region}[a-z]$`).test(az)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['availabilityZones', i],
+          message: `"${az}" is not a zone of region ${cfg.region}`,
+        });
+      }
+    });
+    if (new Set(cfg.availabilityZones).size !== cfg.availabilityZones.length) {
+      ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: 'must not repeat a zone' });
+    }
+    if (cfg.database.maxAllocatedStorageGiB < cfg.database.allocatedStorageGiB) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['database', 'maxAllocatedStorageGiB'],
+        message: 'must be >= allocatedStorageGiB',
+      });
+    }
+    if (cfg.ingest.maxConcurrency > cfg.ingest.reservedConcurrency) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingest', 'maxConcurrency'],
+        message: 'must be <= ingest.reservedConcurrency',
+      });
+    }
+    if (cfg.api.throttling.burstLimit < cfg.api.throttling.rateLimit) {
+      ctx.addIssue({ code: 'custom', path: ['api', 'throttling', 'burstLimit'], message: 'must be >= rateLimit' });
+    }
+    if (cfg.waf.adminRateLimitPerIp > cfg.waf.rateLimitPerIp) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['waf', 'adminRateLimitPerIp'],
+        message: 'must be <= waf.rateLimitPerIp (the admin limit is the tight one)',
+      });
+    }
+    const domain = cfg.api.customDomain;
+    if (domain && !domain.certificateArn.includes(`:acm:${cfg.region}:`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'customDomain', 'certificateArn'],
+        message: `a regional API needs a certificate in ${cfg.region}`,
+      });
+    }
+    if (domain?.hostedZone && !`.${domain.domainName}`.endsWith(`.${domain.hostedZone.name.replace(/\.$/, '')}`)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'customDomain', 'hostedZone', 'name'],
+        message: `${domain.domainName} is not in zone ${domain.hostedZone.name}`,
+      });
+    }
+  });
+
+/** What a config file writes (defaults not yet applied). */
+export type EnvConfigInput = z.input<typeof envConfigSchema>;
+/** A validated environment configuration. */
+export type EnvConfig = z.output<typeof envConfigSchema>;
+
+/** A configuration that failed validation; the message names every bad field. */
+export class ConfigValidationError extends Error {
+  constructor(
+    readonly envName: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `Invalid configuration for environment "${envName}" (${problems.length} problem${
+        problems.length === 1 ? '' : 's'
+      }):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    );
+    this.name = 'ConfigValidationError';
+  }
+}
+
+/** Validates raw input; throws one ConfigValidationError listing every invalid field. */
+export function parseEnvConfig(envName: string, input: unknown): EnvConfig {
+  const result = envConfigSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
+    return `${path}: ${issue.message}`;
+  });
+  throw new ConfigValidationError(envName, problems);
+}

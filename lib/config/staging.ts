@@ -1,0 +1,53 @@
+// Staging: production-shaped (same code paths, backups, monitoring) at a smaller size and single-AZ.
+import type { EnvConfigInput } from './schema.js';
+
+export const staging: EnvConfigInput = {
+  envName: 'staging',
+  account: '222222222222',
+  region: 'eu-west-1',
+  availabilityZones: ['eu-west-1a', 'eu-west-1b'],
+  vpcCidr: '10.41.0.0/16',
+  api: {
+    stageName: 'v1',
+    manageAccountCloudWatchRole: true,
+    throttling: { rateLimit: 50, burstLimit: 100 },
+    adminThrottling: { rateLimit: 2, burstLimit: 5 },
+  },
+  twilio: {
+    accountSids: ['AC00000000000000000000000000000002'],
+    connectionOverrides: 'rc=3&rp=ct,rt,5xx',
+  },
+  secretCacheSeconds: 300,
+  retentionDays: 30,
+  logRetentionDays: 30,
+  database: {
+    databaseName: 'signalgate',
+    postgresMajorVersion: '17',
+    instanceClass: 't4g.small',
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 100,
+    multiAz: false,
+    deletionProtection: true,
+    backupRetentionDays: 7,
+    performanceInsights: true,
+    enhancedMonitoringIntervalSeconds: 60,
+  },
+  removalPolicies: { database: 'snapshot', keys: 'retain', secrets: 'retain', queues: 'destroy', logs: 'destroy' },
+  waf: { rateLimitPerIp: 2000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  ingest: { batchSize: 10, reservedConcurrency: 10, maxConcurrency: 5 },
+  alarms: {
+    emails: ['oncall-staging@example.com'],
+    thresholds: {
+      signatureFailuresPer5Min: 20,
+      adminAuthFailuresPer5Min: 10,
+      api5xxPer5Min: 10,
+      dlqVisibleMessages: 1,
+      oldestMessageAgeSeconds: 600,
+      wafBlockedPer5Min: 500,
+      rdsCpuPercent: 85,
+      rdsFreeStorageGiB: 5,
+      rdsConnections: 100,
+    },
+  },
+  rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
+};

@@ -1,0 +1,84 @@
+// The migration Lambda, run by a CDK Trigger on deploy: applies db/migrations and (re)creates the application role.
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as triggers from 'aws-cdk-lib/triggers';
+import { Construct } from 'constructs';
+import { EnvVar, ServiceName } from '../../lambda/shared/names.js';
+import { lambdaEntry, MIGRATIONS_DIR } from '../paths.js';
+import { HardenedFunction } from './hardened-function.js';
+import type { PostgresDatabase } from './postgres-database.js';
+
+/** Lambda's bundle of public CAs plus the RDS CAs: the migration talks TLS to the instance endpoint directly. */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+
+export interface DatabaseMigrationProps {
+  readonly database: PostgresDatabase;
+  readonly vpc: ec2.IVpc;
+  readonly envName: string;
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+  /**
+   * Any value that changes forces the trigger to run on this deploy even if the bundle did not change.
+   * @default - runs when the function's code or configuration changes (every new migration does)
+   */
+  readonly runToken?: string;
+  /**
+   * Entry file of the migration handler.
+   * @default lambda/migrate/handler.ts
+   */
+  readonly entry?: string;
+}
+
+export class DatabaseMigration extends Construct {
+  readonly handler: HardenedFunction;
+  readonly trigger: triggers.Trigger;
+
+  constructor(scope: Construct, id: string, props: DatabaseMigrationProps) {
+    super(scope, id);
+    const { database } = props;
+    this.handler = new HardenedFunction(this, 'Function', {
+      entry: props.entry ?? lambdaEntry('migrate'),
+      description: 'Signalgate: applies SQL migrations and syncs the application role on deploy',
+      timeout: Duration.minutes(5),
+      memorySize: 512,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [database.directClientSecurityGroup],
+      reservedConcurrentExecutions: 1,
+      // The SQL files ship next to the bundle (migrations/*.sql) and can also be imported as text.
+      loader: { '.sql': 'text' },
+      afterBundling: (_inputDir, outputDir) => [`cp -R "${MIGRATIONS_DIR}" "${outputDir}/migrations"`],
+      environment: {
+        [EnvVar.environment]: props.envName,
+        [EnvVar.powertoolsServiceName]: ServiceName.migrate,
+        [EnvVar.dbHost]: database.instance.dbInstanceEndpointAddress,
+        [EnvVar.dbPort]: database.instance.dbInstanceEndpointPort,
+        [EnvVar.dbName]: database.databaseName,
+        [EnvVar.dbMasterSecretArn]: database.masterSecret.secretArn,
+        [EnvVar.dbAppSecretArn]: database.appSecret.secretArn,
+        NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
+      },
+    });
+    database.masterSecret.grantRead(this.handler.function);
+    database.appSecret.grantRead(this.handler.function);
+
+    this.trigger = new triggers.Trigger(this, 'Trigger', {
+      handler: this.handler.function,
+      executeAfter: [database.instance, database.appSecret],
+      executeOnHandlerChange: true,
+      invocationType: triggers.InvocationType.REQUEST_RESPONSE,
+      timeout: Duration.minutes(5),
+    });
+    if (props.runToken) {
+      const resource = this.trigger.node.defaultChild ?? this.trigger.node.findChild('Default');
+      const cfn = resource.node.defaultChild ?? resource;
+      (cfn as unknown as { addPropertyOverride(path: string, value: unknown): void }).addPropertyOverride(
+        'RunToken',
+        props.runToken,
+      );
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// A customer managed KMS key with yearly rotation, an alias and a pinned logical ID.
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { pinLogicalId } from './pin.js';
+
+export interface EncryptionKeyProps {
+  /** Pinned CloudFormation logical ID (keys are stateful: replacing one loses every record it sealed). */
+  readonly logicalId: string;
+  /** Alias without the `alias/` prefix, e.g. `signalgate/dev/pii`. */
+  readonly alias: string;
+  readonly description: string;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** Symmetric CMK, automatic rotation on (ARCHITECTURE §4), 30-day deletion window. */
+export function encryptionKey(scope: Construct, id: string, props: EncryptionKeyProps): kms.Key {
+  const key = new kms.Key(scope, id, {
+    alias: props.alias,
+    description: props.description,
+    enableKeyRotation: true,
+    rotationPeriod: Duration.days(365),
+    pendingWindow: Duration.days(30),
+    removalPolicy: props.removalPolicy,
+  });
+  pinLogicalId(key, props.logicalId);
+  return key;
+}

