@@ -1,4 +1,4 @@
-// Repository paths the CDK app needs (Lambda entries, lock file, migrations), independent of the cwd.
+// Repository paths the CDK app needs (Lambda entries, lock file), independent of the cwd.
 import * as path from 'node:path';
 
 export const REPO_ROOT = path.resolve(__dirname, '..');
@@ -8,5 +8,4 @@ export function lambdaEntry(fn: string): string {
   return path.join(REPO_ROOT, 'lambda', fn, 'handler.ts');
 }
 
-export const MIGRATIONS_DIR = path.join(REPO_ROOT, 'db', 'migrations');
 export const LOCK_FILE = path.join(REPO_ROOT, 'package-lock.json');

@@ -72,6 +72,11 @@ export const LogEvent = {
   migrationsApplied: 'migrate.applied',
   rotationStep: 'rotation.step',
   rotationFailed: 'rotation.failed',
+  adminCall: 'admin.call',
+  adminFault: 'admin.fault',
+  /** An audit row could not be written; the log line then carries the entry (never a token). */
+  adminAuditFailed: 'admin.audit_failed',
+  retentionRun: 'admin.retention_run',
 } as const;
 
 /**
@@ -97,6 +102,16 @@ export const EnvVar = {
   dbAppSecretArn: 'DB_APP_SECRET_ARN',
   secretCacheSeconds: 'SECRET_CACHE_SECONDS',
   retentionDays: 'RETENTION_DAYS',
+  /** Dead-letter queue of the ingest queue (admin health reports its depth). */
+  dlqUrl: 'DLQ_URL',
+  /** How long after a rotation the previous admin token is still accepted. */
+  adminTokenGraceSeconds: 'ADMIN_TOKEN_GRACE_SECONDS',
+  /** Failed admin authentications from one source IP, within the window, that start a lockout. */
+  adminLockoutThreshold: 'ADMIN_LOCKOUT_THRESHOLD',
+  adminLockoutWindowSeconds: 'ADMIN_LOCKOUT_WINDOW_SECONDS',
+  adminLockoutSeconds: 'ADMIN_LOCKOUT_SECONDS',
+  /** Secret ARNs whose age /admin/health reports (JSON object: label → ARN); DescribeSecret only. */
+  monitoredSecretArns: 'MONITORED_SECRET_ARNS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
 } as const;
 

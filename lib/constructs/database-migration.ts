@@ -1,11 +1,11 @@
-// The migration Lambda, run by a CDK Trigger on deploy: applies db/migrations and (re)creates the application role.
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+// The migration Lambda, run by a CDK Trigger on deploy: applies the bundled migrations and syncs the application role.
+import { type CfnResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { EnvVar, ServiceName } from '../../lambda/shared/names.js';
-import { lambdaEntry, MIGRATIONS_DIR } from '../paths.js';
+import { lambdaEntry } from '../paths.js';
 import { HardenedFunction } from './hardened-function.js';
 import type { PostgresDatabase } from './postgres-database.js';
 
@@ -48,9 +48,6 @@ export class DatabaseMigration extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [database.directClientSecurityGroup],
       reservedConcurrentExecutions: 1,
-      // The SQL files ship next to the bundle (migrations/*.sql) and can also be imported as text.
-      loader: { '.sql': 'text' },
-      afterBundling: (_inputDir, outputDir) => [`cp -R "${MIGRATIONS_DIR}" "${outputDir}/migrations"`],
       environment: {
         [EnvVar.environment]: props.envName,
         [EnvVar.powertoolsServiceName]: ServiceName.migrate,
@@ -73,12 +70,8 @@ export class DatabaseMigration extends Construct {
       timeout: Duration.minutes(5),
     });
     if (props.runToken) {
-      const resource = this.trigger.node.defaultChild ?? this.trigger.node.findChild('Default');
-      const cfn = resource.node.defaultChild ?? resource;
-      (cfn as unknown as { addPropertyOverride(path: string, value: unknown): void }).addPropertyOverride(
-        'RunToken',
-        props.runToken,
-      );
+      const resource = this.trigger.node.findChild('Default').node.defaultChild as CfnResource;
+      resource.addPropertyOverride('RunToken', props.runToken);
     }
   }
 }

@@ -15,12 +15,14 @@ export interface DataStackProps extends StackProps {
   readonly vpc: ec2.IVpc;
   /** Forces the migration trigger to run on this deploy (see DatabaseMigrationProps.runToken). */
   readonly migrationRunToken?: string;
+  /** Migration entry override (tests). @default lambda/migrate/handler.ts */
+  readonly migrationEntry?: string;
 }
 
 export class DataStack extends Stack {
   /** Envelope encryption of message PII (webhook: GenerateDataKey; admin: Decrypt). */
   readonly piiKey: kms.Key;
-  /** Encrypts every Secrets Manager secret of the environment. */
+  /** Encrypts the database credential secrets. */
   readonly secretsKey: kms.Key;
   /** Encrypts the database storage, snapshots and Performance Insights. */
   readonly databaseKey: kms.Key;
@@ -38,10 +40,10 @@ export class DataStack extends Stack {
       description: `Signalgate ${config.envName}: envelope encryption of message PII`,
       removalPolicy: keyRemoval,
     });
-    this.secretsKey = encryptionKey(this, 'SecretsKey', {
-      logicalId: 'SecretsKey',
-      alias: `${prefix}/secrets`,
-      description: `Signalgate ${config.envName}: Secrets Manager secrets`,
+    this.secretsKey = encryptionKey(this, 'DatabaseSecretsKey', {
+      logicalId: 'DatabaseSecretsKey',
+      alias: `${prefix}/database-secrets`,
+      description: `Signalgate ${config.envName}: database credential secrets`,
       removalPolicy: keyRemoval,
     });
     this.databaseKey = encryptionKey(this, 'DatabaseKey', {
@@ -82,6 +84,7 @@ export class DataStack extends Stack {
       logRetention: config.logRetentionDays,
       logRemovalPolicy: removalPolicyOf(config.removalPolicies.logs),
       runToken: props.migrationRunToken,
+      entry: props.migrationEntry,
     });
   }
 }

@@ -50,6 +50,35 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX status_updates_received_at ON ${Table.statusUpdates} (received_at);
     `,
   },
+  {
+    version: 2,
+    name: 'admin audit log and lockouts',
+    sql: `
+      -- Append-only for the application role (see the grants): every admin call, allowed or not.
+      -- route is the template (never a raw phone number); caller is a token fingerprint, never a token.
+      CREATE TABLE ${Table.auditLog} (
+        id          bigserial PRIMARY KEY,
+        at          timestamptz NOT NULL,
+        route       text NOT NULL,
+        method      text NOT NULL,
+        outcome     text NOT NULL,
+        status      smallint NOT NULL,
+        source_ip   text NOT NULL,
+        request_id  text NOT NULL,
+        caller      text NOT NULL,
+        detail      jsonb
+      );
+      CREATE INDEX admin_audit_log_at ON ${Table.auditLog} (at DESC, id DESC);
+
+      -- Failed admin authentications per source IP, shared by every Lambda instance.
+      CREATE TABLE ${Table.adminLockouts} (
+        source_ip    text PRIMARY KEY,
+        window_start timestamptz NOT NULL,
+        failures     integer NOT NULL,
+        locked_until timestamptz
+      );
+    `,
+  },
 ];
 
 /**
@@ -76,6 +105,16 @@ BEGIN
     REVOKE UPDATE, TRUNCATE ON ${Table.messages}, ${Table.statusUpdates} FROM ${APP_DB_ROLE};
     GRANT USAGE ON SEQUENCE ${Table.statusUpdates}_id_seq TO ${APP_DB_ROLE};
     GRANT SELECT ON ${Table.migrations} TO ${APP_DB_ROLE};
+    -- Guarded so a database migrated only to version 1 still gets its grants.
+    IF to_regclass('${Table.auditLog}') IS NOT NULL THEN
+      -- The audit log is append-only for the application: a stolen app credential cannot rewrite history.
+      GRANT SELECT, INSERT ON ${Table.auditLog} TO ${APP_DB_ROLE};
+      REVOKE UPDATE, DELETE, TRUNCATE ON ${Table.auditLog} FROM ${APP_DB_ROLE};
+      GRANT USAGE ON SEQUENCE ${Table.auditLog}_id_seq TO ${APP_DB_ROLE};
+    END IF;
+    IF to_regclass('${Table.adminLockouts}') IS NOT NULL THEN
+      GRANT SELECT, INSERT, UPDATE, DELETE ON ${Table.adminLockouts} TO ${APP_DB_ROLE};
+    END IF;
   END IF;
 END
 $grants$;

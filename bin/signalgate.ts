@@ -1,0 +1,20 @@
+// The CDK app: `-c env=dev|staging|prod` picks the environment, its validated config builds the stacks, cdk-nag checks them.
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadConfig } from '../lib/config/index.js';
+import { buildSignalgate } from '../lib/app.js';
+
+const app = new App();
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig(app.node.tryGetContext('env'));
+} catch (error) {
+  // One clear message, no stack trace: the operator's fix is in the command line or lib/config/.
+  console.error(`signalgate: ${(error as Error).message}`);
+  process.exit(1);
+}
+const runToken: unknown = app.node.tryGetContext('migrationRunToken');
+buildSignalgate(app, config, { migrationRunToken: typeof runToken === 'string' ? runToken : undefined });
+// Every synth runs the AwsSolutions pack; any unacknowledged finding (warnings included) fails it.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+app.synth();

@@ -1,0 +1,133 @@
+// The application's own secrets: one Twilio auth token per account, the admin token and the blind-index key.
+import { Duration, type RemovalPolicy, SecretValue } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledge, pinLogicalId } from './pin.js';
+
+/**
+ * The authToken a Twilio secret is created with. It never validates a signature; the operator replaces it with
+ * the real token (docs/DEPLOY.md) and the webhook can tell "not configured yet" from "wrong signature".
+ */
+export const TWILIO_AUTH_TOKEN_PLACEHOLDER = 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN';
+
+/** A rotation Lambda and its schedule. */
+export interface SecretRotationOptions {
+  readonly handler: lambda.IFunction;
+  readonly days: number;
+}
+
+export interface AppSecretsProps {
+  /** Secret names are `${namePrefix}/…`, e.g. `signalgate/dev`. */
+  readonly namePrefix: string;
+  readonly twilioAccountSids: readonly string[];
+  readonly encryptionKey: kms.IKey;
+  readonly removalPolicy: RemovalPolicy;
+  /**
+   * Admin-token rotation (createSecret/setSecret/testSecret/finishSecret Lambda).
+   * @default - not rotated yet (acknowledged until the rotation Lambda lands)
+   */
+  readonly adminTokenRotation?: SecretRotationOptions;
+  /**
+   * Twilio auth-token rotation via Twilio's secondary token.
+   * @default - not rotated yet (acknowledged until the rotation Lambda lands)
+   */
+  readonly twilioTokenRotation?: SecretRotationOptions;
+}
+
+export class AppSecrets extends Construct {
+  /** Account SID → secret holding `{"accountSid":"AC…","authToken":"…"}`. */
+  readonly twilioAuthTokens: ReadonlyMap<string, secretsmanager.Secret>;
+  /** `{"token":"<64 alphanumerics>"}` */
+  readonly adminToken: secretsmanager.Secret;
+  /** `{"key":"<64 alphanumerics>"}` */
+  readonly blindIndexKey: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: AppSecretsProps) {
+    super(scope, id);
+    const tokens = new Map<string, secretsmanager.Secret>();
+    for (const sid of props.twilioAccountSids) {
+      const secret = new secretsmanager.Secret(this, `TwilioAuthToken${sid}`, {
+        secretName: `${props.namePrefix}/twilio-auth-token/${sid}`,
+        description: `Twilio auth token of account ${sid}; the operator sets authToken (docs/DEPLOY.md)`,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: props.removalPolicy,
+        // Not secret: the account SID and a placeholder the operator overwrites outside CloudFormation.
+        secretObjectValue: {
+          accountSid: SecretValue.unsafePlainText(sid),
+          authToken: SecretValue.unsafePlainText(TWILIO_AUTH_TOKEN_PLACEHOLDER),
+        },
+      });
+      pinLogicalId(secret, `TwilioAuthToken${sid}`);
+      this.rotateOrAcknowledge(
+        secret,
+        props.twilioTokenRotation,
+        'Twilio auth tokens are rotated by their own Lambda (secondary token: create, test, promote), which lands with the rotation issue; until then the operator rotates in the Twilio console (docs/DEPLOY.md).',
+      );
+      tokens.set(sid, secret);
+    }
+    this.twilioAuthTokens = tokens;
+
+    this.adminToken = new secretsmanager.Secret(this, 'AdminToken', {
+      secretName: `${props.namePrefix}/admin-token`,
+      description: 'X-Admin-Token accepted by the /admin routes',
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy,
+      // 64 characters from 62 symbols ≈ 381 bits, above the 256 required (ARCHITECTURE §5).
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'token',
+        passwordLength: 64,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+    });
+    pinLogicalId(this.adminToken, 'AdminTokenSecret');
+    this.rotateOrAcknowledge(
+      this.adminToken,
+      props.adminTokenRotation,
+      'The admin token is rotated by its own Lambda (createSecret/setSecret/testSecret/finishSecret), which lands with the admin issue; the token is unused until the /admin routes exist.',
+    );
+
+    this.blindIndexKey = new secretsmanager.Secret(this, 'BlindIndexKey', {
+      secretName: `${props.namePrefix}/blind-index-key`,
+      description: 'HMAC-SHA256 key of the phone-number blind index',
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy,
+      generateSecretString: {
+        secretStringTemplate: '{}',
+        generateStringKey: 'key',
+        passwordLength: 64,
+        excludePunctuation: true,
+        includeSpace: false,
+      },
+    });
+    pinLogicalId(this.blindIndexKey, 'BlindIndexSecret');
+    acknowledge(
+      this.blindIndexKey,
+      'AwsSolutions-SMG4',
+      'By design (ARCHITECTURE §5): the blind-index key is generated once; rotating it means re-indexing every stored message, a documented manual procedure, never an automatic schedule.',
+    );
+  }
+
+  /** Every Twilio auth-token secret ARN by account SID, as the webhook's TWILIO_TOKEN_SECRET_ARNS JSON. */
+  twilioSecretArnsJson(): Record<string, string> {
+    return Object.fromEntries([...this.twilioAuthTokens].map(([sid, secret]) => [sid, secret.secretArn]));
+  }
+
+  private rotateOrAcknowledge(
+    secret: secretsmanager.Secret,
+    rotation: SecretRotationOptions | undefined,
+    reasonWithout: string,
+  ): void {
+    if (rotation) {
+      secret.addRotationSchedule('Rotation', {
+        rotationLambda: rotation.handler,
+        automaticallyAfter: Duration.days(rotation.days),
+      });
+    } else {
+      acknowledge(secret, 'AwsSolutions-SMG4', reasonWithout);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// The storage-first buffer between the webhook and the database: a KMS-encrypted queue with a dead-letter queue.
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { pinLogicalId } from './pin.js';
+
+export interface IngestQueueProps {
+  readonly namePrefix: string;
+  readonly encryptionKey: kms.IKey;
+  /** Timeout of the consuming function; the visibility timeout is six times it (AWS guidance for SQS sources). */
+  readonly consumerTimeout: Duration;
+  readonly removalPolicy: RemovalPolicy;
+  /**
+   * Receives before a message goes to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+}
+
+export class IngestQueue extends Construct {
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: IngestQueueProps) {
+    super(scope, id);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      queueName: `${props.namePrefix}-ingest-dlq`,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      // The longest SQS allows: time for on-call to inspect and redrive.
+      retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
+    });
+    pinLogicalId(this.deadLetterQueue, 'IngestDeadLetterQueue');
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      queueName: `${props.namePrefix}-ingest`,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
+      // A database outage of up to four days loses nothing (storage-first, ARCHITECTURE §1).
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
+      removalPolicy: props.removalPolicy,
+    });
+    pinLogicalId(this.queue, 'IngestQueue');
+  }
+}

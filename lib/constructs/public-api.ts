@@ -1,0 +1,267 @@
+// The regional REST API Twilio and operators call: routes, stage hardening, generic gateway responses, custom domain.
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+import { Route } from '../../lambda/shared/names.js';
+import { acknowledge } from './pin.js';
+
+/** Headers every response carries (ARCHITECTURE §2), in API Gateway's quoted static-value syntax. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'X-Content-Type-Options': "'nosniff'",
+  'X-Frame-Options': "'DENY'",
+  'Content-Security-Policy': "'default-src \\'none\\'; frame-ancestors \\'none\\''",
+  'Referrer-Policy': "'no-referrer'",
+  'Cache-Control': "'no-store'",
+  'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
+};
+
+/** Gateway responses: generic JSON bodies, never API Gateway's own detail. */
+const GATEWAY_RESPONSES: ReadonlyArray<{ id: string; type: apigw.ResponseType; status?: string; error: string }> = [
+  // Unknown routes: API Gateway calls them "missing authentication token"; callers see a plain 404.
+  { id: 'NotFound', type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, status: '404', error: 'not_found' },
+  { id: 'ResourceNotFound', type: apigw.ResponseType.RESOURCE_NOT_FOUND, status: '404', error: 'not_found' },
+  // A webhook POST without X-Twilio-Signature fails request validation: same answer as a bad signature.
+  { id: 'MissingSignature', type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, status: '403', error: 'forbidden' },
+  { id: 'WafFiltered', type: apigw.ResponseType.WAF_FILTERED, status: '403', error: 'forbidden' },
+  { id: 'Throttled', type: apigw.ResponseType.THROTTLED, status: '429', error: 'too_many_requests' },
+  { id: 'TooLarge', type: apigw.ResponseType.REQUEST_TOO_LARGE, status: '413', error: 'payload_too_large' },
+  { id: 'Default4xx', type: apigw.ResponseType.DEFAULT_4XX, error: 'request_rejected' },
+  { id: 'Default5xx', type: apigw.ResponseType.DEFAULT_5XX, error: 'service_unavailable' },
+];
+
+/** The access-log line: the route template, never the raw path (admin paths carry phone numbers). */
+const ACCESS_LOG_FORMAT = JSON.stringify({
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationLatency: '$context.integration.latency',
+  integrationStatus: '$context.integration.status',
+  errorType: '$context.error.responseType',
+  wafStatus: '$context.waf.status',
+  xrayTraceId: '$context.xrayTraceId',
+});
+
+export interface CustomDomainOptions {
+  readonly domainName: string;
+  readonly certificateArn: string;
+  /** '' maps the API at the root of the domain. */
+  readonly basePath: string;
+  /** @default - no DNS record (point the domain at the `RegionalDomainName` output yourself) */
+  readonly hostedZone?: { readonly id: string; readonly name: string };
+}
+
+export interface PublicApiProps {
+  readonly apiName: string;
+  readonly stageName: string;
+  /**
+   * Custom domain; when set, the default execute-api endpoint is disabled.
+   * @default - the execute-api stage URL is the public URL
+   */
+  readonly customDomain?: CustomDomainOptions;
+  /**
+   * Create (and retain) the account-wide API Gateway CloudWatch role. Exactly one stack per account should.
+   * @default false
+   */
+  readonly manageAccountCloudWatchRole?: boolean;
+  readonly throttling: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly adminThrottling: { readonly rateLimit: number; readonly burstLimit: number };
+  readonly logRetention: logs.RetentionDays;
+  readonly logRemovalPolicy: RemovalPolicy;
+}
+
+/** Admin routes and their methods (ARCHITECTURE §2), used to throttle them per method. */
+export const ADMIN_ROUTES: ReadonlyArray<{ path: string; method: string }> = [
+  { path: Route.adminHealth, method: 'GET' },
+  { path: Route.adminMetrics, method: 'GET' },
+  { path: Route.adminSubjectMessages, method: 'GET' },
+  { path: Route.adminSubject, method: 'DELETE' },
+  { path: Route.adminRetentionRun, method: 'POST' },
+  { path: Route.adminAudit, method: 'GET' },
+];
+
+export class PublicApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly accessLogGroup: logs.LogGroup;
+  readonly domain?: apigw.DomainName;
+  /** The URL Twilio calls, without trailing slash; built without referencing the deployment (no cycle, §9). */
+  readonly publicBaseUrl: string;
+  /** What WAF sees before our route paths: `/<stage>` on execute-api, the base path behind a custom domain. */
+  readonly wafPathPrefix: string;
+  private readonly props: PublicApiProps;
+
+  constructor(scope: Construct, id: string, props: PublicApiProps) {
+    super(scope, id);
+    this.props = props;
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy,
+    });
+    const domain = props.customDomain;
+    this.api = new apigw.RestApi(this, 'Api', {
+      restApiName: props.apiName,
+      description: 'Signalgate: Twilio webhooks and admin API',
+      endpointTypes: [apigw.EndpointType.REGIONAL],
+      disableExecuteApiEndpoint: domain !== undefined,
+      cloudWatchRole: props.manageAccountCloudWatchRole ?? false,
+      // Retained: other stacks of the account rely on it after this one is gone.
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      retainDeployments: false,
+      deployOptions: {
+        stageName: props.stageName,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.custom(ACCESS_LOG_FORMAT),
+        tracingEnabled: true,
+        metricsEnabled: true,
+        // Execution logs carry errors only, never request or response data.
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        throttlingRateLimit: props.throttling.rateLimit,
+        throttlingBurstLimit: props.throttling.burstLimit,
+      },
+    });
+    const accountRole = this.api.node.tryFindChild('CloudWatchRole');
+    if (accountRole) {
+      acknowledge(
+        accountRole,
+        'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        'The account-wide API Gateway logging role needs exactly this AWS managed service-role policy; it is created once per account (config api.manageAccountCloudWatchRole).',
+      );
+    }
+
+    for (const response of GATEWAY_RESPONSES) {
+      this.api.addGatewayResponse(response.id, {
+        type: response.type,
+        statusCode: response.status,
+        responseHeaders: { ...SECURITY_HEADERS, 'Content-Type': "'application/json'" },
+        templates: { 'application/json': JSON.stringify({ error: response.error }) },
+      });
+    }
+
+    if (domain) {
+      this.domain = new apigw.DomainName(this, 'Domain', {
+        domainName: domain.domainName,
+        certificate: acm.Certificate.fromCertificateArn(this, 'Certificate', domain.certificateArn),
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+      this.domain.addBasePathMapping(this.api, {
+        basePath: domain.basePath === '' ? undefined : domain.basePath,
+        stage: this.api.deploymentStage,
+      });
+      if (domain.hostedZone) {
+        new route53.ARecord(this, 'AliasRecord', {
+          zone: route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+            hostedZoneId: domain.hostedZone.id,
+            zoneName: domain.hostedZone.name,
+          }),
+          recordName: domain.domainName,
+          target: route53.RecordTarget.fromAlias(new targets.ApiGatewayDomain(this.domain)),
+        });
+      }
+      const base = domain.basePath === '' ? '' : `/${domain.basePath}`;
+      this.publicBaseUrl = `https://${domain.domainName}${base}`;
+      this.wafPathPrefix = base;
+    } else {
+      const stack = Stack.of(this);
+      // restApiId, not api.url: the RestApi does not depend on the Lambda, its deployment does (§9).
+      this.publicBaseUrl = `https://${this.api.restApiId}.execute-api.${stack.region}.${stack.urlSuffix}/${props.stageName}`;
+      this.wafPathPrefix = `/${props.stageName}`;
+    }
+  }
+
+  /** GET /health and ANY on both webhook routes (the handler answers 405 itself), POST requiring the signature header. */
+  addWebhookRoutes(handler: lambda.IFunction): void {
+    const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
+    const validator = new apigw.RequestValidator(this, 'SignatureHeaderValidator', {
+      restApi: this.api,
+      validateRequestParameters: true,
+      // Form-encoded Twilio bodies have no JSON-schema model; the Lambda validates them (zod). Enabled so any
+      // future JSON model is enforced at the gateway.
+      validateRequestBody: true,
+    });
+    this.resourceFor(Route.health).addMethod('GET', integration, { operationName: 'Health' });
+    for (const [path, name] of [
+      [Route.messages, 'IncomingMessage'],
+      [Route.status, 'StatusCallback'],
+    ] as const) {
+      const resource = this.resourceFor(path);
+      resource.addMethod('POST', integration, {
+        operationName: name,
+        requestValidator: validator,
+        requestParameters: { 'method.request.header.X-Twilio-Signature': true },
+      });
+      resource.addMethod('ANY', integration, { operationName: `${name}OtherMethods` });
+    }
+    this.acknowledgeUnauthenticatedMethods('webhook routes authenticate with the Twilio signature (HMAC of URL and parameters) in the Lambda; /health is public by design.');
+  }
+
+  /**
+   * Wires every admin route (ARCHITECTURE §2) to `handler` with the tighter admin throttling. For the admin issue:
+   * the handler checks X-Admin-Token itself so that every call, allowed or not, is audited.
+   */
+  addAdminRoutes(handler: lambda.IFunction): void {
+    const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
+    const stage = this.api.deploymentStage.node.defaultChild as apigw.CfnStage;
+    const settings: apigw.CfnStage.MethodSettingProperty[] = [];
+    for (const route of ADMIN_ROUTES) {
+      this.resourceFor(route.path).addMethod(route.method, integration, {
+        operationName: `Admin${route.method}${route.path.replace(/[^a-zA-Z]/g, '')}`,
+      });
+      settings.push({
+        resourcePath: route.path,
+        httpMethod: route.method,
+        throttlingRateLimit: this.props.adminThrottling.rateLimit,
+        throttlingBurstLimit: this.props.adminThrottling.burstLimit,
+        loggingLevel: 'ERROR',
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      });
+    }
+    stage.addPropertyOverride('MethodSettings', [
+      {
+        resourcePath: '/*',
+        httpMethod: '*',
+        throttlingRateLimit: this.props.throttling.rateLimit,
+        throttlingBurstLimit: this.props.throttling.burstLimit,
+        loggingLevel: 'ERROR',
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+      },
+      ...settings,
+    ].map((s) => ({
+      ResourcePath: s.resourcePath,
+      HttpMethod: s.httpMethod,
+      ThrottlingRateLimit: s.throttlingRateLimit,
+      ThrottlingBurstLimit: s.throttlingBurstLimit,
+      LoggingLevel: s.loggingLevel,
+      DataTraceEnabled: s.dataTraceEnabled,
+      MetricsEnabled: s.metricsEnabled,
+    })));
+    this.acknowledgeUnauthenticatedMethods('admin routes authenticate X-Admin-Token in the Lambda (constant-time, audited, lockout), which API Gateway authorizers cannot audit.');
+  }
+
+  private resourceFor(path: string): apigw.IResource {
+    return this.api.root.resourceForPath(path);
+  }
+
+  private acknowledgeUnauthenticatedMethods(reason: string): void {
+    for (const method of this.api.methods) {
+      if (method.node.metadata.some((m) => m.type === 'aws:cdk:acknowledged-rules')) continue;
+      acknowledge(method, 'AwsSolutions-APIG4', `No API Gateway authorizer: ${reason}`);
+      acknowledge(method, 'AwsSolutions-COG4', `No Cognito user pool: ${reason}`);
+    }
+  }
+}

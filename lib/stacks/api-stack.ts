@@ -1,0 +1,223 @@
+// API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → RDS Proxy, plus the app's secrets.
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { Construct } from 'constructs';
+import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
+import { APP_DB_ROLE, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
+import type { EnvConfig } from '../config/index.js';
+import { AppSecrets } from '../constructs/app-secrets.js';
+import { encryptionKey } from '../constructs/encryption-key.js';
+import { HardenedFunction } from '../constructs/hardened-function.js';
+import { IngestQueue } from '../constructs/ingest-queue.js';
+import { removalPolicyOf } from '../constructs/pin.js';
+import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-database.js';
+import { PublicApi } from '../constructs/public-api.js';
+import { WebAcl } from '../constructs/web-acl.js';
+import { lambdaEntry } from '../paths.js';
+
+/** The webhook Lambda rejects bodies above this (413); the WAF drops larger ones before they reach it. */
+export const MAX_WEBHOOK_BODY_BYTES = 32 * 1024;
+
+export interface ApiStackProps extends StackProps {
+  readonly config: EnvConfig;
+  readonly vpc: ec2.IVpc;
+  readonly database: PostgresDatabase;
+  readonly piiKey: kms.IKey;
+  /**
+   * Entry files of the functions, for tests that build the stack around fixtures.
+   * @default lambda/<name>/handler.ts
+   */
+  readonly entries?: { readonly webhook?: string; readonly ingest?: string };
+}
+
+export class ApiStack extends Stack {
+  readonly api: PublicApi;
+  readonly webAcl: WebAcl;
+  readonly secrets: AppSecrets;
+  readonly queueKey: kms.Key;
+  /** Encrypts the app secrets; in this stack so that grants stay identity policies (no cross-stack key policy). */
+  readonly secretsKey: kms.Key;
+  readonly ingestQueue: IngestQueue;
+  readonly webhook: HardenedFunction;
+  readonly ingest: HardenedFunction;
+
+  constructor(scope: Construct, id: string, props: ApiStackProps) {
+    super(scope, id, props);
+    const { config, database } = props;
+    const prefix = `signalgate-${config.envName}`;
+    const logRetention = config.logRetentionDays;
+    const logRemovalPolicy = removalPolicyOf(config.removalPolicies.logs);
+
+    this.queueKey = encryptionKey(this, 'QueueKey', {
+      logicalId: 'QueueKey',
+      alias: `${prefix}/queue`,
+      description: `Signalgate ${config.envName}: ingest queue and dead-letter queue`,
+      removalPolicy: removalPolicyOf(config.removalPolicies.keys),
+    });
+    const ingestTimeout = Duration.seconds(30);
+    this.ingestQueue = new IngestQueue(this, 'IngestQueue', {
+      namePrefix: prefix,
+      encryptionKey: this.queueKey,
+      consumerTimeout: ingestTimeout,
+      removalPolicy: removalPolicyOf(config.removalPolicies.queues),
+    });
+
+    this.secretsKey = encryptionKey(this, 'AppSecretsKey', {
+      logicalId: 'AppSecretsKey',
+      alias: `${prefix}/app-secrets`,
+      description: `Signalgate ${config.envName}: Twilio auth tokens, admin token, blind-index key`,
+      removalPolicy: removalPolicyOf(config.removalPolicies.keys),
+    });
+    this.secrets = new AppSecrets(this, 'Secrets', {
+      namePrefix: `signalgate/${config.envName}`,
+      twilioAccountSids: config.twilio.accountSids,
+      encryptionKey: this.secretsKey,
+      removalPolicy: removalPolicyOf(config.removalPolicies.secrets),
+    });
+
+    this.api = new PublicApi(this, 'Api', {
+      apiName: prefix,
+      stageName: config.api.stageName,
+      customDomain: config.api.customDomain,
+      manageAccountCloudWatchRole: config.api.manageAccountCloudWatchRole,
+      throttling: config.api.throttling,
+      adminThrottling: config.api.adminThrottling,
+      logRetention,
+      logRemovalPolicy,
+    });
+
+    // Internet-facing and out of the VPC: no ENI, no endpoint cost on the hot path (ARCHITECTURE §1).
+    this.webhook = new HardenedFunction(this, 'Webhook', {
+      entry: props.entries?.webhook ?? lambdaEntry('webhook'),
+      description: 'Signalgate: verifies, validates, seals and queues Twilio webhooks',
+      memorySize: 512,
+      timeout: Duration.seconds(10),
+      logRetention,
+      logRemovalPolicy,
+      environment: {
+        [EnvVar.environment]: config.envName,
+        [EnvVar.powertoolsServiceName]: ServiceName.webhook,
+        [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
+        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
+        [EnvVar.kmsKeyId]: props.piiKey.keyArn,
+        [EnvVar.twilioTokenSecrets]: Stack.of(this).toJsonString(this.secrets.twilioSecretArnsJson()),
+        [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
+        [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
+      },
+    });
+    // SendMessage plus exactly the two KMS calls SSE-KMS needs (grantSendMessages would add kms:ReEncrypt* and
+    // kms:GenerateDataKey* wildcards).
+    this.webhook.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [this.ingestQueue.queue.queueArn],
+      }),
+    );
+    this.webhook.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.queueKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
+      }),
+    );
+    // Sealing only, and only with the encryption context the code binds; decrypting is the admin function's job.
+    this.webhook.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey'],
+        resources: [props.piiKey.keyArn],
+        conditions: {
+          StringEquals: Object.fromEntries(
+            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]),
+          ),
+        },
+      }),
+    );
+    for (const secret of this.secrets.twilioAuthTokens.values()) secret.grantRead(this.webhook.function);
+    this.secrets.blindIndexKey.grantRead(this.webhook.function);
+    this.api.addWebhookRoutes(this.webhook.function);
+
+    this.ingest = new HardenedFunction(this, 'Ingest', {
+      entry: props.entries?.ingest ?? lambdaEntry('ingest'),
+      description: 'Signalgate: stores queued messages in Postgres through RDS Proxy',
+      memorySize: 256,
+      timeout: ingestTimeout,
+      logRetention,
+      logRemovalPolicy,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [database.proxyClientSecurityGroup],
+      // Bounds the connections the proxy has to serve (ARCHITECTURE §7).
+      reservedConcurrentExecutions: config.ingest.reservedConcurrency,
+      environment: {
+        [EnvVar.environment]: config.envName,
+        [EnvVar.powertoolsServiceName]: ServiceName.ingest,
+        [EnvVar.dbHost]: database.proxy.endpoint,
+        [EnvVar.dbPort]: String(POSTGRES_PORT),
+        [EnvVar.dbName]: database.databaseName,
+        [EnvVar.dbUser]: APP_DB_ROLE,
+      },
+    });
+    // IAM auth to the proxy as the application role only (rds-db:connect on that proxy and user).
+    database.proxy.grantConnect(this.ingest.function, APP_DB_ROLE);
+    this.ingest.function.addEventSource(
+      new sources.SqsEventSource(this.ingestQueue.queue, {
+        batchSize: config.ingest.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: config.ingest.maxConcurrency,
+      }),
+    );
+
+    this.webAcl = new WebAcl(this, 'WebAcl', {
+      name: prefix,
+      pathPrefix: this.api.wafPathPrefix,
+      webhookPaths: [Route.messages, Route.status],
+      adminPath: '/admin',
+      rateLimitPerIp: config.waf.rateLimitPerIp,
+      adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
+      adminAllowedCidrs: config.waf.adminAllowedCidrs,
+      maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
+      logRetention,
+      logRemovalPolicy,
+    });
+    this.webAcl.associate('StageAssociation', this.api.api.deploymentStage.stageArn);
+
+    this.addOutputs(config);
+  }
+
+  private addOutputs(config: EnvConfig): void {
+    const base = this.api.publicBaseUrl;
+    const overrides = config.twilio.connectionOverrides;
+    new CfnOutput(this, 'PublicBaseUrl', {
+      value: base,
+      description: 'Public URL of the API (the URL Twilio signatures are computed over)',
+    });
+    new CfnOutput(this, 'MessagesWebhookUrl', {
+      value: `${base}${Route.messages}#${overrides}`,
+      description:
+        'Twilio "A message comes in" URL (HTTP POST). The #fragment is Twilio connection overrides (retries on connect/read timeout and 5xx), not sent to the API',
+    });
+    new CfnOutput(this, 'StatusCallbackUrl', {
+      value: `${base}${Route.status}#${overrides}`,
+      description: 'Twilio status callback URL (HTTP POST), with the same connection overrides',
+    });
+    new CfnOutput(this, 'AdminBaseUrl', {
+      value: `${base}/admin`,
+      description: 'Base URL of the admin routes (X-Admin-Token)',
+    });
+    new CfnOutput(this, 'IngestQueueName', { value: this.ingestQueue.queue.queueName });
+    new CfnOutput(this, 'IngestDeadLetterQueueName', { value: this.ingestQueue.deadLetterQueue.queueName });
+    new CfnOutput(this, 'AdminTokenSecretName', { value: `signalgate/${config.envName}/admin-token` });
+    new CfnOutput(this, 'TwilioAuthTokenSecretNames', {
+      value: config.twilio.accountSids.map((sid) => `signalgate/${config.envName}/twilio-auth-token/${sid}`).join(','),
+    });
+    if (this.api.domain) {
+      new CfnOutput(this, 'RegionalDomainName', {
+        value: this.api.domain.domainNameAliasDomainName,
+        description: 'CNAME/alias target for the custom domain',
+      });
+    }
+  }
+}

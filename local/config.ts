@@ -1,0 +1,68 @@
+// The local stack's configuration: the one place it reads process.env and argv, validated with zod.
+
+import path from 'node:path';
+import { z } from 'zod';
+
+/** ARCHITECTURE §8 plus one override for tests and parallel stacks. */
+const LocalEnv = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/ })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Where keys, secrets, the queue journal, logs and the embedded cluster live. */
+  SIGNALGATE_DATA_DIR: z.string().min(1).default('.local'),
+});
+
+export interface LocalConfig {
+  readonly port: number;
+  /** Loopback only: the stack is a development tool and must not be reachable from the network. */
+  readonly host: '127.0.0.1';
+  readonly publicBaseUrl: string;
+  readonly twilioAuthToken: string | undefined;
+  readonly adminToken: string | undefined;
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  readonly showTokens: boolean;
+}
+
+/** Throws one error naming every invalid variable (never its value). */
+export function loadLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): LocalConfig {
+  // Empty variables count as unset, as a shell `PORT= npm start` means "no value".
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = LocalEnv.safeParse(present);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`invalid environment: ${problems.join('; ')}`);
+  }
+  const unknownFlags = argv.filter((arg) => arg !== '--show-tokens');
+  if (unknownFlags.length > 0) throw new Error(`unknown argument(s): ${unknownFlags.join(' ')} (known: --show-tokens)`);
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: '127.0.0.1',
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`,
+    twilioAuthToken: e.TWILIO_AUTH_TOKEN,
+    adminToken: e.ADMIN_TOKEN,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.SIGNALGATE_DATA_DIR),
+    showTokens: argv.includes('--show-tokens'),
+  };
+}
+
+/** The files under the data directory, named in one place (reset, simulate and docs rely on them). */
+export function localPaths(dataDir: string) {
+  return {
+    dataDir,
+    secrets: path.join(dataDir, 'secrets.json'),
+    lock: path.join(dataDir, 'stack.pid'),
+    postgres: path.join(dataDir, 'postgres'),
+    queueJournal: path.join(dataDir, 'queue.jsonl'),
+    deadLetters: path.join(dataDir, 'dead-letters.jsonl'),
+    log: path.join(dataDir, 'signalgate.log'),
+  } as const;
+}
+export type LocalPaths = ReturnType<typeof localPaths>;

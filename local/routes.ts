@@ -1,0 +1,82 @@
+// The local route table (ARCHITECTURE §2): which handler serves which API Gateway resource, as the
+// API stack wires them in AWS. Unknown paths get the generic 404 from the HTTP server.
+
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { Route } from '../lambda/shared/names.js';
+import type { ResolvedRoute } from './api-gateway-event.js';
+
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export interface RouteHandlers {
+  readonly webhook: ApiHandler;
+  /**
+   * ADMIN ROUTES: the admin function's handler (`makeAdminHandler` from
+   * lambda/admin/make-admin-handler.ts), wired in local/stack.ts. While it is absent the admin
+   * resources are not deployed, so they answer 404 like any unknown path.
+   */
+  readonly admin?: ApiHandler;
+}
+
+interface RouteEntry {
+  readonly resource: string;
+  readonly target: keyof RouteHandlers;
+}
+
+const ROUTES: readonly RouteEntry[] = [
+  { resource: Route.health, target: 'webhook' },
+  { resource: Route.messages, target: 'webhook' },
+  { resource: Route.status, target: 'webhook' },
+  { resource: Route.adminHealth, target: 'admin' },
+  { resource: Route.adminMetrics, target: 'admin' },
+  { resource: Route.adminSubjectMessages, target: 'admin' },
+  { resource: Route.adminSubject, target: 'admin' },
+  { resource: Route.adminRetentionRun, target: 'admin' },
+  { resource: Route.adminAudit, target: 'admin' },
+];
+
+interface CompiledRoute extends RouteEntry {
+  readonly pattern: RegExp;
+  readonly names: readonly string[];
+}
+
+function compile(entry: RouteEntry): CompiledRoute {
+  const names: string[] = [];
+  const source = entry.resource
+    .split('/')
+    .map((segment) => {
+      const parameter = /^\{(\w+)\}$/.exec(segment);
+      if (!parameter) return segment.replace(/[.*+?^$()|[\]\\]/g, '\\$&');
+      names.push(parameter[1] as string);
+      return '([^/]+)';
+    })
+    .join('/');
+  return { ...entry, pattern: new RegExp(`^${source}$`), names };
+}
+
+export interface Dispatch {
+  readonly route: ResolvedRoute;
+  readonly handler: ApiHandler;
+}
+
+/** Returns the function that finds the handler for a path (API Gateway matches all methods: ANY). */
+export function routeTable(handlers: RouteHandlers): (path: string) => Dispatch | undefined {
+  const compiled = ROUTES.map(compile);
+  return (path) => {
+    for (const entry of compiled) {
+      const match = entry.pattern.exec(path);
+      const handler = handlers[entry.target];
+      if (!match || !handler) continue;
+      let pathParameters: Record<string, string> | null = null;
+      try {
+        for (const [i, name] of entry.names.entries()) {
+          pathParameters ??= {};
+          pathParameters[name] = decodeURIComponent(match[i + 1] as string);
+        }
+      } catch {
+        return undefined; // malformed percent-encoding names no resource
+      }
+      return { route: { resource: entry.resource, pathParameters }, handler };
+    }
+    return undefined;
+  };
+}

@@ -1,0 +1,71 @@
+// A webhook handler wired with in-memory ports, and what it wrote (queue, logs, metrics).
+
+import { randomBytes } from 'node:crypto';
+import { LocalKeyProvider } from '../../lambda/shared/adapters/local/local-key-provider.js';
+import { MemoryQueue } from '../../lambda/shared/adapters/local/memory-queue.js';
+import { MemorySecretSource } from '../../lambda/shared/adapters/local/memory-secret-source.js';
+import { createLogger } from '../../lambda/shared/logger.js';
+import { createEmfMetrics } from '../../lambda/shared/metrics.js';
+import type { Clock, KeyProvider } from '../../lambda/shared/ports.js';
+import { buildWebhookDeps } from '../../lambda/webhook/build-webhook-deps.js';
+import { makeWebhookHandler } from '../../lambda/webhook/make-webhook-handler.js';
+import { ACCOUNT_SID, PUBLIC_BASE_URL } from './api-events.js';
+
+export const TWILIO_SECRET_ID = 'twilio-auth-token';
+export const BLIND_INDEX_SECRET_ID = 'blind-index-key';
+
+export class ManualClock implements Clock {
+  constructor(public time = Date.UTC(2026, 10, 28, 12)) {}
+  now(): number {
+    return this.time;
+  }
+  advance(ms: number): void {
+    this.time += ms;
+  }
+}
+
+export function twilioSecret(token: string, accountSid = ACCOUNT_SID): string {
+  return JSON.stringify({ accountSid, authToken: token });
+}
+
+export interface WebhookFixtureOptions {
+  token?: string;
+  keyProvider?: KeyProvider;
+  tokenSecrets?: Record<string, string>;
+  secretCacheMs?: number;
+}
+
+export function webhookFixture(options: WebhookFixtureOptions = {}) {
+  const token = options.token ?? randomBytes(16).toString('hex');
+  const clock = new ManualClock();
+  const secrets = new MemorySecretSource(
+    {
+      [TWILIO_SECRET_ID]: twilioSecret(token),
+      [BLIND_INDEX_SECRET_ID]: JSON.stringify({ key: randomBytes(32).toString('hex') }),
+    },
+    clock,
+  );
+  const queue = new MemoryQueue();
+  const logs: string[] = [];
+  const emf: string[] = [];
+  const wrappingKey = randomBytes(32);
+  const keyProvider = options.keyProvider ?? new LocalKeyProvider(wrappingKey);
+  const deps = buildWebhookDeps({
+    environment: 'test',
+    publicBaseUrl: PUBLIC_BASE_URL,
+    keyProvider,
+    secretSource: secrets,
+    secretCacheMs: options.secretCacheMs ?? 60_000,
+    tokenSecrets: options.tokenSecrets ?? { [ACCOUNT_SID]: TWILIO_SECRET_ID },
+    blindIndexSecretId: BLIND_INDEX_SECRET_ID,
+    queue,
+    metrics: createEmfMetrics('test', (line) => emf.push(line)),
+    logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
+    clock,
+  });
+  const handler = makeWebhookHandler(async () => deps);
+  /** Sum of one metric over every EMF document written so far. */
+  const metric = (name: string): number =>
+    emf.map((line) => JSON.parse(line) as Record<string, unknown>).reduce((sum, doc) => sum + (Number(doc[name]) || 0), 0);
+  return { token, clock, secrets, queue, logs, emf, deps, handler, metric, wrappingKey, keyProvider };
+}

@@ -1,0 +1,289 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { SECURITY_HEADERS } from '../../../lambda/shared/http.js';
+import type { DataKey, KeyProvider } from '../../../lambda/shared/ports.js';
+import { EMPTY_TWIML } from '../../../lambda/webhook/responses.js';
+import {
+  ACCOUNT_SID,
+  apiEvent,
+  formBody,
+  inboundParams,
+  OTHER_ACCOUNT_SID,
+  signedWebhookEvent,
+  statusParams,
+} from '../../helpers/api-events.js';
+import { TWILIO_SECRET_ID, twilioSecret, webhookFixture } from '../../helpers/webhook-fixture.js';
+
+const STATUS_PATH = '/webhooks/twilio/status';
+
+function expectSecurityHeaders(headers: Record<string, unknown> | undefined) {
+  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(headers?.[name]).toBe(value);
+}
+
+describe('POST /webhooks/twilio/messages', () => {
+  it('answers 200 with empty TwiML once the message is queued, with only sealed PII on the queue', async () => {
+    const f = webhookFixture();
+    const params = inboundParams({ Body: 'meet me at 5' });
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params }));
+    expect(res.statusCode).toBe(200);
+    expect(res.headers?.['Content-Type']).toMatch(/^text\/xml/);
+    expect(res.body).toBe(EMPTY_TWIML);
+    expectSecurityHeaders(res.headers);
+    expect(f.queue.sent).toHaveLength(1);
+    const queued = JSON.stringify(f.queue.sent[0]);
+    expect(queued).toContain(params.MessageSid);
+    for (const pii of [params.From, params.To, params.Body, 'meet me']) expect(queued).not.toContain(pii);
+    expect(f.metric('MessagesQueued')).toBe(1);
+  });
+
+  it('accepts a base64-encoded body as API Gateway delivers it', async () => {
+    const f = webhookFixture();
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams(), base64: true }));
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('answers 200 to both deliveries of the same webhook (the store deduplicates)', async () => {
+    const f = webhookFixture();
+    const params = inboundParams();
+    const first = await f.handler(signedWebhookEvent({ token: f.token, params }));
+    const second = await f.handler(signedWebhookEvent({ token: f.token, params }));
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(new Set(f.queue.sent.map((e) => e.messageSid)).size).toBe(1);
+  });
+
+  it('answers 403 and counts SignatureFailures when the signature is missing', async () => {
+    const f = webhookFixture();
+    const event = signedWebhookEvent({ token: f.token, params: inboundParams() });
+    delete event.headers['X-Twilio-Signature'];
+    const res = await f.handler(event);
+    expect(res.statusCode).toBe(403);
+    expectSecurityHeaders(res.headers);
+    expect(f.metric('SignatureFailures')).toBe(1);
+    expect(f.queue.sent).toHaveLength(0);
+  });
+
+  it('answers 403 to a request signed with neither the current nor the previous token', async () => {
+    const f = webhookFixture();
+    const res = await f.handler(signedWebhookEvent({ token: 'not-the-token', params: inboundParams() }));
+    expect(res.statusCode).toBe(403);
+    expect(f.metric('SignatureFailures')).toBe(1);
+    const security = f.logs.map((l) => JSON.parse(l)).filter((l) => l.security === true);
+    expect(security).toHaveLength(1);
+    expect(JSON.stringify(security)).not.toContain('+14155550111');
+  });
+
+  it('answers 403 when the signature was made for another URL (Host header is never trusted)', async () => {
+    const f = webhookFixture();
+    const event = signedWebhookEvent({ token: f.token, params: inboundParams(), baseUrl: 'https://attacker.example' });
+    event.headers.Host = 'attacker.example';
+    expect((await f.handler(event)).statusCode).toBe(403);
+  });
+
+  it('accepts a webhook signed with the previous token while a previous token exists', async () => {
+    const f = webhookFixture();
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.clock.advance(120_000); // past the secret cache age, so the rotation is seen
+    const withOld = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    const withNew = await f.handler(signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }));
+    expect([withOld.statusCode, withNew.statusCode]).toEqual([200, 200]);
+    f.secrets.forgetPrevious(TWILIO_SECRET_ID);
+    f.clock.advance(120_000);
+    const afterPreviousGone = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(afterPreviousGone.statusCode).toBe(403);
+  });
+
+  it('picks up a rotated token at once on a signature miss, without waiting for the cache age', async () => {
+    const f = webhookFixture({ secretCacheMs: 300_000 });
+    await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('promoted-token'));
+    f.clock.advance(15_000);
+    const res = await f.handler(signedWebhookEvent({ token: 'promoted-token', params: inboundParams() }));
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('rejects the previous token once its grace after rotation has passed', async () => {
+    const f = webhookFixture();
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.clock.advance(25 * 3600_000);
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('chooses the token by AccountSid, so one account cannot sign for another', async () => {
+    const f = webhookFixture({ tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET_ID } });
+    const res = await f.handler(
+      signedWebhookEvent({ token: f.token, params: inboundParams({ AccountSid: OTHER_ACCOUNT_SID }) }),
+    );
+    expect(res.statusCode).toBe(403);
+  });
+
+  it('answers 400 and counts InvalidPayloads when a genuine payload fails validation', async () => {
+    const f = webhookFixture();
+    for (const params of [
+      inboundParams({ From: 'not a number!' }),
+      inboundParams({ MessageSid: 'SM123' }),
+      inboundParams({ NumMedia: '1' }),
+      inboundParams({ Body: 'x'.repeat(1601) }),
+    ]) {
+      const res = await f.handler(signedWebhookEvent({ token: f.token, params }));
+      expect(res.statusCode).toBe(400);
+      expectSecurityHeaders(res.headers);
+    }
+    expect(f.metric('InvalidPayloads')).toBe(4);
+    expect(f.queue.sent).toHaveLength(0);
+  });
+
+  it('accepts WhatsApp addresses, media and unknown extra parameters', async () => {
+    const f = webhookFixture();
+    const params = inboundParams({
+      From: 'whatsapp:+14155550111',
+      To: 'whatsapp:+14155550100',
+      Body: 'y'.repeat(3000),
+      NumMedia: '1',
+      MediaUrl0: 'https://api.twilio.com/2010-04-01/Accounts/AC/Messages/MM/Media/ME',
+      MediaContentType0: 'image/jpeg',
+      SomeFutureTwilioField: 'kept, sealed',
+    });
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params }));
+    expect(res.statusCode).toBe(200);
+    expect(f.queue.sent[0]).toMatchObject({ kind: 'message', numMedia: 1 });
+  });
+
+  it('answers 413 to a body over 32 KiB before checking anything else', async () => {
+    const f = webhookFixture();
+    const event = signedWebhookEvent({ token: f.token, params: inboundParams({ Body: 'z'.repeat(40_000) }) });
+    const res = await f.handler(event);
+    expect(res.statusCode).toBe(413);
+    expect(f.metric('SignatureFailures')).toBe(0);
+  });
+
+  it('answers 415 to a body that is not application/x-www-form-urlencoded', async () => {
+    const f = webhookFixture();
+    for (const type of ['application/json', 'text/plain', undefined]) {
+      const event = signedWebhookEvent({ token: f.token, params: inboundParams() });
+      if (type === undefined) delete event.headers['Content-Type'];
+      else event.headers['Content-Type'] = type;
+      expect((await f.handler(event)).statusCode).toBe(415);
+    }
+    const withCharset = signedWebhookEvent({ token: f.token, params: inboundParams() });
+    withCharset.headers['content-type'] = 'Application/X-WWW-Form-Urlencoded; charset=utf-8';
+    delete withCharset.headers['Content-Type'];
+    expect((await f.handler(withCharset)).statusCode).toBe(200);
+  });
+
+  it('answers 405 with Allow: POST to other methods', async () => {
+    const f = webhookFixture();
+    for (const httpMethod of ['GET', 'PUT', 'DELETE', 'PATCH']) {
+      const res = await f.handler(apiEvent({ httpMethod }));
+      expect(res.statusCode).toBe(405);
+      expect(res.headers?.Allow).toBe('POST');
+    }
+  });
+
+  it('answers 503 and counts QueueFailures when the message cannot be queued, never 200', async () => {
+    const f = webhookFixture();
+    f.queue.failing = true;
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(res.statusCode).toBe(503);
+    expect(f.metric('QueueFailures')).toBe(1);
+  });
+
+  it('answers 503 and counts EncryptionFailures when the key provider fails, queueing nothing', async () => {
+    const failing: KeyProvider = {
+      generateDataKey: async (): Promise<DataKey> => {
+        throw new Error('KMS unavailable: AccessDeniedException arn:aws:kms:secret-detail');
+      },
+      decryptDataKey: async () => {
+        throw new Error('KMS unavailable');
+      },
+    };
+    const f = webhookFixture({ keyProvider: failing });
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(res.statusCode).toBe(503);
+    expect(res.body).not.toContain('KMS');
+    expect(f.metric('EncryptionFailures')).toBe(1);
+    expect(f.queue.sent).toHaveLength(0);
+  });
+
+  it('answers 503 when the secret source is down and nothing is cached', async () => {
+    const f = webhookFixture();
+    f.secrets.failing = true;
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(res.statusCode).toBe(503);
+  });
+
+  it('keeps verifying from the cache while the secret source is down, within the cache age', async () => {
+    const f = webhookFixture({ secretCacheMs: 60_000 });
+    expect((await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode).toBe(200);
+    f.secrets.failing = true;
+    f.clock.advance(30_000);
+    expect((await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode).toBe(200);
+    f.clock.advance(31_000);
+    expect((await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode).toBe(503);
+  });
+
+  it('never puts a stack trace, token, phone number or body in any response', async () => {
+    const f = webhookFixture();
+    const params = inboundParams({ Body: 'secret-body-text' });
+    const events = [
+      signedWebhookEvent({ token: f.token, params }),
+      signedWebhookEvent({ token: 'wrong', params }),
+      signedWebhookEvent({ token: f.token, params: { ...params, From: 'bad!' } }),
+      apiEvent({ httpMethod: 'GET' }),
+      apiEvent({ body: formBody(params), headers: { 'Content-Type': 'text/plain' } }),
+    ];
+    for (const event of events) {
+      const res = await f.handler(event);
+      for (const leak of [f.token, '+14155550111', '+14155550100', 'secret-body-text', 'at ', 'Error']) {
+        expect(res.body).not.toContain(leak);
+      }
+    }
+    const logText = f.logs.join('\n');
+    expect(logText).not.toContain(f.token);
+    expect(logText).not.toContain('+14155550111');
+    expect(logText).not.toContain('secret-body-text');
+  });
+});
+
+describe('POST /webhooks/twilio/status', () => {
+  it('answers 204 once the status update is queued', async () => {
+    const f = webhookFixture();
+    const params = statusParams({ MessageStatus: 'undelivered', ErrorCode: '30003' });
+    const res = await f.handler(signedWebhookEvent({ token: f.token, params, path: STATUS_PATH }));
+    expect(res.statusCode).toBe(204);
+    expect(res.body).toBe('');
+    expectSecurityHeaders(res.headers);
+    expect(f.queue.sent[0]).toMatchObject({ kind: 'status', status: 'undelivered', errorCode: '30003' });
+    expect(JSON.stringify(f.queue.sent[0])).not.toContain(params.To);
+  });
+
+  it('answers 403, 400, 413, 415 and 405 as the messages route does', async () => {
+    const f = webhookFixture();
+    const sign = (params: Record<string, string>, token = f.token) =>
+      signedWebhookEvent({ token, params, path: STATUS_PATH });
+    expect((await f.handler(sign(statusParams(), 'wrong'))).statusCode).toBe(403);
+    expect((await f.handler(sign(statusParams({ MessageStatus: 'exploded' })))).statusCode).toBe(400);
+    expect((await f.handler(sign(statusParams({ Extra: 'q'.repeat(40_000) })))).statusCode).toBe(413);
+    const json = sign(statusParams());
+    json.headers['Content-Type'] = 'application/json';
+    expect((await f.handler(json)).statusCode).toBe(415);
+    expect((await f.handler(apiEvent({ path: STATUS_PATH, httpMethod: 'GET' }))).statusCode).toBe(405);
+  });
+});
+
+describe('other routes', () => {
+  it('answers GET /health with 200 {"status":"ok"}', async () => {
+    const f = webhookFixture();
+    const res = await f.handler(apiEvent({ path: '/health', httpMethod: 'GET' }));
+    expect(res.statusCode).toBe(200);
+    expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
+    expectSecurityHeaders(res.headers);
+  });
+
+  it('answers an unknown route with a generic 404', async () => {
+    const f = webhookFixture();
+    const res = await f.handler(apiEvent({ path: `/nope/${randomBytes(4).toString('hex')}`, httpMethod: 'GET' }));
+    expect(res.statusCode).toBe(404);
+    expect(JSON.parse(res.body)).toEqual({ error: 'not found' });
+  });
+});
