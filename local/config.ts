@@ -63,6 +63,9 @@ export function localPaths(dataDir: string) {
     queueJournal: path.join(dataDir, 'queue.jsonl'),
     deadLetters: path.join(dataDir, 'dead-letters.jsonl'),
     log: path.join(dataDir, 'signalgate.log'),
+    postgresLog: path.join(dataDir, 'postgres.log'),
+    /** The running stack's database URL, rewritten on each start (`psql "$(cat .local/database-url)"`). */
+    databaseUrl: path.join(dataDir, 'database-url'),
   } as const;
 }
 export type LocalPaths = ReturnType<typeof localPaths>;

@@ -1,11 +1,9 @@
 // The local route table (ARCHITECTURE §2): which handler serves which API Gateway resource, as the
 // API stack wires them in AWS. Unknown paths get the generic 404 from the HTTP server.
 
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { Route } from '../lambda/shared/names.js';
+import type { ApiHandler } from '../lambda/webhook/make-webhook-handler.js';
 import type { ResolvedRoute } from './api-gateway-event.js';
-
-export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export interface RouteHandlers {
   readonly webhook: ApiHandler;

@@ -34,7 +34,10 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
       if (envelope) valid.push({ id: record.messageId, envelope });
       else {
         failures.push(record.messageId);
-        deps.logger.error(LogEvent.recordFailed, { messageId: record.messageId, reason: 'not a valid envelope' });
+        deps.logger.error(LogEvent.recordFailed, {
+          messageId: record.messageId,
+          reason: 'not a valid envelope',
+        });
       }
     }
     try {
@@ -46,7 +49,8 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
         const kind = valid[i]?.envelope.kind;
         deps.metrics.count(kind === 'status' ? MetricName.StatusUpdatesStored : MetricName.MessagesStored);
       }
-      if (result.duplicates.length > 0) deps.metrics.count(MetricName.DuplicatesDropped, result.duplicates.length);
+      if (result.duplicates.length > 0)
+        deps.metrics.count(MetricName.DuplicatesDropped, result.duplicates.length);
       for (const { index, error } of result.failed) {
         const id = valid[index]?.id;
         if (id) failures.push(id);

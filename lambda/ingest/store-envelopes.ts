@@ -59,20 +59,34 @@ function statusColumns(rows: StatusEnvelope[]): unknown[] {
   ];
 }
 
-const keyOf = (e: QueuedEnvelope): string => (e.kind === 'message' ? e.messageSid : `${e.messageSid}\u0000${e.status}`);
+const keyOf = (e: QueuedEnvelope): string =>
+  e.kind === 'message' ? e.messageSid : `${e.messageSid}\u0000${e.status}`;
 
 /** Inserts one kind's rows; returns the keys that were new. */
-async function insertKind(db: Queryable, kind: QueuedEnvelope['kind'], rows: QueuedEnvelope[]): Promise<Set<string>> {
+async function insertKind(
+  db: Queryable,
+  kind: QueuedEnvelope['kind'],
+  rows: QueuedEnvelope[],
+): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
   if (kind === 'message') {
-    const result = await db.query<{ message_sid: string }>(INSERT_MESSAGES, messageColumns(rows as MessageEnvelope[]));
+    const result = await db.query<{ message_sid: string }>(
+      INSERT_MESSAGES,
+      messageColumns(rows as MessageEnvelope[]),
+    );
     return new Set(result.rows.map((r) => r.message_sid));
   }
-  const result = await db.query<{ message_sid: string; status: string }>(INSERT_STATUSES, statusColumns(rows as StatusEnvelope[]));
+  const result = await db.query<{ message_sid: string; status: string }>(
+    INSERT_STATUSES,
+    statusColumns(rows as StatusEnvelope[]),
+  );
   return new Set(result.rows.map((r) => `${r.message_sid}\u0000${r.status}`));
 }
 
-export async function storeEnvelopes(db: Queryable, envelopes: readonly QueuedEnvelope[]): Promise<StoreResult> {
+export async function storeEnvelopes(
+  db: Queryable,
+  envelopes: readonly QueuedEnvelope[],
+): Promise<StoreResult> {
   const stored: number[] = [];
   const duplicates: number[] = [];
   const failed: { index: number; error: unknown }[] = [];
@@ -81,7 +95,11 @@ export async function storeEnvelopes(db: Queryable, envelopes: readonly QueuedEn
     const positions = envelopes.flatMap((e, i) => (e.kind === kind ? [i] : []));
     if (positions.length === 0) continue;
     try {
-      const fresh = await insertKind(db, kind, positions.map((i) => envelopes[i] as QueuedEnvelope));
+      const fresh = await insertKind(
+        db,
+        kind,
+        positions.map((i) => envelopes[i] as QueuedEnvelope),
+      );
       classify(positions, fresh);
     } catch {
       // Isolate the record that broke the batch statement: each one alone.

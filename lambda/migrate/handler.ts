@@ -26,7 +26,11 @@ const secrets = new SecretsManagerSource(new SecretsManagerClient({}));
 
 export const handler = makeMigrateHandler(async () => ({
   connect: async () => {
-    const master = parseSecret('database master', DbCredentials, (await secrets.getVersions(config[EnvVar.dbMasterSecretArn])).current);
+    const master = parseSecret(
+      'database master',
+      DbCredentials,
+      (await secrets.getVersions(config[EnvVar.dbMasterSecretArn])).current,
+    );
     const client = new pg.Client({
       host: config[EnvVar.dbHost],
       port: config[EnvVar.dbPort],
@@ -41,6 +45,10 @@ export const handler = makeMigrateHandler(async () => ({
     return client;
   },
   appRolePassword: async () =>
-    parseSecret('database application', DbCredentials, (await secrets.getVersions(config[EnvVar.dbAppSecretArn])).current).password,
+    parseSecret(
+      'database application',
+      DbCredentials,
+      (await secrets.getVersions(config[EnvVar.dbAppSecretArn])).current,
+    ).password,
   logger: createLogger(ServiceName.migrate),
 }));

@@ -2,7 +2,7 @@
 // log in with the password held in its own secret (RDS Proxy connects as that role).
 
 import type { ClientBase } from 'pg';
-import { runMigrations, type MigrationResult } from '../shared/db/migrate.js';
+import { type MigrationResult, runMigrations } from '../shared/db/migrate.js';
 import type { Logger } from '../shared/logger.js';
 import { APP_DB_ROLE, LogEvent } from '../shared/names.js';
 

@@ -5,7 +5,10 @@ import type { QueuedEnvelope } from './ports.js';
 
 const sid = z.string().regex(/^[A-Z]{2}[0-9a-fA-F]{32}$/);
 const index = z.string().regex(/^[0-9a-f]{64}$/);
-const sealed = z.string().regex(/^[A-Za-z0-9_-]+$/).min(16);
+const sealed = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/)
+  .min(16);
 const timestamp = z.iso.datetime();
 const token = z.string().max(256).optional();
 

@@ -41,18 +41,25 @@ export function jsonResponse(
   };
 }
 
-export function errorResponse(status: ErrorStatus, extraHeaders: Record<string, string> = {}): APIGatewayProxyResult {
+export function errorResponse(
+  status: ErrorStatus,
+  extraHeaders: Record<string, string> = {},
+): APIGatewayProxyResult {
   return jsonResponse(status, { error: ErrorBody[status] }, extraHeaders);
 }
 
 /** Case-insensitive single header lookup over API Gateway's two header maps. */
-export function header(event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>, name: string): string | undefined {
+export function header(
+  event: Pick<APIGatewayProxyEvent, 'headers' | 'multiValueHeaders'>,
+  name: string,
+): string | undefined {
   const wanted = name.toLowerCase();
   for (const [key, value] of Object.entries(event.headers ?? {})) {
     if (key.toLowerCase() === wanted && typeof value === 'string') return value;
   }
   for (const [key, values] of Object.entries(event.multiValueHeaders ?? {})) {
-    if (key.toLowerCase() === wanted && Array.isArray(values) && typeof values[0] === 'string') return values[0];
+    if (key.toLowerCase() === wanted && Array.isArray(values) && typeof values[0] === 'string')
+      return values[0];
   }
   return undefined;
 }
@@ -70,7 +77,9 @@ export function mediaType(contentType: string | undefined): string | undefined {
 }
 
 /** Rebuilds the query string from API Gateway's decoded map (REST proxy events carry no raw query). */
-export function queryString(event: Pick<APIGatewayProxyEvent, 'multiValueQueryStringParameters' | 'queryStringParameters'>): string {
+export function queryString(
+  event: Pick<APIGatewayProxyEvent, 'multiValueQueryStringParameters' | 'queryStringParameters'>,
+): string {
   const multi = event.multiValueQueryStringParameters;
   const pairs: string[] = [];
   if (multi) {

@@ -18,7 +18,11 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export function createLogger(service: string, sink: LogSink = stdoutSink, base: Record<string, unknown> = {}): Logger {
+export function createLogger(
+  service: string,
+  sink: LogSink = stdoutSink,
+  base: Record<string, unknown> = {},
+): Logger {
   const write = (level: LogLevel, event: string, fields: Record<string, unknown> = {}, extra = {}) => {
     const record = { level, time: new Date().toISOString(), service, event, ...base, ...extra, ...fields };
     sink(JSON.stringify(redact(record)));

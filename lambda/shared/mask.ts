@@ -22,7 +22,8 @@ export function redact(value: unknown, key = '', depth = 0): unknown {
     return value.replace(E164_ANYWHERE, (m) => maskPhone(m));
   }
   if (Array.isArray(value)) return value.map((item) => redact(item, key, depth + 1));
-  if (value instanceof Error) return { name: value.name, message: redact(value.message, 'message', depth + 1) };
+  if (value instanceof Error)
+    return { name: value.name, message: redact(value.message, 'message', depth + 1) };
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = redact(v, k, depth + 1);

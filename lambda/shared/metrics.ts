@@ -15,7 +15,11 @@ export interface Metrics {
   flush(): void;
 }
 
-export function createEmfMetrics(environment: string, sink: LogSink = stdoutSink, now = () => Date.now()): Metrics {
+export function createEmfMetrics(
+  environment: string,
+  sink: LogSink = stdoutSink,
+  now = () => Date.now(),
+): Metrics {
   const counts = new Map<MetricName, number>();
   return {
     count(name, value = 1) {

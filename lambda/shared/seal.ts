@@ -20,6 +20,21 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_FIXED = MAGIC.length + 1 + 2;
 
+// randomBytes(12) costs ~2.5 µs per call (an OpenSSL round trip each time); IVs are cut from a
+// pool refilled 4 KiB at a time instead. Each pool byte is used once, so IVs stay unique and random.
+const IV_POOL_BYTES = 4096;
+let ivPool = Buffer.alloc(0);
+let ivOffset = 0;
+function nextIv(): Buffer {
+  if (ivOffset + IV_BYTES > ivPool.length) {
+    ivPool = randomBytes(IV_POOL_BYTES);
+    ivOffset = 0;
+  }
+  const iv = ivPool.subarray(ivOffset, ivOffset + IV_BYTES);
+  ivOffset += IV_BYTES;
+  return iv;
+}
+
 export interface SealContext {
   /** What the record belongs to (the table), e.g. `messages`. */
   readonly purpose: string;
@@ -82,7 +97,7 @@ export class Sealer {
     header.writeUInt8(VERSION, 2);
     header.writeUInt16BE(wrapped.length, 3);
     wrapped.copy(header, HEADER_FIXED);
-    const iv = randomBytes(IV_BYTES);
+    const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', cached.key.plaintext, iv);
     cipher.setAAD(Buffer.concat([header, contextBytes(context)]));
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
@@ -97,7 +112,8 @@ export class Sealer {
     if (version !== VERSION) throw new SealedRecordError(`unsupported sealed record version ${version}`);
     const wrappedLength = record.readUInt16BE(3);
     const headerEnd = HEADER_FIXED + wrappedLength;
-    if (record.length < headerEnd + IV_BYTES + TAG_BYTES) throw new SealedRecordError('truncated sealed record');
+    if (record.length < headerEnd + IV_BYTES + TAG_BYTES)
+      throw new SealedRecordError('truncated sealed record');
     const header = record.subarray(0, headerEnd);
     const wrapped = record.subarray(HEADER_FIXED, headerEnd);
     const iv = record.subarray(headerEnd, headerEnd + IV_BYTES);

@@ -2,7 +2,10 @@
 
 import { z } from 'zod';
 
-export const TwilioTokenSecret = z.object({ accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/), authToken: z.string().min(1) });
+export const TwilioTokenSecret = z.object({
+  accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
+  authToken: z.string().min(1),
+});
 export type TwilioTokenSecret = z.infer<typeof TwilioTokenSecret>;
 
 export const AdminTokenSecret = z.object({ token: z.string().min(32) });

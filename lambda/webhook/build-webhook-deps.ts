@@ -29,7 +29,10 @@ export interface WebhookPorts {
 }
 
 export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
-  const secrets = new CachedSecretSource(ports.secretSource, { maxAgeMs: ports.secretCacheMs, clock: ports.clock });
+  const secrets = new CachedSecretSource(ports.secretSource, {
+    maxAgeMs: ports.secretCacheMs,
+    clock: ports.clock,
+  });
   let indexer: { raw: string; index: BlindIndexer } | undefined;
   return {
     publicBaseUrl: ports.publicBaseUrl.replace(/\/+$/, ''),
@@ -41,7 +44,8 @@ export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
     sealer: new Sealer(ports.keyProvider, { clock: ports.clock, ...ports.sealerOptions }),
     blindIndex: async () => {
       const raw = (await secrets.getVersions(ports.blindIndexSecretId)).current;
-      if (indexer?.raw !== raw) indexer = { raw, index: createBlindIndexer(parseSecret('blind-index', BlindIndexSecret, raw).key) };
+      if (indexer?.raw !== raw)
+        indexer = { raw, index: createBlindIndexer(parseSecret('blind-index', BlindIndexSecret, raw).key) };
       return indexer.index;
     },
     queue: ports.queue,

@@ -11,7 +11,11 @@ export function webhookResponse(outcome: WebhookOutcome): APIGatewayProxyResult 
   switch (outcome.kind) {
     case 'accepted':
       return outcome.webhook === 'message'
-        ? { statusCode: 200, headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/xml; charset=utf-8' }, body: EMPTY_TWIML }
+        ? {
+            statusCode: 200,
+            headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/xml; charset=utf-8' },
+            body: EMPTY_TWIML,
+          }
         : { statusCode: 204, headers: { ...SECURITY_HEADERS }, body: '' };
     case 'rejected':
       switch (outcome.reason) {

@@ -18,7 +18,8 @@ const MessageSid = z.string().regex(/^(SM|MM|IM|RM)[0-9a-fA-F]{32}$/, 'a message
 const E164 = /^\+[1-9]\d{1,14}$/;
 const SHORT_CODE = /^\d{3,8}$/;
 const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
-const CHANNEL_ADDRESS = /^(whatsapp|messenger|rcs|apple|line|wechat|kakao|viber|email|chat|sms|mms):[^\s]{1,256}$/;
+const CHANNEL_ADDRESS =
+  /^(whatsapp|messenger|rcs|apple|line|wechat|kakao|viber|email|chat|sms|mms):[^\s]{1,256}$/;
 
 /** From/To: E.164, a short code, an alphanumeric sender id, or a channel address (`whatsapp:+…`). */
 export const Address = z
@@ -112,7 +113,10 @@ export const StatusCallback = z
     SmsSid: MessageSid.optional(),
     SmsStatus: text(32).optional(),
     MessagingServiceSid: sid('MG').optional(),
-    ErrorCode: z.string().regex(/^\d{1,6}$/).optional(),
+    ErrorCode: z
+      .string()
+      .regex(/^\d{1,6}$/)
+      .optional(),
     ErrorMessage: text(512).optional(),
     From: Address.optional(),
     To: Address.optional(),

@@ -44,6 +44,7 @@ function hmacKey(token: string): HmacKey {
   return { innerPad, outerPad };
 }
 
+/** The raw 20-byte HMAC-SHA1 of `data`. */
 function hmacSha1(key: HmacKey, data: string): Buffer {
   const length = Buffer.byteLength(data, 'utf8');
   const inner = Buffer.allocUnsafe(SHA1_BLOCK + length);
@@ -52,7 +53,7 @@ function hmacSha1(key: HmacKey, data: string): Buffer {
   const outer = Buffer.allocUnsafe(SHA1_BLOCK + 20);
   key.outerPad.copy(outer, 0);
   sha1(inner).copy(outer, SHA1_BLOCK);
-  return Buffer.from(sha1(outer).toString('base64'), 'latin1');
+  return sha1(outer);
 }
 
 /** The parameter part of the signed string: sorted keys, each followed by its value(s). */
@@ -148,10 +149,17 @@ export class TwilioSignatureVerifier {
 
   verify(check: SignatureCheck): number {
     const { signature, tokens } = check;
-    if (signature === undefined || signature.length !== SIGNATURE_LENGTH || !BASE64_SIGNATURE.test(signature)) {
+    if (
+      signature === undefined ||
+      signature.length !== SIGNATURE_LENGTH ||
+      !BASE64_SIGNATURE.test(signature)
+    ) {
       return -1;
     }
-    const expected = Buffer.from(signature, 'latin1');
+    // Compare raw digests. Two base64 strings can decode to the same bytes (the last character has
+    // two spare bits), and twilio-node compares strings, so only the canonical encoding is accepted.
+    const expected = Buffer.from(signature, 'base64');
+    if (expected.length !== 20 || expected.toString('base64') !== signature) return -1;
     const variants = this.#variantsOf(check.url);
     const paramString = signedParamString(check.params);
     for (let t = 0; t < tokens.length; t++) {

@@ -1,9 +1,9 @@
 // Which auth tokens may have signed a request: chosen by the request's AccountSid (ARCHITECTURE §3).
 
-import type { CachedSecretSource } from '../shared/secret-cache.js';
-import { parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
 import type { Clock, SecretVersions } from '../shared/ports.js';
 import { systemClock } from '../shared/ports.js';
+import type { CachedSecretSource } from '../shared/secret-cache.js';
+import { parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
 
 /** AccountSid → secret id; the key `*` (local stack only) matches any AccountSid. */
 export type TokenSecretMap = Readonly<Record<string, string>>;

@@ -3,9 +3,7 @@
 import { z } from 'zod';
 import { EnvVar } from '../shared/names.js';
 
-const trimmedUrl = z
-  .url({ protocol: /^https?$/ })
-  .transform((url) => url.replace(/\/+$/, ''));
+const trimmedUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ''));
 
 export const WebhookConfig = z.object({
   [EnvVar.environment]: z.string().min(1),

@@ -57,7 +57,10 @@ function single(params: SignedParams, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-export async function processWebhook(request: WebhookRequest, deps: WebhookCoreDeps): Promise<WebhookOutcome> {
+export async function processWebhook(
+  request: WebhookRequest,
+  deps: WebhookCoreDeps,
+): Promise<WebhookOutcome> {
   if (request.body.length > MAX_BODY_BYTES) return rejected('too_large');
   if (request.mediaType !== FORM_MEDIA_TYPE) return rejected('media_type');
 
@@ -68,8 +71,14 @@ export async function processWebhook(request: WebhookRequest, deps: WebhookCoreD
   if (verdict !== 'verified') return verdict;
 
   if (Object.keys(params).length > MAX_PARAMS) return invalid(deps, request.kind, 'too many parameters');
-  const validated = request.kind === 'message' ? InboundMessage.safeParse(params) : StatusCallback.safeParse(params);
-  if (!validated.success) return invalid(deps, request.kind, validated.error.issues.map((i) => i.path.join('.')));
+  const validated =
+    request.kind === 'message' ? InboundMessage.safeParse(params) : StatusCallback.safeParse(params);
+  if (!validated.success)
+    return invalid(
+      deps,
+      request.kind,
+      validated.error.issues.map((i) => i.path.join('.')),
+    );
 
   let index: BlindIndexer;
   try {
@@ -109,7 +118,9 @@ export async function processWebhook(request: WebhookRequest, deps: WebhookCoreD
 }
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type EnvelopeFields = DistributiveOmit<QueuedEnvelope, 'sealed' | 'v' | 'receivedAt'> & { readonly sealedId: string };
+type EnvelopeFields = DistributiveOmit<QueuedEnvelope, 'sealed' | 'v' | 'receivedAt'> & {
+  readonly sealedId: string;
+};
 
 function envelopeFields(
   request: WebhookRequest,

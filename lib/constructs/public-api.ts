@@ -132,6 +132,9 @@ export class PublicApi extends Construct {
         throttlingBurstLimit: props.throttling.burstLimit,
       },
     });
+    // The automatic `Endpoint` output is the execute-api URL, disabled behind a custom domain: the stack outputs
+    // PublicBaseUrl instead.
+    this.api.node.tryRemoveChild('Endpoint');
     const accountRole = this.api.node.tryFindChild('CloudWatchRole');
     if (accountRole) {
       acknowledge(

@@ -13,10 +13,12 @@ export interface NetworkStackProps extends StackProps {
 export class NetworkStack extends Stack {
   readonly network: IsolatedNetwork;
   readonly vpc: ec2.IVpc;
+  private readonly configuredZones: string[];
 
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     super(scope, id, props);
     const { config } = props;
+    this.configuredZones = [...config.availabilityZones];
     this.network = new IsolatedNetwork(this, 'Network', {
       availabilityZones: config.availabilityZones,
       cidr: config.vpcCidr,
@@ -24,5 +26,10 @@ export class NetworkStack extends Stack {
       logRemovalPolicy: removalPolicyOf(config.removalPolicies.logs),
     });
     this.vpc = this.network.vpc;
+  }
+
+  /** The configured zones: an environment-bound stack would otherwise look them up (needs AWS at synth). */
+  override get availabilityZones(): string[] {
+    return this.configuredZones ?? super.availabilityZones;
   }
 }

@@ -3,8 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import { databaseUrl } from '../../local/embedded-postgres.js';
 import { runMigrations } from '../../lambda/shared/db/migrate.js';
+import { databaseUrl } from '../../local/embedded-postgres.js';
 
 export interface TestDatabase {
   readonly url: string;

@@ -66,6 +66,8 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
   const handler = makeWebhookHandler(async () => deps);
   /** Sum of one metric over every EMF document written so far. */
   const metric = (name: string): number =>
-    emf.map((line) => JSON.parse(line) as Record<string, unknown>).reduce((sum, doc) => sum + (Number(doc[name]) || 0), 0);
+    emf
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .reduce((sum, doc) => sum + (Number(doc[name]) || 0), 0);
   return { token, clock, secrets, queue, logs, emf, deps, handler, metric, wrappingKey, keyProvider };
 }

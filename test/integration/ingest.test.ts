@@ -28,7 +28,8 @@ function ingestWith(pool: pg.Pool | pg.Client) {
     metrics: createEmfMetrics('test', (l) => emf.push(l)),
     logger: createLogger('signalgate-ingest', () => {}),
   }));
-  const metric = (name: string) => emf.map((l) => JSON.parse(l)).reduce((s, d) => s + (Number(d[name]) || 0), 0);
+  const metric = (name: string) =>
+    emf.map((l) => JSON.parse(l)).reduce((s, d) => s + (Number(d[name]) || 0), 0);
   return { handler, metric };
 }
 
@@ -120,7 +121,11 @@ describe('ingest', () => {
   it('reports one poisoned record in a batch of 10 as the only failure', async () => {
     const { handler } = ingestWith(db.pool);
     const { sent } = await envelopes(9);
-    const event = sqsEvent([...sent.slice(0, 4).map((e) => JSON.stringify(e)), '{"v":1,"kind":"message"', ...sent.slice(4).map((e) => JSON.stringify(e))]);
+    const event = sqsEvent([
+      ...sent.slice(0, 4).map((e) => JSON.stringify(e)),
+      '{"v":1,"kind":"message"',
+      ...sent.slice(4).map((e) => JSON.stringify(e)),
+    ]);
     const poisoned = event.Records[4]?.messageId;
     const result = await handler(event);
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: poisoned }]);
@@ -143,7 +148,9 @@ describe('ingest', () => {
       const event = sqsEvent(sent.map((e) => JSON.stringify(e)));
       const result = await handler(event);
       expect(result.batchItemFailures).toEqual([{ itemIdentifier: event.Records[1]?.messageId }]);
-      expect(await count('FROM messages WHERE message_sid = ANY($1)', [sent.map((e) => e.messageSid)])).toBe(2);
+      expect(await count('FROM messages WHERE message_sid = ANY($1)', [sent.map((e) => e.messageSid)])).toBe(
+        2,
+      );
     } finally {
       await db.pool.query('DROP TRIGGER refuse_one ON messages; DROP FUNCTION refuse_one();');
     }
@@ -155,16 +162,23 @@ describe('ingest', () => {
     const bodies = [...sent, sent[0]].map((e) => JSON.stringify(e));
     expect((await handler(sqsEvent(bodies))).batchItemFailures).toEqual([]);
     expect(metric('StatusUpdatesStored')).toBe(3);
-    expect(await count('FROM message_status_updates WHERE message_sid = ANY($1)', [sent.map((e) => e.messageSid)])).toBe(3);
+    expect(
+      await count('FROM message_status_updates WHERE message_sid = ANY($1)', [sent.map((e) => e.messageSid)]),
+    ).toBe(3);
   });
 
   it('fails the whole batch back to the queue when the database is unreachable', async () => {
     const { sent } = await envelopes(2);
-    const dead = new pg.Pool({ connectionString: 'postgres://nobody:x@127.0.0.1:1/none', connectionTimeoutMillis: 500 });
+    const dead = new pg.Pool({
+      connectionString: 'postgres://nobody:x@127.0.0.1:1/none',
+      connectionTimeoutMillis: 500,
+    });
     try {
       const event = sqsEvent(sent.map((e) => JSON.stringify(e)));
       const result = await ingestWith(dead).handler(event);
-      expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(event.Records.map((r) => r.messageId).sort());
+      expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+        event.Records.map((r) => r.messageId).sort(),
+      );
     } finally {
       await dead.end();
     }
@@ -175,15 +189,32 @@ describe('ingest', () => {
     const { fixture, sent } = await envelopes(5);
     const statuses = await envelopes(2, 'status', fixture);
     await handler(sqsEvent([...sent, ...statuses.sent].map((e) => JSON.stringify(e))));
-    const row = (await db.pool.query<{ sealed: Buffer }>('SELECT sealed FROM messages WHERE message_sid = $1', [sent[0]?.messageSid])).rows[0];
-    const opened = JSON.parse((await fixture.deps.sealer.open(row?.sealed as Buffer, { purpose: SealPurpose.message, id: sent[0]?.messageSid as string })).toString());
+    const row = (
+      await db.pool.query<{ sealed: Buffer }>('SELECT sealed FROM messages WHERE message_sid = $1', [
+        sent[0]?.messageSid,
+      ])
+    ).rows[0];
+    const opened = JSON.parse(
+      (
+        await fixture.deps.sealer.open(row?.sealed as Buffer, {
+          purpose: SealPurpose.message,
+          id: sent[0]?.messageSid as string,
+        })
+      ).toString(),
+    );
     expect(opened.Body).toBe('private body 0');
 
     // Scan every column of every table as text for the phone numbers and bodies used above.
     const tables = await db.pool.query<{ table_name: string }>(
       "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
     );
-    const needles = ['+14155550100', '+14155550111', '14155550100', 'private body', 'Hello from the test suite'];
+    const needles = [
+      '+14155550100',
+      '+14155550111',
+      '14155550100',
+      'private body',
+      'Hello from the test suite',
+    ];
     for (const { table_name } of tables.rows) {
       const rows = await db.pool.query(`SELECT * FROM ${pg.escapeIdentifier(table_name)}`);
       for (const r of rows.rows) {

@@ -12,7 +12,10 @@ export interface MigrationResult {
   readonly current: number;
 }
 
-export async function runMigrations(client: ClientBase, migrations: readonly Migration[] = MIGRATIONS): Promise<MigrationResult> {
+export async function runMigrations(
+  client: ClientBase,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<MigrationResult> {
   await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
   try {
     await client.query(`
@@ -29,11 +32,16 @@ export async function runMigrations(client: ClientBase, migrations: readonly Mig
       await client.query('BEGIN');
       try {
         await client.query(migration.sql);
-        await client.query(`INSERT INTO ${Table.migrations} (version, name) VALUES ($1, $2)`, [migration.version, migration.name]);
+        await client.query(`INSERT INTO ${Table.migrations} (version, name) VALUES ($1, $2)`, [
+          migration.version,
+          migration.name,
+        ]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`);
+        throw new Error(
+          `migration ${migration.version} (${migration.name}) failed: ${(error as Error).message}`,
+        );
       }
       applied.push(migration.version);
     }

@@ -13,7 +13,9 @@ export interface SecretDescription {
   readonly versions: Readonly<Record<string, readonly string[]>>;
 }
 
-export type VersionSelector = { readonly versionId: string; readonly stage?: string } | { readonly stage: string };
+export type VersionSelector =
+  | { readonly versionId: string; readonly stage?: string }
+  | { readonly stage: string };
 
 export interface RotationSecretStore {
   describe(secretId: string): Promise<SecretDescription>;

@@ -31,10 +31,18 @@ describe('KmsKeyProvider', () => {
     expect(await provider.decryptDataKey(key.encrypted)).toEqual(Buffer.alloc(32, 7));
     expect(client.sent[0]).toEqual({
       name: 'GenerateDataKeyCommand',
-      input: { KeyId: 'alias/signalgate', KeySpec: 'AES_256', EncryptionContext: { app: 'signalgate', purpose: 'seal', environment: 'prod' } },
+      input: {
+        KeyId: 'alias/signalgate',
+        KeySpec: 'AES_256',
+        EncryptionContext: { app: 'signalgate', purpose: 'seal', environment: 'prod' },
+      },
     });
     expect(client.sent[1]?.name).toBe(DecryptCommand.name);
-    expect(client.sent[1]?.input.EncryptionContext).toEqual({ app: 'signalgate', purpose: 'seal', environment: 'prod' });
+    expect(client.sent[1]?.input.EncryptionContext).toEqual({
+      app: 'signalgate',
+      purpose: 'seal',
+      environment: 'prod',
+    });
   });
 });
 
@@ -57,14 +65,18 @@ describe('SecretsManagerSource', () => {
       }
       return { SecretString: 'only' };
     });
-    expect(await new SecretsManagerSource(client as never).getVersions('arn:secret')).toEqual({ current: 'only' });
+    expect(await new SecretsManagerSource(client as never).getVersions('arn:secret')).toEqual({
+      current: 'only',
+    });
   });
 
   it('propagates other faults so the caller answers 503', async () => {
     const client = fakeClient(() => {
       throw new Error('throttled');
     });
-    await expect(new SecretsManagerSource(client as never).getVersions('arn:secret')).rejects.toThrow('throttled');
+    await expect(new SecretsManagerSource(client as never).getVersions('arn:secret')).rejects.toThrow(
+      'throttled',
+    );
     expect(GetSecretValueCommand.name).toBe('GetSecretValueCommand');
   });
 });

@@ -69,11 +69,16 @@ describe('Sealer', () => {
   it('round-trips any plaintext and context', async () => {
     const sealer = new Sealer(new LocalKeyProvider(randomBytes(32)));
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 5000 }), fc.string(), fc.string(), async (bytes, purpose, id) => {
-        const plaintext = Buffer.from(bytes);
-        const sealed = await sealer.seal(plaintext, { purpose, id });
-        expect(await sealer.open(sealed, { purpose, id })).toEqual(plaintext);
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 5000 }),
+        fc.string(),
+        fc.string(),
+        async (bytes, purpose, id) => {
+          const plaintext = Buffer.from(bytes);
+          const sealed = await sealer.seal(plaintext, { purpose, id });
+          expect(await sealer.open(sealed, { purpose, id })).toEqual(plaintext);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -115,7 +120,9 @@ describe('Sealer', () => {
   it('unwraps each data key once when opening many records', async () => {
     const keys = new CountingKeyProvider(new LocalKeyProvider(randomBytes(32)));
     const sealer = new Sealer(keys);
-    const records = await Promise.all(Array.from({ length: 50 }, () => sealer.seal(Buffer.from('m'), context)));
+    const records = await Promise.all(
+      Array.from({ length: 50 }, () => sealer.seal(Buffer.from('m'), context)),
+    );
     const reader = new Sealer(keys);
     for (const record of records) await reader.open(record, context);
     expect(keys.decrypted).toBe(1);

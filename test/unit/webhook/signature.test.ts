@@ -9,13 +9,23 @@ import { signatureUrlVariants, TwilioSignatureVerifier } from '../../../lambda/w
 const EXAMPLE = {
   token: '12345',
   url: 'https://mycompany.com/myapp.php?foo=1&bar=2',
-  params: { CallSid: 'CA1234567890ABCDE', Caller: '+14158675309', Digits: '1234', From: '+14158675309', To: '+18005551212' },
+  params: {
+    CallSid: 'CA1234567890ABCDE',
+    Caller: '+14158675309',
+    Digits: '1234',
+    From: '+14158675309',
+    To: '+18005551212',
+  },
   signature: 'RSOYDt4T1cUTdK1PDd93/VVr8B8=',
 };
 
 const verifier = new TwilioSignatureVerifier();
-const verify = (token: string, signature: string | undefined, url: string, params: Record<string, string | string[]>) =>
-  verifier.verify({ url, params, signature, tokens: [token] }) === 0;
+const verify = (
+  token: string,
+  signature: string | undefined,
+  url: string,
+  params: Record<string, string | string[]>,
+) => verifier.verify({ url, params, signature, tokens: [token] }) === 0;
 
 function flipChar(text: string, at: number): string {
   const code = text.charCodeAt(at);
@@ -58,7 +68,10 @@ describe('Twilio signature verification', () => {
       }
       for (let i = 0; i < value.length; i++) {
         const params = { ...EXAMPLE.params, [key]: flipChar(value, i) };
-        expect(verify(EXAMPLE.token, EXAMPLE.signature, EXAMPLE.url, params), `${key}=${params[key]}`).toBe(false);
+        expect(
+          verify(EXAMPLE.token, EXAMPLE.signature, EXAMPLE.url, params),
+          `${key}=${(params as Record<string, string>)[key]}`,
+        ).toBe(false);
       }
     }
   });
@@ -74,8 +87,17 @@ describe('Twilio signature verification', () => {
 
   it('reports which token verified, so the previous token is accepted after the current one', () => {
     const sig = getExpectedTwilioSignature('old-token', EXAMPLE.url, EXAMPLE.params);
-    expect(verifier.verify({ url: EXAMPLE.url, params: EXAMPLE.params, signature: sig, tokens: ['new-token', 'old-token'] })).toBe(1);
-    expect(verifier.verify({ url: EXAMPLE.url, params: EXAMPLE.params, signature: sig, tokens: ['new-token'] })).toBe(-1);
+    expect(
+      verifier.verify({
+        url: EXAMPLE.url,
+        params: EXAMPLE.params,
+        signature: sig,
+        tokens: ['new-token', 'old-token'],
+      }),
+    ).toBe(1);
+    expect(
+      verifier.verify({ url: EXAMPLE.url, params: EXAMPLE.params, signature: sig, tokens: ['new-token'] }),
+    ).toBe(-1);
   });
 
   it('derives the same URL variants as twilio-node, without repeats', () => {
@@ -83,25 +105,86 @@ describe('Twilio signature verification', () => {
       'https://example.com/path',
       'https://example.com:443/path',
     ]);
-    expect(signatureUrlVariants('http://example.com:8080/p?a=b%27')).toContain("http://example.com:8080/p?a=b'");
+    expect(signatureUrlVariants('http://example.com:8080/p?a=b%27')).toContain(
+      "http://example.com:8080/p?a=b'",
+    );
   });
 });
 
 // --- differential test against twilio-node's validateRequest -----------------------------------------
 
-const unicodeText = fc.string({ unit: fc.constantFrom('a', 'Z', '0', ' ', '+', '%', '20', '&', '=', '?', '/', 'é', '😀', '\u0000', '~', "'", '"', '#'), maxLength: 12 });
-const keyArb = fc.oneof(fc.constantFrom('Body', 'From', 'To', 'MessageSid', 'AccountSid', 'NumMedia', 'MediaUrl0', 'a', 'A', ''), unicodeText);
-const valueArb = fc.oneof(fc.constant(''), unicodeText, fc.string({ maxLength: 30 }));
-const paramsArb = fc.dictionary(keyArb, fc.oneof({ weight: 5, arbitrary: valueArb }, { weight: 1, arbitrary: fc.array(valueArb, { minLength: 1, maxLength: 3 }) }), {
-  maxKeys: 8,
+const unicodeText = fc.string({
+  unit: fc.constantFrom(
+    'a',
+    'Z',
+    '0',
+    ' ',
+    '+',
+    '%',
+    '20',
+    '&',
+    '=',
+    '?',
+    '/',
+    'é',
+    '😀',
+    '\u0000',
+    '~',
+    "'",
+    '"',
+    '#',
+  ),
+  maxLength: 12,
 });
-const hostArb = fc.constantFrom('example.com', 'mycompany.com', 'abc123.execute-api.eu-west-1.amazonaws.com', 'user@host.test', '127.0.0.1', '[::1]', 'EXAMPLE.com');
+const keyArb = fc.oneof(
+  fc.constantFrom('Body', 'From', 'To', 'MessageSid', 'AccountSid', 'NumMedia', 'MediaUrl0', 'a', 'A', ''),
+  unicodeText,
+);
+const valueArb = fc.oneof(fc.constant(''), unicodeText, fc.string({ maxLength: 30 }));
+const paramsArb = fc.dictionary(
+  keyArb,
+  fc.oneof(
+    { weight: 5, arbitrary: valueArb },
+    { weight: 1, arbitrary: fc.array(valueArb, { minLength: 1, maxLength: 3 }) },
+  ),
+  {
+    maxKeys: 8,
+  },
+);
+const hostArb = fc.constantFrom(
+  'example.com',
+  'mycompany.com',
+  'abc123.execute-api.eu-west-1.amazonaws.com',
+  'user@host.test',
+  '127.0.0.1',
+  '[::1]',
+  'EXAMPLE.com',
+);
 const portArb = fc.constantFrom('', ':443', ':80', ':8080', ':3000');
-const pathArb = fc.constantFrom('/', '', '/webhooks/twilio/messages', '/webhooks/twilio/messages/', '/v1/a%20b', '/a b', '/caf%C3%A9', '/x+y');
+const pathArb = fc.constantFrom(
+  '/',
+  '',
+  '/webhooks/twilio/messages',
+  '/webhooks/twilio/messages/',
+  '/v1/a%20b',
+  '/a b',
+  '/caf%C3%A9',
+  '/x+y',
+);
 const queryArb = fc.oneof(
   fc.constant(''),
   fc.constant('?'),
-  fc.constantFrom('?foo=1&bar=2', '?a=b+c', '?a=b%20c', "?q=it's", '?q=%27', '?x=1&x=2', '?e=', '?a=%E2%82%AC', '?k=v&bodySHA256=abc'),
+  fc.constantFrom(
+    '?foo=1&bar=2',
+    '?a=b+c',
+    '?a=b%20c',
+    "?q=it's",
+    '?q=%27',
+    '?x=1&x=2',
+    '?e=',
+    '?a=%E2%82%AC',
+    '?k=v&bodySHA256=abc',
+  ),
   unicodeText.map((t) => `?q=${t}`),
 );
 const urlArb = fc
@@ -110,8 +193,10 @@ const urlArb = fc
 
 /** Twilio may sign the URL with the default port spelled out; the validator must still agree. */
 function withDefaultPort(url: string): string {
-  return url.replace(/^(https?:\/\/)([^/:?]+)(?=[/?]|$)/i, (_m, scheme: string, host: string) =>
-    `${scheme}${host}${scheme.toLowerCase() === 'https://' ? ':443' : ':80'}`,
+  return url.replace(
+    /^(https?:\/\/)([^/:?]+)(?=[/?]|$)/i,
+    (_m, scheme: string, host: string) =>
+      `${scheme}${host}${scheme.toLowerCase() === 'https://' ? ':443' : ':80'}`,
   );
 }
 
@@ -129,13 +214,27 @@ const caseArb: fc.Arbitrary<Case> = fc
     signMode: fc.constantFrom('same', 'same', 'same', 'with-port', 'other'),
     otherUrl: urlArb,
     params: paramsArb,
-    mutation: fc.constantFrom('none', 'none', 'none', 'flip', 'truncate', 'other-token', 'garbage', 'missing', 'pad'),
+    mutation: fc.constantFrom(
+      'none',
+      'none',
+      'none',
+      'flip',
+      'truncate',
+      'other-token',
+      'garbage',
+      'missing',
+      'pad',
+    ),
     at: fc.nat(),
   })
   .map(({ token, url, signMode, otherUrl, params, mutation, at }) => {
     const signUrl = signMode === 'same' ? url : signMode === 'other' ? otherUrl : withDefaultPort(url);
     // Signing over a variant of the URL (port added or removed, other query) exercises the candidates.
-    const signed = getExpectedTwilioSignature(mutation === 'other-token' ? `${token}x` : token, signUrl, params);
+    const signed = getExpectedTwilioSignature(
+      mutation === 'other-token' ? `${token}x` : token,
+      signUrl,
+      params,
+    );
     let signature: string | undefined = signed;
     if (mutation === 'flip') signature = flipChar(signed, at % signed.length);
     if (mutation === 'truncate') signature = signed.slice(0, -1);
@@ -155,7 +254,14 @@ function verdictOfTwilio(c: Case): boolean | 'throws' {
 
 function verdictOfOurs(c: Case): boolean | 'throws' {
   try {
-    return new TwilioSignatureVerifier().verify({ url: c.url, params: c.params, signature: c.signature, tokens: [c.token] }) === 0;
+    return (
+      new TwilioSignatureVerifier().verify({
+        url: c.url,
+        params: c.params,
+        signature: c.signature,
+        tokens: [c.token],
+      }) === 0
+    );
   } catch {
     return 'throws';
   }

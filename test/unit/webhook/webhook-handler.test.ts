@@ -38,7 +38,9 @@ describe('POST /webhooks/twilio/messages', () => {
 
   it('accepts a base64-encoded body as API Gateway delivers it', async () => {
     const f = webhookFixture();
-    const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams(), base64: true }));
+    const res = await f.handler(
+      signedWebhookEvent({ token: f.token, params: inboundParams(), base64: true }),
+    );
     expect(res.statusCode).toBe(200);
   });
 
@@ -74,7 +76,11 @@ describe('POST /webhooks/twilio/messages', () => {
 
   it('answers 403 when the signature was made for another URL (Host header is never trusted)', async () => {
     const f = webhookFixture();
-    const event = signedWebhookEvent({ token: f.token, params: inboundParams(), baseUrl: 'https://attacker.example' });
+    const event = signedWebhookEvent({
+      token: f.token,
+      params: inboundParams(),
+      baseUrl: 'https://attacker.example',
+    });
     event.headers.Host = 'attacker.example';
     expect((await f.handler(event)).statusCode).toBe(403);
   });
@@ -84,11 +90,15 @@ describe('POST /webhooks/twilio/messages', () => {
     f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
     f.clock.advance(120_000); // past the secret cache age, so the rotation is seen
     const withOld = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
-    const withNew = await f.handler(signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }));
+    const withNew = await f.handler(
+      signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }),
+    );
     expect([withOld.statusCode, withNew.statusCode]).toEqual([200, 200]);
     f.secrets.forgetPrevious(TWILIO_SECRET_ID);
     f.clock.advance(120_000);
-    const afterPreviousGone = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    const afterPreviousGone = await f.handler(
+      signedWebhookEvent({ token: f.token, params: inboundParams() }),
+    );
     expect(afterPreviousGone.statusCode).toBe(403);
   });
 
@@ -214,12 +224,18 @@ describe('POST /webhooks/twilio/messages', () => {
 
   it('keeps verifying from the cache while the secret source is down, within the cache age', async () => {
     const f = webhookFixture({ secretCacheMs: 60_000 });
-    expect((await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode).toBe(200);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(200);
     f.secrets.failing = true;
     f.clock.advance(30_000);
-    expect((await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode).toBe(200);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(200);
     f.clock.advance(31_000);
-    expect((await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode).toBe(503);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(503);
   });
 
   it('never puts a stack trace, token, phone number or body in any response', async () => {
@@ -282,7 +298,9 @@ describe('other routes', () => {
 
   it('answers an unknown route with a generic 404', async () => {
     const f = webhookFixture();
-    const res = await f.handler(apiEvent({ path: `/nope/${randomBytes(4).toString('hex')}`, httpMethod: 'GET' }));
+    const res = await f.handler(
+      apiEvent({ path: `/nope/${randomBytes(4).toString('hex')}`, httpMethod: 'GET' }),
+    );
     expect(res.statusCode).toBe(404);
     expect(JSON.parse(res.body)).toEqual({ error: 'not found' });
   });

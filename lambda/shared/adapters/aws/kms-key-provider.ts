@@ -21,7 +21,11 @@ export class KmsKeyProvider implements KeyProvider {
 
   async generateDataKey(): Promise<DataKey> {
     const out = await this.#client.send(
-      new GenerateDataKeyCommand({ KeyId: this.#keyId, KeySpec: 'AES_256', EncryptionContext: this.#context }),
+      new GenerateDataKeyCommand({
+        KeyId: this.#keyId,
+        KeySpec: 'AES_256',
+        EncryptionContext: this.#context,
+      }),
     );
     if (!out.Plaintext || !out.CiphertextBlob) throw new Error('KMS GenerateDataKey returned no key');
     return { plaintext: Buffer.from(out.Plaintext), encrypted: Buffer.from(out.CiphertextBlob) };

@@ -31,10 +31,15 @@ export class SecretsManagerSource implements SecretSource {
 
   async #previous(secretId: string): Promise<GetSecretValueCommandOutput | undefined> {
     try {
-      return await this.#client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS' }));
+      return await this.#client.send(
+        new GetSecretValueCommand({ SecretId: secretId, VersionStage: 'AWSPREVIOUS' }),
+      );
     } catch (error) {
       // A secret that was never rotated has no AWSPREVIOUS version.
-      if (error instanceof ResourceNotFoundException || (error as { name?: string }).name === 'ResourceNotFoundException') {
+      if (
+        error instanceof ResourceNotFoundException ||
+        (error as { name?: string }).name === 'ResourceNotFoundException'
+      ) {
         return undefined;
       }
       throw error;

@@ -25,7 +25,8 @@ export class LocalKeyProvider implements KeyProvider {
   }
 
   async decryptDataKey(encrypted: Buffer): Promise<Buffer> {
-    if (encrypted.length !== 12 + 32 + 16) throw new SealedRecordError('wrapped data key has the wrong length');
+    if (encrypted.length !== 12 + 32 + 16)
+      throw new SealedRecordError('wrapped data key has the wrong length');
     try {
       const decipher = createDecipheriv('aes-256-gcm', this.#wrappingKey, encrypted.subarray(0, 12));
       decipher.setAAD(AAD);

@@ -19,7 +19,8 @@ export class MemorySecretSource implements SecretSource {
 
   constructor(initial: Record<string, string> = {}, clock: Clock = systemClock) {
     this.#clock = clock;
-    for (const [id, value] of Object.entries(initial)) this.#secrets.set(id, { current: value, currentCreatedAt: clock.now() });
+    for (const [id, value] of Object.entries(initial))
+      this.#secrets.set(id, { current: value, currentCreatedAt: clock.now() });
   }
 
   async getVersions(secretId: string): Promise<SecretVersions> {
@@ -42,6 +43,10 @@ export class MemorySecretSource implements SecretSource {
   /** Drops the previous version (Secrets Manager moving AWSPREVIOUS away). */
   forgetPrevious(secretId: string): void {
     const old = this.#secrets.get(secretId);
-    if (old) this.#secrets.set(secretId, { current: old.current, ...(old.currentCreatedAt ? { currentCreatedAt: old.currentCreatedAt } : {}) });
+    if (old)
+      this.#secrets.set(secretId, {
+        current: old.current,
+        ...(old.currentCreatedAt ? { currentCreatedAt: old.currentCreatedAt } : {}),
+      });
   }
 }

@@ -1,0 +1,73 @@
+// TwilioAccounts over twilio-node. Only the Accounts domain and the base client are loaded, and only
+// when a rotation step first needs them, so the bundle does not carry the whole REST surface and the
+// function starts without parsing it.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { TwilioAccounts } from './twilio-accounts.js';
+
+type BaseClient = import('twilio/lib/base/BaseTwilio').Client;
+type AccountsDomain = import('twilio/lib/rest/Accounts');
+
+interface Clients {
+  readonly base: BaseClient;
+  readonly accounts: AccountsDomain;
+}
+
+/** A CommonJS module's exports, whether the loader hands them over as named exports or as `default`. */
+function commonJs<T extends object>(module: T): T {
+  return (module as { default?: T }).default ?? module;
+}
+
+async function clientsFor(accountSid: string, authToken: string): Promise<Clients> {
+  const [baseModule, accountsModule] = await Promise.all([
+    import('twilio/lib/base/BaseTwilio.js'),
+    import('twilio/lib/rest/Accounts.js'),
+  ]);
+  const { Client } = commonJs(baseModule);
+  const Accounts = commonJs(accountsModule) as unknown as new (client: BaseClient) => AccountsDomain;
+  const base = new Client(accountSid, authToken);
+  return { base, accounts: new Accounts(base) };
+}
+
+function sameSecret(a: string, b: string): boolean {
+  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+}
+
+export class TwilioNodeAccounts implements TwilioAccounts {
+  async createSecondaryToken(accountSid: string, authToken: string): Promise<string> {
+    const { accounts } = await clientsFor(accountSid, authToken);
+    const created = await accounts.v1.secondaryAuthToken().create();
+    if (!created.secondaryAuthToken) throw new Error('Twilio returned no secondary auth token');
+    return created.secondaryAuthToken;
+  }
+
+  async authenticates(accountSid: string, authToken: string): Promise<boolean> {
+    return (await this.#fetchAccount(accountSid, authToken)) !== undefined;
+  }
+
+  async isPrimary(accountSid: string, authToken: string): Promise<boolean> {
+    // The Account resource reports the primary token whichever valid token authenticates the call.
+    const account = await this.#fetchAccount(accountSid, authToken);
+    return typeof account?.auth_token === 'string' && sameSecret(account.auth_token, authToken);
+  }
+
+  async promoteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
+    const { accounts } = await clientsFor(accountSid, authToken);
+    await accounts.v1.authTokenPromotion().update();
+  }
+
+  /** GET /2010-04-01/Accounts/{sid}.json, the cheapest authenticated call; undefined on 401. */
+  async #fetchAccount(accountSid: string, authToken: string): Promise<{ auth_token?: unknown } | undefined> {
+    const { base } = await clientsFor(accountSid, authToken);
+    const response = (await base.request({
+      method: 'get',
+      uri: `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}.json`,
+    })) as { statusCode: number; body: unknown };
+    if (response.statusCode === 401) return undefined;
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      throw new Error(`Twilio account fetch answered HTTP ${response.statusCode}`);
+    }
+    const body = typeof response.body === 'string' ? (JSON.parse(response.body) as unknown) : response.body;
+    return (body ?? {}) as { auth_token?: unknown };
+  }
+}

@@ -1,0 +1,166 @@
+// Secrets Manager's four rotation steps (createSecret, setSecret, testSecret, finishSecret) for any
+// secret, with the checks of AWS's rotation templates; what differs per secret is a RotationStrategy.
+//
+// Every step is idempotent, because Secrets Manager retries a failed step and may invoke one twice:
+// createSecret keeps an existing AWSPENDING value, finishSecret moves AWSCURRENT only if it has not
+// moved yet and then always runs the strategy's completePromotion (so a crash between the label
+// move and the service-side promotion converges on the next run). Failures count RotationFailures,
+// are logged and rethrown so Secrets Manager marks the rotation failed and the alarm fires.
+// Reference: https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html
+
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
+import { LogEvent, MetricName } from '../names.js';
+import { RotationEvent, type RotationStep } from './rotation-event.js';
+import { type RotationSecretStore, Stage, versionWithStage } from './rotation-store.js';
+
+export interface RotationStrategy {
+  /** For logs: which secret kind this rotates. */
+  readonly kind: string;
+  /** createSecret, before minting: finish whatever an earlier, interrupted rotation left half done. */
+  reconcileCurrent?(current: string): Promise<void>;
+  /** createSecret: the new secret value (JSON string) derived from the current one. */
+  createPending(current: string): Promise<string>;
+  /** setSecret: make the service accept the pending value; absent where the service minted it itself. */
+  setPending?(pending: string, current: string): Promise<void>;
+  /** testSecret: throws when the pending value does not work; nothing has been promoted then. */
+  testPending(pending: string): Promise<void>;
+  /** finishSecret, after AWSCURRENT moved: switch the service over. Must be idempotent. */
+  completePromotion?(current: string, previous: string | undefined): Promise<void>;
+}
+
+export interface RotationDeps {
+  readonly store: RotationSecretStore;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+}
+
+/** The secret or the event is not in a state rotation can proceed from (a fault, not a retry case). */
+export class RotationStateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RotationStateError';
+  }
+}
+
+export type RotationHandler = (event: unknown) => Promise<void>;
+
+export function makeRotationHandler(
+  strategy: RotationStrategy,
+  getDeps: () => Promise<RotationDeps>,
+): RotationHandler {
+  return async (raw) => {
+    const deps = await getDeps();
+    const parsed = RotationEvent.safeParse(raw);
+    let step: RotationStep | 'unknown' = 'unknown';
+    try {
+      if (!parsed.success) throw new RotationStateError('not a Secrets Manager rotation event');
+      step = parsed.data.Step;
+      const outcome = await rotateStep(
+        strategy,
+        deps.store,
+        parsed.data.SecretId,
+        parsed.data.ClientRequestToken,
+        step,
+      );
+      deps.logger.info(LogEvent.rotationStep, {
+        kind: strategy.kind,
+        step,
+        arn: parsed.data.SecretId,
+        version: parsed.data.ClientRequestToken,
+        outcome,
+      });
+    } catch (error) {
+      deps.metrics.count(MetricName.RotationFailures);
+      deps.logger.error(LogEvent.rotationFailed, {
+        kind: strategy.kind,
+        step,
+        arn: parsed.success ? parsed.data.SecretId : undefined,
+        version: parsed.success ? parsed.data.ClientRequestToken : undefined,
+        error,
+      });
+      throw error;
+    } finally {
+      deps.metrics.flush();
+    }
+  };
+}
+
+/** Runs one step; returns what it did, for the log. */
+export async function rotateStep(
+  strategy: RotationStrategy,
+  store: RotationSecretStore,
+  secretId: string,
+  token: string,
+  step: RotationStep,
+): Promise<string> {
+  const description = await store.describe(secretId);
+  if (!description.rotationEnabled) throw new RotationStateError('rotation is not enabled on the secret');
+  const stages = description.versions[token];
+  if (!stages) throw new RotationStateError('the rotation version is not a version of the secret');
+  if (stages.includes(Stage.current)) {
+    // Already promoted: the first three steps have nothing left to do. finishSecret still completes
+    // the service-side promotion, which a crash may have cut short after the label moved.
+    if (step !== 'finishSecret') return 'already current';
+  } else if (!stages.includes(Stage.pending)) {
+    throw new RotationStateError('the rotation version is not staged AWSPENDING');
+  }
+
+  switch (step) {
+    case 'createSecret': {
+      const current = await required(store, secretId, { stage: Stage.current }, 'AWSCURRENT');
+      if ((await store.getValue(secretId, { versionId: token, stage: Stage.pending })) !== undefined) {
+        return 'pending value exists';
+      }
+      await strategy.reconcileCurrent?.(current);
+      await store.putPending(secretId, token, await strategy.createPending(current));
+      return 'pending value created';
+    }
+    case 'setSecret': {
+      if (!strategy.setPending) return 'nothing to set';
+      const pending = await required(
+        store,
+        secretId,
+        { versionId: token, stage: Stage.pending },
+        'AWSPENDING',
+      );
+      const current = await required(store, secretId, { stage: Stage.current }, 'AWSCURRENT');
+      await strategy.setPending(pending, current);
+      return 'pending value set';
+    }
+    case 'testSecret': {
+      await strategy.testPending(
+        await required(store, secretId, { versionId: token, stage: Stage.pending }, 'AWSPENDING'),
+      );
+      return 'pending value tested';
+    }
+    case 'finishSecret': {
+      const currentVersion = versionWithStage(description, Stage.current);
+      let outcome = 'already current';
+      if (currentVersion !== token) {
+        if (currentVersion === undefined)
+          throw new RotationStateError('the secret has no AWSCURRENT version');
+        // The new value must exist before it becomes current, or every reader would break.
+        await required(store, secretId, { versionId: token }, 'the rotation version');
+        await store.promote(secretId, token, currentVersion);
+        outcome = 'promoted';
+      }
+      if (strategy.completePromotion) {
+        const current = await required(store, secretId, { versionId: token }, 'the rotation version');
+        await strategy.completePromotion(current, await store.getValue(secretId, { stage: Stage.previous }));
+      }
+      return outcome;
+    }
+  }
+}
+
+async function required(
+  store: RotationSecretStore,
+  secretId: string,
+  selector: Parameters<RotationSecretStore['getValue']>[1],
+  what: string,
+): Promise<string> {
+  const value = await store.getValue(secretId, selector);
+  if (value === undefined) throw new RotationStateError(`${what} has no value`);
+  return value;
+}

@@ -1,0 +1,173 @@
+// Composes the local stack: data directory, secrets, PostgreSQL, queue, handlers, HTTP server.
+// Everything started is stopped in reverse order, on shutdown and when a later step fails.
+
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { LocalKeyProvider } from '../lambda/shared/adapters/local/local-key-provider.js';
+import { MemorySecretSource } from '../lambda/shared/adapters/local/memory-secret-source.js';
+import { makeIngestHandler } from '../lambda/ingest/make-ingest-handler.js';
+import { createLogger, type LogSink } from '../lambda/shared/logger.js';
+import { createEmfMetrics } from '../lambda/shared/metrics.js';
+import { ServiceName } from '../lambda/shared/names.js';
+import { systemClock } from '../lambda/shared/ports.js';
+import { ANY_ACCOUNT } from '../lambda/webhook/twilio-tokens.js';
+import { buildWebhookDeps } from '../lambda/webhook/build-webhook-deps.js';
+import { makeWebhookHandler } from '../lambda/webhook/make-webhook-handler.js';
+import { type LocalConfig, type LocalPaths, localPaths } from './config.js';
+import { type LocalDatabase, openLocalDatabase } from './database.js';
+import { createLocalServer } from './http-server.js';
+import { LocalQueue } from './local-queue.js';
+import { type LocalSecrets, loadLocalSecrets } from './local-secrets.js';
+import { assertPortFree } from './port-check.js';
+import { QueueJournal } from './queue-journal.js';
+import { routeTable } from './routes.js';
+import { acquireStackLock } from './stack-lock.js';
+
+const ENVIRONMENT = 'local';
+/** Secret ids of the in-memory secret source; in AWS these are Secrets Manager ARNs. */
+export const LocalSecretId = {
+  twilio: 'local/twilio-auth-token',
+  blindIndex: 'local/blind-index-key',
+  admin: 'local/admin-token',
+} as const;
+
+/** Bounds of a clean stop: in-flight requests, then the queue drain (what is left is journaled). */
+const REQUEST_GRACE_MS = 5_000;
+const QUEUE_DRAIN_MS = 10_000;
+
+export interface RunningStack {
+  readonly url: string;
+  readonly publicBaseUrl: string;
+  readonly paths: LocalPaths;
+  readonly secrets: LocalSecrets;
+  readonly database: LocalDatabase;
+  readonly queue: LocalQueue;
+  /** Messages left by the last run and delivered again now. */
+  readonly requeued: number;
+  /** Stops everything; resolves with the number of messages journaled for the next start. */
+  stop(): Promise<number>;
+}
+
+type Cleanup = () => Promise<unknown>;
+
+async function runCleanups(cleanups: Cleanup[]): Promise<void> {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+}
+
+function listen(server: Server, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port, exclusive: true }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  const closed = once(server, 'close');
+  server.close();
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), REQUEST_GRACE_MS);
+  await closed;
+  clearTimeout(timer);
+}
+
+export async function startStack(config: LocalConfig): Promise<RunningStack> {
+  const paths = localPaths(config.dataDir);
+  await mkdir(paths.dataDir, { recursive: true, mode: 0o700 });
+  await assertPortFree(config.host, config.port);
+  const cleanups: Cleanup[] = [];
+  try {
+    const lock = await acquireStackLock(paths.lock);
+    cleanups.push(() => lock.release());
+
+    const secrets = await loadLocalSecrets(paths.secrets, {
+      twilioAuthToken: config.twilioAuthToken,
+      adminToken: config.adminToken,
+    });
+
+    const logFile = createWriteStream(paths.log, { flags: 'a', mode: 0o600 });
+    cleanups.push(() => new Promise((resolve) => logFile.end(resolve)));
+    const sink: LogSink = (line) => logFile.write(`${line}\n`);
+
+    const database = await openLocalDatabase(paths, config.databaseUrl);
+    cleanups.push(() => database.stop());
+
+    const ingestDeps = Promise.resolve({
+      db: database.pool,
+      metrics: createEmfMetrics(ENVIRONMENT, sink),
+      logger: createLogger(ServiceName.ingest, sink),
+    });
+    const queueLogger = createLogger('signalgate-local-queue', sink);
+    const { journal, pending } = await QueueJournal.open(paths.queueJournal);
+    const queue = new LocalQueue({
+      journal,
+      pending,
+      consumer: makeIngestHandler(() => ingestDeps),
+      deadLetterFile: paths.deadLetters,
+      onDeadLetter: (messageId, receiveCount) => queueLogger.error('local.dead_lettered', { messageId, receiveCount }),
+    });
+    cleanups.push(() => queue.close(QUEUE_DRAIN_MS));
+
+    const secretSource = new MemorySecretSource({
+      [LocalSecretId.twilio]: JSON.stringify({ accountSid: secrets.twilioAccountSid, authToken: secrets.twilioAuthToken }),
+      [LocalSecretId.blindIndex]: JSON.stringify({ key: secrets.blindIndexKey }),
+      [LocalSecretId.admin]: JSON.stringify({ token: secrets.adminToken }),
+    });
+    const webhookDeps = Promise.resolve(
+      buildWebhookDeps({
+        environment: ENVIRONMENT,
+        publicBaseUrl: config.publicBaseUrl,
+        keyProvider: new LocalKeyProvider(secrets.wrappingKey),
+        secretSource,
+        secretCacheMs: 300_000,
+        // One local token for whatever AccountSid the caller uses (the simulator, a real account).
+        tokenSecrets: { [ANY_ACCOUNT]: LocalSecretId.twilio },
+        blindIndexSecretId: LocalSecretId.blindIndex,
+        queue,
+        metrics: createEmfMetrics(ENVIRONMENT, sink),
+        logger: createLogger(ServiceName.webhook, sink),
+        clock: systemClock,
+      }),
+    );
+
+    const dispatch = routeTable({
+      webhook: makeWebhookHandler(() => webhookDeps),
+      // ADMIN ROUTES: once lambda/admin/make-admin-handler.ts lands, build its deps here from
+      // `database.pool`, `secretSource` (LocalSecretId.admin, LocalSecretId.blindIndex), the same
+      // LocalKeyProvider, `queue.depth()` and `sink`, and pass `admin: makeAdminHandler(...)`.
+    });
+    const server = createLocalServer({ dispatch, logger: createLogger('signalgate-local-http', sink) });
+    await listen(server, config.host, config.port);
+    cleanups.push(() => closeServer(server));
+
+    let stopping: Promise<number> | undefined;
+    return {
+      url: `http://${config.host}:${config.port}`,
+      publicBaseUrl: config.publicBaseUrl,
+      paths,
+      secrets,
+      database,
+      queue,
+      requeued: pending.length,
+      stop: () => {
+        stopping ??= (async () => {
+          // Reverse start order: no new requests, drain the queue into the database, then stop it.
+          await closeServer(server);
+          const left = await queue.close(QUEUE_DRAIN_MS);
+          await database.stop();
+          await new Promise((resolve) => logFile.end(resolve));
+          await lock.release();
+          return left;
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await runCleanups(cleanups);
+    throw error;
+  }
+}

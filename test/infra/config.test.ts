@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { dev } from '../../lib/config/dev.js';
+import {
+  ConfigValidationError,
+  ENV_NAMES,
+  loadConfig,
+  parseEnvConfig,
+  UnknownEnvironmentError,
+} from '../../lib/config/index.js';
+
+describe('environment config', () => {
+  it.each(ENV_NAMES)('loads and validates %s', (env) => {
+    const config = loadConfig(env);
+    expect(config.envName).toBe(env);
+    expect(config.availabilityZones.every((az) => az.startsWith(config.region))).toBe(true);
+  });
+
+  it('rejects a missing environment with the command to use', () => {
+    expect(() => loadConfig(undefined)).toThrow(UnknownEnvironmentError);
+    expect(() => loadConfig(undefined)).toThrow(/-c env=<dev\|staging\|prod>/);
+  });
+
+  it('rejects an unknown environment and lists the known ones', () => {
+    expect(() => loadConfig('qa')).toThrow('Unknown environment "qa": expected one of dev, staging, prod');
+  });
+
+  it('names every invalid field in one error', () => {
+    const broken = {
+      ...dev,
+      account: '12345',
+      availabilityZones: ['us-east-1a', 'eu-west-1b'],
+      database: { ...dev.database, backupRetentionDays: 0, instanceClass: 'micro' },
+      twilio: { ...dev.twilio, accountSids: ['not-a-sid'] },
+      waf: { ...dev.waf, adminAllowedCidrs: ['10.0.0.0/33'] },
+      alarms: { ...dev.alarms, emails: ['nobody'] },
+    };
+    let error: unknown;
+    try {
+      parseEnvConfig('dev', broken);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    const message = (error as Error).message;
+    for (const field of [
+      'account',
+      'database.backupRetentionDays',
+      'database.instanceClass',
+      'twilio.accountSids.0',
+      'waf.adminAllowedCidrs.0',
+      'alarms.emails.0',
+    ]) {
+      expect(message).toContain(`  - ${field}: `);
+    }
+    expect(message.split('\n')[0]).toMatch(/^Invalid configuration for environment "dev" \(\d+ problems\):$/);
+  });
+
+  it('checks cross-field rules: zones of the region, storage bounds, concurrency', () => {
+    const broken = {
+      ...dev,
+      availabilityZones: ['us-east-1a', 'eu-west-1b'],
+      database: { ...dev.database, allocatedStorageGiB: 100, maxAllocatedStorageGiB: 50 },
+      ingest: { ...dev.ingest, reservedConcurrency: 2, maxConcurrency: 3 },
+    };
+    expect(() => parseEnvConfig('dev', broken)).toThrow(/availabilityZones\.0: "us-east-1a" is not a zone of region eu-west-1/);
+    expect(() => parseEnvConfig('dev', broken)).toThrow(/database\.maxAllocatedStorageGiB: must be >= allocatedStorageGiB/);
+    expect(() => parseEnvConfig('dev', broken)).toThrow(/ingest\.maxConcurrency: must be <= ingest\.reservedConcurrency/);
+  });
+
+  it('keeps production safe: Multi-AZ, deletion protection, retained data', () => {
+    const prod = loadConfig('prod');
+    expect(prod.database.multiAz).toBe(true);
+    expect(prod.database.deletionProtection).toBe(true);
+    expect(prod.removalPolicies).toMatchObject({ keys: 'retain', secrets: 'retain', queues: 'retain' });
+    expect(prod.removalPolicies.database).not.toBe('destroy');
+  });
+});

@@ -1,0 +1,57 @@
+// Synthesises one environment in-process, once per test file, with cdk.json's context and without bundling.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { type BuildOptions, buildSignalgate, type SignalgateStacks } from '../../../lib/app.js';
+import { type EnvConfig, type EnvName, loadConfig } from '../../../lib/config/index.js';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../..');
+export const ENVS: readonly EnvName[] = ['dev', 'staging', 'prod'];
+export type StackPart = keyof SignalgateStacks;
+export const PARTS: readonly StackPart[] = ['network', 'data', 'api', 'monitoring'];
+
+/** cdk.json's context (feature flags), so tests see what `cdk synth` sees. */
+export function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  return cdkJson.context;
+}
+
+export interface SynthesizedEnv {
+  readonly config: EnvConfig;
+  readonly app: App;
+  readonly stacks: SignalgateStacks;
+  readonly templates: Record<StackPart, Template>;
+  /** Every stack's template as JSON, for scans across resources. */
+  readonly json: Record<StackPart, { Resources: Record<string, { Type: string; Properties?: any }>; Outputs?: any }>;
+}
+
+const cache = new Map<string, SynthesizedEnv>();
+
+/** An environment's stacks; `config` and `options` replace the defaults (then the result is not cached). */
+export function synthEnv(env: EnvName, config?: EnvConfig, options?: BuildOptions): SynthesizedEnv {
+  const key = env;
+  const cached = config || options ? undefined : cache.get(key);
+  if (cached) return cached;
+  const app = new App({
+    context: { ...cdkJsonContext(), env, 'aws:cdk:bundling-stacks': [] },
+  });
+  const resolved = config ?? loadConfig(env);
+  const stacks = buildSignalgate(app, resolved, options);
+  const templates = {} as Record<StackPart, Template>;
+  const json = {} as SynthesizedEnv['json'];
+  for (const part of PARTS) {
+    templates[part] = Template.fromStack(stacks[part] as Stack);
+    json[part] = templates[part].toJSON() as SynthesizedEnv['json'][StackPart];
+  }
+  const result = { config: resolved, app, stacks, templates, json };
+  if (!config && !options) cache.set(key, result);
+  return result;
+}
+
+/** Every resource of every stack of the environment, with its stack part. */
+export function allResources(synth: SynthesizedEnv): Array<{ part: StackPart; id: string; type: string; props: any }> {
+  return PARTS.flatMap((part) =>
+    Object.entries(synth.json[part].Resources).map(([id, r]) => ({ part, id, type: r.Type, props: r.Properties ?? {} })),
+  );
+}
