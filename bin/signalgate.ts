@@ -1,8 +1,8 @@
 // The CDK app: `-c env=dev|staging|prod` picks the environment, its validated config builds the stacks, cdk-nag checks them.
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { loadConfig } from '../lib/config/index.js';
 import { buildSignalgate } from '../lib/app.js';
+import { loadConfig } from '../lib/config/index.js';
 
 const app = new App();
 let config: ReturnType<typeof loadConfig>;

@@ -22,7 +22,11 @@ export interface BuildOptions {
 }
 
 /** Stack names are `signalgate-<env>-<part>`; deploy them all with `cdk deploy -c env=<env> --all`. */
-export function buildSignalgate(scope: Stage, config: EnvConfig, options: BuildOptions = {}): SignalgateStacks {
+export function buildSignalgate(
+  scope: Stage,
+  config: EnvConfig,
+  options: BuildOptions = {},
+): SignalgateStacks {
   const env = { account: config.account, region: config.region };
   const name = (part: string) => `signalgate-${config.envName}-${part}`;
   const common = { env, terminationProtection: config.database.deletionProtection };
@@ -52,7 +56,8 @@ export function buildSignalgate(scope: Stage, config: EnvConfig, options: BuildO
   const monitoring = new MonitoringStack(scope, name('monitoring'), {
     ...common,
     config,
-    description: `Signalgate ${config.envName}: on-call topic, alarms`,
+    monitored: { api, data, stacks: [network, data, api] },
+    description: `Signalgate ${config.envName}: on-call topic, alarms, dashboard`,
   });
   for (const stack of [network, data, api, monitoring]) {
     Tags.of(stack).add('project', 'signalgate');

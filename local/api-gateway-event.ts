@@ -29,6 +29,12 @@ function isText(contentType: string | undefined): boolean {
   );
 }
 
+function append(map: Record<string, string[]>, key: string, value: string): void {
+  const values = map[key];
+  if (values) values.push(value);
+  else map[key] = [value];
+}
+
 function headerMaps(rawHeaders: readonly string[]) {
   // rawHeaders keeps the client's spelling and every repeat; API Gateway's single-value map holds
   // the last value of a repeated header.
@@ -38,7 +44,7 @@ function headerMaps(rawHeaders: readonly string[]) {
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
     headers[name] = value;
-    (multiValueHeaders[name] ??= []).push(value);
+    append(multiValueHeaders, name, value);
   }
   return { headers, multiValueHeaders };
 }
@@ -49,7 +55,7 @@ function queryMaps(search: string) {
   const multi: Record<string, string[]> = {};
   for (const [key, value] of params) {
     single[key] = value;
-    (multi[key] ??= []).push(value);
+    append(multi, key, value);
   }
   const any = Object.keys(single).length > 0;
   return { queryStringParameters: any ? single : null, multiValueQueryStringParameters: any ? multi : null };

@@ -13,6 +13,8 @@ const LocalEnv = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** Set by npm for `npm start`: the stack then follows npm's lifetime (see parent-watch.ts). */
+  npm_lifecycle_event: z.string().optional(),
   /** Where keys, secrets, the queue journal, logs and the embedded cluster live. */
   SIGNALGATE_DATA_DIR: z.string().min(1).default('.local'),
 });
@@ -27,19 +29,23 @@ export interface LocalConfig {
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly showTokens: boolean;
+  readonly launchedByNpm: boolean;
 }
 
 /** Throws one error naming every invalid variable (never its value). */
 export function loadLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[]): LocalConfig {
   // Empty variables count as unset, as a shell `PORT= npm start` means "no value".
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = LocalEnv.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
     throw new Error(`invalid environment: ${problems.join('; ')}`);
   }
   const unknownFlags = argv.filter((arg) => arg !== '--show-tokens');
-  if (unknownFlags.length > 0) throw new Error(`unknown argument(s): ${unknownFlags.join(' ')} (known: --show-tokens)`);
+  if (unknownFlags.length > 0)
+    throw new Error(`unknown argument(s): ${unknownFlags.join(' ')} (known: --show-tokens)`);
   const e = parsed.data;
   return {
     port: e.PORT,
@@ -50,6 +56,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[])
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.SIGNALGATE_DATA_DIR),
     showTokens: argv.includes('--show-tokens'),
+    launchedByNpm: e.npm_lifecycle_event !== undefined,
   };
 }
 

@@ -42,7 +42,10 @@ async function migrate(pool: pg.Pool): Promise<number[]> {
   }
 }
 
-export async function openLocalDatabase(paths: LocalPaths, externalUrl: string | undefined): Promise<LocalDatabase> {
+export async function openLocalDatabase(
+  paths: LocalPaths,
+  externalUrl: string | undefined,
+): Promise<LocalDatabase> {
   if (externalUrl !== undefined) {
     const pool = poolFromUrl(externalUrl, { max: POOL_SIZE });
     pool.on('error', () => {});
@@ -63,7 +66,10 @@ export async function openLocalDatabase(paths: LocalPaths, externalUrl: string |
   }
 
   const serverLog = createWriteStream(paths.postgresLog, { flags: 'a', mode: 0o600 });
-  const server = await startEmbeddedPostgres({ dataDir: paths.postgres, onLog: (line) => serverLog.write(line) });
+  const server = await startEmbeddedPostgres({
+    dataDir: paths.postgres,
+    onLog: (line) => serverLog.write(line),
+  });
   const pool = poolFromUrl(server.url, { max: POOL_SIZE });
   pool.on('error', () => {});
   const stop = async () => {

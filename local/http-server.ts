@@ -25,7 +25,8 @@ function send(response: ServerResponse, result: APIGatewayProxyResult, close = f
   // Security headers first, so a handler may refine but never drop them.
   const headers: Record<string, string | string[]> = { ...SECURITY_HEADERS };
   for (const [name, value] of Object.entries(result.headers ?? {})) headers[name] = String(value);
-  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {})) headers[name] = values.map(String);
+  for (const [name, values] of Object.entries(result.multiValueHeaders ?? {}))
+    headers[name] = values.map(String);
   const body = result.body ? Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8') : undefined;
   if (body) headers['Content-Length'] = String(body.length);
   if (close) headers.Connection = 'close';

@@ -128,7 +128,10 @@ export class LocalQueue implements MessageQueue {
     clearTimeout(this.#timer);
     // A batch still running may yet store its records; leaving them journaled is safe because the
     // ingest side is idempotent (a redelivery is a duplicate, never a loss).
-    await Promise.race([Promise.allSettled([...this.#batches]), new Promise((r) => setTimeout(r, 2_000).unref())]);
+    await Promise.race([
+      Promise.allSettled([...this.#batches]),
+      new Promise((r) => setTimeout(r, 2_000).unref()),
+    ]);
     const left = [...this.#messages.values()].map(({ id, body, sentAt }) => ({ id, body, sentAt }));
     await this.#options.journal.close(left);
     return left.length;

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { Route } from '../lambda/shared/names.js';
 import { loadLocalConfig } from './config.js';
+import { watchAncestors } from './parent-watch.js';
 import { type RunningStack, startStack } from './stack.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -34,7 +35,9 @@ function banner(stack: RunningStack, seconds: number, showTokens: boolean): stri
   ];
   if (stack.requeued > 0) lines.push(`  queue      ${stack.requeued} message(s) from the last run re-queued`);
   if (showTokens) {
-    lines.push(`  Twilio     AccountSid (any accepted) ${secrets.twilioAccountSid}, auth token ${secrets.twilioAuthToken}`);
+    lines.push(
+      `  Twilio     AccountSid (any accepted) ${secrets.twilioAccountSid}, auth token ${secrets.twilioAuthToken}`,
+    );
     lines.push(`  admin      X-Admin-Token ${secrets.adminToken}`);
   }
   lines.push('  stop       Ctrl-C');
@@ -55,14 +58,14 @@ async function main(): Promise<void> {
   for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
   let stack: RunningStack | undefined;
   let stopping = false;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const onSignal = (reason: string) => {
     if (stopping) {
-      process.stderr.write(`signalgate: ${signal} again, exiting without draining the queue\n`);
+      process.stderr.write(`signalgate: ${reason} again, exiting without draining the queue\n`);
       process.exit(1);
     }
     stopping = true;
     if (!stack) return; // still starting: stopped once start-up completes
-    process.stdout.write(`Stopping (${signal})…\n`);
+    process.stdout.write(`Stopping (${reason})…\n`);
     stack.stop().then(
       (left) => {
         if (left > 0) process.stdout.write(`${left} queued message(s) kept for the next start\n`);
@@ -73,9 +76,15 @@ async function main(): Promise<void> {
     );
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // Under `npm start` the ancestors are tsx, sh and npm.
+  if (config.launchedByNpm) watchAncestors(3, () => onSignal('npm exited'));
   // The stack must outlive a bug in one request; the fault is reported, not fatal.
-  process.on('uncaughtException', (error) => process.stderr.write(`signalgate: unexpected fault: ${error.message}\n`));
-  process.on('unhandledRejection', (reason) => process.stderr.write(`signalgate: unexpected fault: ${String(reason)}\n`));
+  process.on('uncaughtException', (error) =>
+    process.stderr.write(`signalgate: unexpected fault: ${error.message}\n`),
+  );
+  process.on('unhandledRejection', (reason) =>
+    process.stderr.write(`signalgate: unexpected fault: ${String(reason)}\n`),
+  );
 
   const started = performance.now();
   try {

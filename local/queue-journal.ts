@@ -44,7 +44,8 @@ export class QueueJournal {
     const pending = new Map<string, JournaledMessage>();
     for (const line of raw.split('\n')) {
       const entry = line ? parseLine(line) : undefined;
-      if (entry?.op === 'send') pending.set(entry.id, { id: entry.id, body: entry.body, sentAt: entry.sentAt });
+      if (entry?.op === 'send')
+        pending.set(entry.id, { id: entry.id, body: entry.body, sentAt: entry.sentAt });
       else if (entry?.op === 'done') pending.delete(entry.id);
     }
     const journal = new QueueJournal(file);
@@ -77,13 +78,17 @@ export class QueueJournal {
   #write(data: string): Promise<void> {
     const stream = this.#stream;
     if (!stream) return Promise.reject(new Error('queue journal is closed'));
-    return new Promise((resolve, reject) => stream.write(data, (error) => (error ? reject(error) : resolve())));
+    return new Promise((resolve, reject) =>
+      stream.write(data, (error) => (error ? reject(error) : resolve())),
+    );
   }
 
   async #rewrite(messages: readonly JournaledMessage[]): Promise<void> {
     // Write aside and rename, so a crash while compacting leaves the old journal intact.
     const next = `${this.#file}.next`;
-    await writeFile(next, messages.map((m) => `${JSON.stringify({ op: 'send', ...m })}\n`).join(''), { mode: 0o600 });
+    await writeFile(next, messages.map((m) => `${JSON.stringify({ op: 'send', ...m })}\n`).join(''), {
+      mode: 0o600,
+    });
     await rename(next, this.#file);
   }
 }

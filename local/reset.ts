@@ -10,7 +10,9 @@ async function main(): Promise<number> {
   const paths = localPaths(config.dataDir);
   const holder = await lockHolder(paths.lock);
   if (holder !== undefined) {
-    process.stderr.write(`signalgate: a stack (pid ${holder}) is running from ${paths.dataDir}; stop it first\n`);
+    process.stderr.write(
+      `signalgate: a stack (pid ${holder}) is running from ${paths.dataDir}; stop it first\n`,
+    );
     return 1;
   }
   if (!(await stat(paths.dataDir).catch(() => undefined))) {

@@ -5,16 +5,16 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { makeIngestHandler } from '../lambda/ingest/make-ingest-handler.js';
 import { LocalKeyProvider } from '../lambda/shared/adapters/local/local-key-provider.js';
 import { MemorySecretSource } from '../lambda/shared/adapters/local/memory-secret-source.js';
-import { makeIngestHandler } from '../lambda/ingest/make-ingest-handler.js';
 import { createLogger, type LogSink } from '../lambda/shared/logger.js';
 import { createEmfMetrics } from '../lambda/shared/metrics.js';
 import { ServiceName } from '../lambda/shared/names.js';
 import { systemClock } from '../lambda/shared/ports.js';
-import { ANY_ACCOUNT } from '../lambda/webhook/twilio-tokens.js';
 import { buildWebhookDeps } from '../lambda/webhook/build-webhook-deps.js';
 import { makeWebhookHandler } from '../lambda/webhook/make-webhook-handler.js';
+import { ANY_ACCOUNT } from '../lambda/webhook/twilio-tokens.js';
 import { type LocalConfig, type LocalPaths, localPaths } from './config.js';
 import { type LocalDatabase, openLocalDatabase } from './database.js';
 import { createLocalServer } from './http-server.js';
@@ -108,12 +108,16 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       pending,
       consumer: makeIngestHandler(() => ingestDeps),
       deadLetterFile: paths.deadLetters,
-      onDeadLetter: (messageId, receiveCount) => queueLogger.error('local.dead_lettered', { messageId, receiveCount }),
+      onDeadLetter: (messageId, receiveCount) =>
+        queueLogger.error('local.dead_lettered', { messageId, receiveCount }),
     });
     cleanups.push(() => queue.close(QUEUE_DRAIN_MS));
 
     const secretSource = new MemorySecretSource({
-      [LocalSecretId.twilio]: JSON.stringify({ accountSid: secrets.twilioAccountSid, authToken: secrets.twilioAuthToken }),
+      [LocalSecretId.twilio]: JSON.stringify({
+        accountSid: secrets.twilioAccountSid,
+        authToken: secrets.twilioAuthToken,
+      }),
       [LocalSecretId.blindIndex]: JSON.stringify({ key: secrets.blindIndexKey }),
       [LocalSecretId.admin]: JSON.stringify({ token: secrets.adminToken }),
     });

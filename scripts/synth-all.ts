@@ -13,9 +13,22 @@ for (const env of ENV_NAMES) {
   const start = process.hrtime.bigint();
   const result = spawnSync(
     cdk,
-    ['synth', '--quiet', '--no-notices', '--no-version-reporting', '-c', `env=${env}`, '-o', `cdk.out/${env}`],
+    [
+      'synth',
+      '--quiet',
+      '--no-notices',
+      '--no-version-reporting',
+      '-c',
+      `env=${env}`,
+      '-o',
+      `cdk.out/${env}`,
+    ],
     // No credentials or lookups are needed; an empty profile makes any accidental AWS call fail fast.
-    { cwd: root, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' } },
+    {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, AWS_EC2_METADATA_DISABLED: 'true' },
+    },
   );
   const ok = result.status === 0;
   if (!ok) failed.push(env);

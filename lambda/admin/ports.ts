@@ -46,7 +46,11 @@ export interface LockoutStore {
   /** When the source's lockout ends (epoch ms), or undefined when it is not locked out at `now`. */
   lockedUntil(source: string, now: number): Promise<number | undefined>;
   /** Counts one failure at `now`; `lockedUntil` is set when this failure starts a lockout. */
-  recordFailure(source: string, now: number, policy: LockoutPolicy): Promise<{ failures: number; lockedUntil?: number }>;
+  recordFailure(
+    source: string,
+    now: number,
+    policy: LockoutPolicy,
+  ): Promise<{ failures: number; lockedUntil?: number }>;
 }
 
 export interface StoredMessage {

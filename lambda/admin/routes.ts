@@ -16,15 +16,31 @@ interface RouteSpec {
 const ROUTES: readonly RouteSpec[] = [
   { name: 'health', template: Route.adminHealth, method: 'GET', segments: ['health'] },
   { name: 'metrics', template: Route.adminMetrics, method: 'GET', segments: ['metrics'] },
-  { name: 'subjectMessages', template: Route.adminSubjectMessages, method: 'GET', segments: ['subjects', '{phone}', 'messages'] },
+  {
+    name: 'subjectMessages',
+    template: Route.adminSubjectMessages,
+    method: 'GET',
+    segments: ['subjects', '{phone}', 'messages'],
+  },
   { name: 'subject', template: Route.adminSubject, method: 'DELETE', segments: ['subjects', '{phone}'] },
   { name: 'retentionRun', template: Route.adminRetentionRun, method: 'POST', segments: ['retention', 'run'] },
   { name: 'audit', template: Route.adminAudit, method: 'GET', segments: ['audit'] },
 ];
 
 export type RouteMatch =
-  | { readonly kind: 'route'; readonly name: AdminRouteName; readonly template: string; readonly method: string; readonly phone?: string }
-  | { readonly kind: 'method_not_allowed'; readonly template: string; readonly method: string; readonly allow: string }
+  | {
+      readonly kind: 'route';
+      readonly name: AdminRouteName;
+      readonly template: string;
+      readonly method: string;
+      readonly phone?: string;
+    }
+  | {
+      readonly kind: 'method_not_allowed';
+      readonly template: string;
+      readonly method: string;
+      readonly allow: string;
+    }
   | { readonly kind: 'not_found'; readonly method: string };
 
 export interface RoutableEvent {
@@ -75,7 +91,8 @@ export function matchAdminRoute(event: RoutableEvent): RouteMatch {
     : byPath(event.path);
   if (!found) return { kind: 'not_found', method };
   const { spec } = found;
-  if (spec.method !== method) return { kind: 'method_not_allowed', template: spec.template, method, allow: spec.method };
+  if (spec.method !== method)
+    return { kind: 'method_not_allowed', template: spec.template, method, allow: spec.method };
   return {
     kind: 'route',
     name: spec.name,

@@ -10,7 +10,11 @@ import { makeRotationHandler, type RotationDeps } from '../shared/rotation/rotat
 import { SecretsManagerRotationStore } from '../shared/rotation/secrets-manager-rotation-store.js';
 import { adminTokenRotation } from './admin-token-rotation.js';
 
-const config = loadConfigFrom(z.object({ [EnvVar.environment]: z.string().min(1) }), process.env, 'rotate-admin-token');
+const config = loadConfigFrom(
+  z.object({ [EnvVar.environment]: z.string().min(1) }),
+  process.env,
+  'rotate-admin-token',
+);
 
 let deps: RotationDeps | undefined;
 

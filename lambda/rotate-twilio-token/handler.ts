@@ -11,7 +11,11 @@ import { SecretsManagerRotationStore } from '../shared/rotation/secrets-manager-
 import { TwilioNodeAccounts } from './twilio-node-accounts.js';
 import { twilioTokenRotation } from './twilio-token-rotation.js';
 
-const config = loadConfigFrom(z.object({ [EnvVar.environment]: z.string().min(1) }), process.env, 'rotate-twilio-token');
+const config = loadConfigFrom(
+  z.object({ [EnvVar.environment]: z.string().min(1) }),
+  process.env,
+  'rotate-twilio-token',
+);
 
 let deps: RotationDeps | undefined;
 

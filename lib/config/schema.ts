@@ -15,7 +15,10 @@ const removalPolicyNoSnapshot = z.enum(['retain', 'destroy']);
 
 const ipv4Cidr = z
   .string()
-  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, 'must be an IPv4 CIDR such as 203.0.113.0/24')
+  .regex(
+    /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/,
+    'must be an IPv4 CIDR such as 203.0.113.0/24',
+  )
   .refine(
     (cidr) => {
       const [ip = '', mask = ''] = cidr.split('/');
@@ -30,11 +33,17 @@ const customDomainSchema = z.object({
   /** Public host name Twilio calls, e.g. hooks.example.com. */
   domainName: z
     .string()
-    .regex(/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case DNS name'),
+    .regex(
+      /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      'must be a lower-case DNS name',
+    ),
   /** Regional ACM certificate for domainName, in the stack's region. */
   certificateArn: z
     .string()
-    .regex(/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/, 'must be an ACM certificate ARN'),
+    .regex(
+      /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]{36}$/,
+      'must be an ACM certificate ARN',
+    ),
   /** Base path mapping ('' maps the API at the root of the domain). */
   basePath: z
     .string()
@@ -82,7 +91,10 @@ export const envConfigSchema = z
       /** Twilio connection-override fragment appended to the webhook URL outputs (see docs/DEPLOY.md). */
       connectionOverrides: z
         .string()
-        .regex(/^(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+(&(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+)*$/, 'must be like rc=3&rp=ct,rt,5xx'),
+        .regex(
+          /^(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+(&(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+)*$/,
+          'must be like rc=3&rp=ct,rt,5xx',
+        ),
     }),
     /** How long the Lambdas cache a secret value before reading it again. */
     secretCacheSeconds: z.number().int().min(30).max(3600),
@@ -142,10 +154,27 @@ export const envConfigSchema = z
     alarms: z.object({
       /** Addresses subscribed to the on-call topic (each must confirm the subscription). */
       emails: z.array(z.email()),
+      /** HTTPS endpoint (PagerDuty, Opsgenie) subscribed to the on-call topic; must confirm like an e-mail. */
+      httpsEndpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
+      /** Rate alarms fire when datapointsToAlarm of the last evaluationPeriods 5-minute periods breach. */
+      window: z
+        .object({
+          evaluationPeriods: z.number().int().min(1).max(12),
+          datapointsToAlarm: z.number().int().min(1).max(12),
+        })
+        .refine((w) => w.datapointsToAlarm <= w.evaluationPeriods, {
+          message: 'datapointsToAlarm must be <= evaluationPeriods',
+          path: ['datapointsToAlarm'],
+        })
+        .default({ evaluationPeriods: 1, datapointsToAlarm: 1 }),
       /** Thresholds used by the alarms (issue 6). */
       thresholds: z.object({
         signatureFailuresPer5Min: positiveInt,
         adminAuthFailuresPer5Min: positiveInt,
+        /** Signed webhooks that failed validation. */
+        invalidPayloadsPer5Min: positiveInt.default(20),
+        /** Per function; 1 means any error alarms. */
+        lambdaErrorsPer5Min: positiveInt.default(1),
         api5xxPer5Min: positiveInt,
         dlqVisibleMessages: positiveInt,
         oldestMessageAgeSeconds: positiveInt,
@@ -189,7 +218,11 @@ export const envConfigSchema = z
       });
     }
     if (cfg.api.throttling.burstLimit < cfg.api.throttling.rateLimit) {
-      ctx.addIssue({ code: 'custom', path: ['api', 'throttling', 'burstLimit'], message: 'must be >= rateLimit' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['api', 'throttling', 'burstLimit'],
+        message: 'must be >= rateLimit',
+      });
     }
     if (cfg.waf.adminRateLimitPerIp > cfg.waf.rateLimitPerIp) {
       ctx.addIssue({
@@ -206,7 +239,10 @@ export const envConfigSchema = z
         message: `a regional API needs a certificate in ${cfg.region}`,
       });
     }
-    if (domain?.hostedZone && !`.${domain.domainName}`.endsWith(`.${domain.hostedZone.name.replace(/\.$/, '')}`)) {
+    if (
+      domain?.hostedZone &&
+      !`.${domain.domainName}`.endsWith(`.${domain.hostedZone.name.replace(/\.$/, '')}`)
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['api', 'customDomain', 'hostedZone', 'name'],

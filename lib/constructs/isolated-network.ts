@@ -46,7 +46,8 @@ export class IsolatedNetwork extends Construct {
     for (const subnet of this.vpc.isolatedSubnets) {
       Validations.of(subnet).acknowledge({
         id: 'CloudFormation-Validate::W3010',
-        reason: 'Zones come from the environment config on purpose: synth must work offline, without an AZ lookup.',
+        reason:
+          'Zones come from the environment config on purpose: synth must work offline, without an AZ lookup.',
       });
     }
 

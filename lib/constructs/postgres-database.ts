@@ -66,10 +66,19 @@ export class PostgresDatabase extends Construct {
     const sg = (name: string, description: string) =>
       new ec2.SecurityGroup(this, name, { vpc, description, allowAllOutbound: false });
 
-    const dbSecurityGroup = sg('InstanceSecurityGroup', 'Postgres instance: from the proxy, migration and rotation');
+    const dbSecurityGroup = sg(
+      'InstanceSecurityGroup',
+      'Postgres instance: from the proxy, migration and rotation',
+    );
     const proxySecurityGroup = sg('ProxySecurityGroup', 'RDS Proxy: from proxy clients, to the instance');
-    this.proxyClientSecurityGroup = sg('ProxyClientSecurityGroup', 'Functions that use the database via the proxy');
-    this.directClientSecurityGroup = sg('DirectClientSecurityGroup', 'Migration function: instance and endpoints');
+    this.proxyClientSecurityGroup = sg(
+      'ProxyClientSecurityGroup',
+      'Functions that use the database via the proxy',
+    );
+    this.directClientSecurityGroup = sg(
+      'DirectClientSecurityGroup',
+      'Migration function: instance and endpoints',
+    );
     const rotationSecurityGroup = sg('RotationSecurityGroup', 'Credential rotation: instance and endpoints');
     for (const group of [this.directClientSecurityGroup, rotationSecurityGroup]) {
       // Secrets Manager is reached through its interface endpoint inside the VPC.
@@ -161,10 +170,18 @@ export class PostgresDatabase extends Construct {
       'Default Postgres port kept: the instance is unreachable except from three security groups in isolated subnets, so a non-standard port adds no protection; clients go through the proxy (5432 regardless).',
     );
     if (!props.multiAz) {
-      acknowledge(this.instance, 'AwsSolutions-RDS3', 'Single-AZ by environment config (non-production cost); prod sets database.multiAz.');
+      acknowledge(
+        this.instance,
+        'AwsSolutions-RDS3',
+        'Single-AZ by environment config (non-production cost); prod sets database.multiAz.',
+      );
     }
     if (!props.deletionProtection) {
-      acknowledge(this.instance, 'AwsSolutions-RDS10', 'Deletion protection off by environment config (disposable dev database); staging and prod enable it.');
+      acknowledge(
+        this.instance,
+        'AwsSolutions-RDS10',
+        'Deletion protection off by environment config (disposable dev database); staging and prod enable it.',
+      );
     }
 
     const masterAttached = this.instance.secret;
@@ -215,6 +232,10 @@ export class PostgresDatabase extends Construct {
     this.instance.connections.allowDefaultPortFrom(proxySecurityGroup, 'RDS Proxy');
     this.instance.connections.allowDefaultPortFrom(this.directClientSecurityGroup, 'Migration function');
     this.instance.connections.allowDefaultPortFrom(rotationSecurityGroup, 'Credential rotation');
-    this.proxy.connections.allowFrom(this.proxyClientSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'Proxy clients (IAM auth)');
+    this.proxy.connections.allowFrom(
+      this.proxyClientSecurityGroup,
+      ec2.Port.tcp(POSTGRES_PORT),
+      'Proxy clients (IAM auth)',
+    );
   }
 }

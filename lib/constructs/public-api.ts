@@ -21,12 +21,27 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 };
 
 /** Gateway responses: generic JSON bodies, never API Gateway's own detail. */
-const GATEWAY_RESPONSES: ReadonlyArray<{ id: string; type: apigw.ResponseType; status?: string; error: string }> = [
+const GATEWAY_RESPONSES: ReadonlyArray<{
+  id: string;
+  type: apigw.ResponseType;
+  status?: string;
+  error: string;
+}> = [
   // Unknown routes: API Gateway calls them "missing authentication token"; callers see a plain 404.
-  { id: 'NotFound', type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN, status: '404', error: 'not_found' },
+  {
+    id: 'NotFound',
+    type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
+    status: '404',
+    error: 'not_found',
+  },
   { id: 'ResourceNotFound', type: apigw.ResponseType.RESOURCE_NOT_FOUND, status: '404', error: 'not_found' },
   // A webhook POST without X-Twilio-Signature fails request validation: same answer as a bad signature.
-  { id: 'MissingSignature', type: apigw.ResponseType.BAD_REQUEST_PARAMETERS, status: '403', error: 'forbidden' },
+  {
+    id: 'MissingSignature',
+    type: apigw.ResponseType.BAD_REQUEST_PARAMETERS,
+    status: '403',
+    error: 'forbidden',
+  },
   { id: 'WafFiltered', type: apigw.ResponseType.WAF_FILTERED, status: '403', error: 'forbidden' },
   { id: 'Throttled', type: apigw.ResponseType.THROTTLED, status: '429', error: 'too_many_requests' },
   { id: 'TooLarge', type: apigw.ResponseType.REQUEST_TOO_LARGE, status: '413', error: 'payload_too_large' },
@@ -208,7 +223,9 @@ export class PublicApi extends Construct {
       });
       resource.addMethod('ANY', integration, { operationName: `${name}OtherMethods` });
     }
-    this.acknowledgeUnauthenticatedMethods('webhook routes authenticate with the Twilio signature (HMAC of URL and parameters) in the Lambda; /health is public by design.');
+    this.acknowledgeUnauthenticatedMethods(
+      'webhook routes authenticate with the Twilio signature (HMAC of URL and parameters) in the Lambda; /health is public by design.',
+    );
   }
 
   /**
@@ -233,27 +250,32 @@ export class PublicApi extends Construct {
         metricsEnabled: true,
       });
     }
-    stage.addPropertyOverride('MethodSettings', [
-      {
-        resourcePath: '/*',
-        httpMethod: '*',
-        throttlingRateLimit: this.props.throttling.rateLimit,
-        throttlingBurstLimit: this.props.throttling.burstLimit,
-        loggingLevel: 'ERROR',
-        dataTraceEnabled: false,
-        metricsEnabled: true,
-      },
-      ...settings,
-    ].map((s) => ({
-      ResourcePath: s.resourcePath,
-      HttpMethod: s.httpMethod,
-      ThrottlingRateLimit: s.throttlingRateLimit,
-      ThrottlingBurstLimit: s.throttlingBurstLimit,
-      LoggingLevel: s.loggingLevel,
-      DataTraceEnabled: s.dataTraceEnabled,
-      MetricsEnabled: s.metricsEnabled,
-    })));
-    this.acknowledgeUnauthenticatedMethods('admin routes authenticate X-Admin-Token in the Lambda (constant-time, audited, lockout), which API Gateway authorizers cannot audit.');
+    stage.addPropertyOverride(
+      'MethodSettings',
+      [
+        {
+          resourcePath: '/*',
+          httpMethod: '*',
+          throttlingRateLimit: this.props.throttling.rateLimit,
+          throttlingBurstLimit: this.props.throttling.burstLimit,
+          loggingLevel: 'ERROR',
+          dataTraceEnabled: false,
+          metricsEnabled: true,
+        },
+        ...settings,
+      ].map((s) => ({
+        ResourcePath: s.resourcePath,
+        HttpMethod: s.httpMethod,
+        ThrottlingRateLimit: s.throttlingRateLimit,
+        ThrottlingBurstLimit: s.throttlingBurstLimit,
+        LoggingLevel: s.loggingLevel,
+        DataTraceEnabled: s.dataTraceEnabled,
+        MetricsEnabled: s.metricsEnabled,
+      })),
+    );
+    this.acknowledgeUnauthenticatedMethods(
+      'admin routes authenticate X-Admin-Token in the Lambda (constant-time, audited, lockout), which API Gateway authorizers cannot audit.',
+    );
   }
 
   private resourceFor(path: string): apigw.IResource {

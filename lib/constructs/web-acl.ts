@@ -19,7 +19,10 @@ export const COUNTED_BODY_RULES = {
 } as const;
 
 /** Label namespaces of the managed groups whose counted matches the re-block rule looks at. */
-export const BODY_RULE_LABEL_NAMESPACES = ['awswaf:managed:aws:core-rule-set:', 'awswaf:managed:aws:sql-database:'];
+export const BODY_RULE_LABEL_NAMESPACES = [
+  'awswaf:managed:aws:core-rule-set:',
+  'awswaf:managed:aws:sql-database:',
+];
 export const HOSTING_PROVIDER_LABEL = 'awswaf:managed:aws:anonymous-ip-list:HostingProviderIPList';
 
 export interface WebAclProps {
@@ -105,7 +108,11 @@ export class WebAcl extends Construct {
 
     const rules: wafv2.CfnWebACL.RuleProperty[] = [];
     const add = (rule: Omit<wafv2.CfnWebACL.RuleProperty, 'priority' | 'visibilityConfig'>) =>
-      rules.push({ ...rule, priority: rules.length, visibilityConfig: visibility(`${props.name}-${rule.name}`) });
+      rules.push({
+        ...rule,
+        priority: rules.length,
+        visibilityConfig: visibility(`${props.name}-${rule.name}`),
+      });
 
     let allowList: wafv2.CfnIPSet | undefined;
     if (props.adminAllowedCidrs && props.adminAllowedCidrs.length > 0) {
@@ -169,7 +176,10 @@ export class WebAcl extends Construct {
           vendorName: 'AWS',
           name,
           scopeDownStatement: options.scopeDown,
-          ruleActionOverrides: options.countRules?.map((rule) => ({ name: rule, actionToUse: { count: {} } })),
+          ruleActionOverrides: options.countRules?.map((rule) => ({
+            name: rule,
+            actionToUse: { count: {} },
+          })),
         },
       },
     });
@@ -185,7 +195,9 @@ export class WebAcl extends Construct {
     add(managed('AWSManagedRulesKnownBadInputsRuleSet', { scopeDown: not(this.webhookScope) }));
     // Header, URI and query rules block everywhere; body rules count, since SMS text may look like XSS or SQL.
     add(
-      managed('AWSManagedRulesCommonRuleSet', { countRules: COUNTED_BODY_RULES.AWSManagedRulesCommonRuleSet }),
+      managed('AWSManagedRulesCommonRuleSet', {
+        countRules: COUNTED_BODY_RULES.AWSManagedRulesCommonRuleSet,
+      }),
     );
     add(managed('AWSManagedRulesSQLiRuleSet', { countRules: COUNTED_BODY_RULES.AWSManagedRulesSQLiRuleSet }));
     // AdminProtection blocks any /admin path, ours included: it guards every other path.
@@ -194,7 +206,9 @@ export class WebAcl extends Construct {
       name: 'BodyRulesOutsideWebhooks',
       action: { block: {} },
       statement: allOf([
-        anyOf(BODY_RULE_LABEL_NAMESPACES.map((key) => ({ labelMatchStatement: { scope: 'NAMESPACE', key } }))),
+        anyOf(
+          BODY_RULE_LABEL_NAMESPACES.map((key) => ({ labelMatchStatement: { scope: 'NAMESPACE', key } })),
+        ),
         not(this.webhookScope),
       ]),
     });
@@ -212,7 +226,8 @@ export class WebAcl extends Construct {
       name: props.name,
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
-      description: 'Signalgate API - managed rules scoped per route, the Twilio signature is the authority on webhooks',
+      description:
+        'Signalgate API - managed rules scoped per route, the Twilio signature is the authority on webhooks',
       visibilityConfig: visibility(props.name),
       customResponseBodies: {
         PayloadTooLarge: { contentType: 'APPLICATION_JSON', content: '{"error":"payload_too_large"}' },

@@ -130,7 +130,10 @@ export class ApiStack extends Stack {
         resources: [props.piiKey.keyArn],
         conditions: {
           StringEquals: Object.fromEntries(
-            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [`kms:EncryptionContext:${k}`, v]),
+            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [
+              `kms:EncryptionContext:${k}`,
+              v,
+            ]),
           ),
         },
       }),
@@ -211,7 +214,9 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'IngestDeadLetterQueueName', { value: this.ingestQueue.deadLetterQueue.queueName });
     new CfnOutput(this, 'AdminTokenSecretName', { value: `signalgate/${config.envName}/admin-token` });
     new CfnOutput(this, 'TwilioAuthTokenSecretNames', {
-      value: config.twilio.accountSids.map((sid) => `signalgate/${config.envName}/twilio-auth-token/${sid}`).join(','),
+      value: config.twilio.accountSids
+        .map((sid) => `signalgate/${config.envName}/twilio-auth-token/${sid}`)
+        .join(','),
     });
     if (this.api.domain) {
       new CfnOutput(this, 'RegionalDomainName', {

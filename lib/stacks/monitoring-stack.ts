@@ -6,15 +6,34 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/index.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
+import { discoverFunctions } from '../constructs/monitoring/discover-functions.js';
+import { allowKeyUseByServices, subscribeHttpsEndpoint } from '../constructs/monitoring/on-call-topic.js';
+import { SecurityEventRules } from '../constructs/monitoring/security-event-rules.js';
+import { SignalgateAlarms } from '../constructs/monitoring/signalgate-alarms.js';
+import { SignalgateDashboard } from '../constructs/monitoring/signalgate-dashboard.js';
 import { pinLogicalId, removalPolicyOf } from '../constructs/pin.js';
+import type { ApiStack } from './api-stack.js';
+import type { DataStack } from './data-stack.js';
 
 export interface MonitoringStackProps extends StackProps {
   readonly config: EnvConfig;
+  /**
+   * What the alarms and the dashboard watch; every function in `stacks` gets error and throttle alarms.
+   * @default - the on-call topic only
+   */
+  readonly monitored?: {
+    readonly api: ApiStack;
+    readonly data: DataStack;
+    readonly stacks: readonly Stack[];
+  };
 }
 
 export class MonitoringStack extends Stack {
   /** Every alarm of the environment notifies this topic. */
   readonly onCallTopic: sns.Topic;
+  readonly alarms?: SignalgateAlarms;
+  readonly securityEvents?: SecurityEventRules;
+  readonly dashboard?: SignalgateDashboard;
 
   constructor(scope: Construct, id: string, props: MonitoringStackProps) {
     super(scope, id, props);
@@ -44,6 +63,54 @@ export class MonitoringStack extends Stack {
     for (const email of config.alarms.emails) {
       this.onCallTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
-    new CfnOutput(this, 'OnCallTopicArn', { value: this.onCallTopic.topicArn, description: 'On-call SNS topic' });
+    // EventBridge rules publish to the topic too (the CloudWatch statement is above).
+    allowKeyUseByServices(key, ['events.amazonaws.com']);
+    if (config.alarms.httpsEndpoint) subscribeHttpsEndpoint(this.onCallTopic, config.alarms.httpsEndpoint);
+    if (props.monitored) {
+      const parts = this.monitor(config, props.monitored);
+      this.alarms = parts.alarms;
+      this.securityEvents = parts.securityEvents;
+      this.dashboard = parts.dashboard;
+    }
+    new CfnOutput(this, 'OnCallTopicArn', {
+      value: this.onCallTopic.topicArn,
+      description: 'On-call SNS topic',
+    });
+  }
+
+  private monitor(config: EnvConfig, monitored: NonNullable<MonitoringStackProps['monitored']>) {
+    const { api, data } = monitored;
+    const functions = discoverFunctions(monitored.stacks);
+    const webhookFunction = functions.find((f) => f.functionName === api.webhook.function.functionName);
+    if (!webhookFunction)
+      throw new Error('MonitoringStack: the webhook function was not found in the monitored stacks');
+    const watched = {
+      apiStage: api.api.api.deploymentStage,
+      queue: api.ingestQueue.queue,
+      deadLetterQueue: api.ingestQueue.deadLetterQueue,
+      webAclName: api.webAcl.webAcl.name as string,
+      database: data.database.instance,
+      proxy: data.database.proxy,
+    };
+    const alarms = new SignalgateAlarms(this, 'Alarms', {
+      ...watched,
+      environment: config.envName,
+      topic: this.onCallTopic,
+      functions,
+      webhookFunction,
+      thresholds: config.alarms.thresholds,
+      window: config.alarms.window,
+    });
+    const securityEvents = new SecurityEventRules(this, 'SecurityEvents', {
+      topic: this.onCallTopic,
+      namePrefix: `signalgate-${config.envName}`,
+    });
+    const dashboard = new SignalgateDashboard(this, 'Dashboard', {
+      ...watched,
+      environment: config.envName,
+      eventRules: [securityEvents.secretRotationFailed, securityEvents.kmsKeyDeletion],
+      alarms: [alarms.webhookPathBroken, ...alarms.customMetricAlarms.values()],
+    });
+    return { alarms, securityEvents, dashboard };
   }
 }

@@ -3,8 +3,8 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/index.js';
-import { removalPolicyOf } from '../constructs/pin.js';
 import { IsolatedNetwork } from '../constructs/isolated-network.js';
+import { removalPolicyOf } from '../constructs/pin.js';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: EnvConfig;

@@ -62,9 +62,15 @@ describe('environment config', () => {
       database: { ...dev.database, allocatedStorageGiB: 100, maxAllocatedStorageGiB: 50 },
       ingest: { ...dev.ingest, reservedConcurrency: 2, maxConcurrency: 3 },
     };
-    expect(() => parseEnvConfig('dev', broken)).toThrow(/availabilityZones\.0: "us-east-1a" is not a zone of region eu-west-1/);
-    expect(() => parseEnvConfig('dev', broken)).toThrow(/database\.maxAllocatedStorageGiB: must be >= allocatedStorageGiB/);
-    expect(() => parseEnvConfig('dev', broken)).toThrow(/ingest\.maxConcurrency: must be <= ingest\.reservedConcurrency/);
+    expect(() => parseEnvConfig('dev', broken)).toThrow(
+      /availabilityZones\.0: "us-east-1a" is not a zone of region eu-west-1/,
+    );
+    expect(() => parseEnvConfig('dev', broken)).toThrow(
+      /database\.maxAllocatedStorageGiB: must be >= allocatedStorageGiB/,
+    );
+    expect(() => parseEnvConfig('dev', broken)).toThrow(
+      /ingest\.maxConcurrency: must be <= ingest\.reservedConcurrency/,
+    );
   });
 
   it('keeps production safe: Multi-AZ, deletion protection, retained data', () => {

@@ -18,14 +18,29 @@ export interface ProxyConnection {
 export interface PoolOptions {
   /** Connections per process: Lambda serves one request at a time, so 1-2 is right there. @default 4 */
   readonly max?: number;
+  /** Told when an idle connection fails (the pool replaces it). @default ignored */
+  readonly onIdleError?: (error: Error) => void;
+}
+
+/**
+ * An idle connection that the server drops (RDS Proxy closes idle clients, a restart) makes the pool
+ * emit 'error'; without a listener that crashes the process. The pool discards the client by itself,
+ * and the next query opens a new one, so noting it is enough.
+ */
+function survivingIdleErrors(pool: pg.Pool, onIdleError: (error: Error) => void = () => {}): pg.Pool {
+  pool.on('error', onIdleError);
+  return pool;
 }
 
 export function poolFromUrl(connectionString: string, options: PoolOptions = {}): pg.Pool {
-  return new pg.Pool({ connectionString, max: options.max ?? 4, idleTimeoutMillis: 30_000 });
+  return survivingIdleErrors(
+    new pg.Pool({ connectionString, max: options.max ?? 4, idleTimeoutMillis: 30_000 }),
+    options.onIdleError,
+  );
 }
 
 export function poolForProxy(connection: ProxyConnection, options: PoolOptions = {}): pg.Pool {
-  return new pg.Pool({
+  const pool = new pg.Pool({
     host: connection.host,
     port: connection.port,
     database: connection.database,
@@ -37,4 +52,5 @@ export function poolForProxy(connection: ProxyConnection, options: PoolOptions =
     idleTimeoutMillis: 60_000,
     connectionTimeoutMillis: 5_000,
   });
+  return survivingIdleErrors(pool, options.onIdleError);
 }

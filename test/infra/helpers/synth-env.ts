@@ -6,6 +6,10 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { type BuildOptions, buildSignalgate, type SignalgateStacks } from '../../../lib/app.js';
 import { type EnvConfig, type EnvName, loadConfig } from '../../../lib/config/index.js';
 
+/** Synthesised CloudFormation is untyped JSON; tests index into it freely. */
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON has no static type
+export type CfnJson = any;
+
 export const REPO_ROOT = path.resolve(__dirname, '../../..');
 export const ENVS: readonly EnvName[] = ['dev', 'staging', 'prod'];
 export type StackPart = keyof SignalgateStacks;
@@ -13,7 +17,9 @@ export const PARTS: readonly StackPart[] = ['network', 'data', 'api', 'monitorin
 
 /** cdk.json's context (feature flags), so tests see what `cdk synth` sees. */
 export function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
   return cdkJson.context;
 }
 
@@ -23,7 +29,10 @@ export interface SynthesizedEnv {
   readonly stacks: SignalgateStacks;
   readonly templates: Record<StackPart, Template>;
   /** Every stack's template as JSON, for scans across resources. */
-  readonly json: Record<StackPart, { Resources: Record<string, { Type: string; Properties?: any }>; Outputs?: any }>;
+  readonly json: Record<
+    StackPart,
+    { Resources: Record<string, { Type: string; Properties?: CfnJson }>; Outputs?: CfnJson }
+  >;
 }
 
 const cache = new Map<string, SynthesizedEnv>();
@@ -50,8 +59,15 @@ export function synthEnv(env: EnvName, config?: EnvConfig, options?: BuildOption
 }
 
 /** Every resource of every stack of the environment, with its stack part. */
-export function allResources(synth: SynthesizedEnv): Array<{ part: StackPart; id: string; type: string; props: any }> {
+export function allResources(
+  synth: SynthesizedEnv,
+): Array<{ part: StackPart; id: string; type: string; props: CfnJson }> {
   return PARTS.flatMap((part) =>
-    Object.entries(synth.json[part].Resources).map(([id, r]) => ({ part, id, type: r.Type, props: r.Properties ?? {} })),
+    Object.entries(synth.json[part].Resources).map(([id, r]) => ({
+      part,
+      id,
+      type: r.Type,
+      props: r.Properties ?? {},
+    })),
   );
 }

@@ -1,0 +1,121 @@
+// MetricCounters over CloudWatch GetMetricData: sums of the EMF metrics over a window, for the
+// dimension set the functions emit ([[Environment]], ARCHITECTURE §6), plus the SQS queue's
+// ApproximateAgeOfOldestMessage for /admin/health.
+//
+// The call is passed in as a function with the request/response shape of GetMetricData, so this
+// module needs no CloudWatch SDK at build time; the Lambda entry wires it to
+// `(input) => new CloudWatchClient({}).send(new GetMetricDataCommand(input))` once
+// @aws-sdk/client-cloudwatch is a dependency.
+
+import { ENVIRONMENT_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../shared/names.js';
+import type { CounterTotals, MetricCounters } from '../ports.js';
+
+export interface MetricDataQuery {
+  readonly Id: string;
+  readonly MetricStat: {
+    readonly Metric: {
+      readonly Namespace: string;
+      readonly MetricName: string;
+      readonly Dimensions: ReadonlyArray<{ readonly Name: string; readonly Value: string }>;
+    };
+    readonly Period: number;
+    readonly Stat: string;
+  };
+  readonly ReturnData: boolean;
+}
+
+export interface GetMetricDataInput {
+  readonly StartTime: Date;
+  readonly EndTime: Date;
+  readonly MetricDataQueries: MetricDataQuery[];
+  readonly NextToken?: string;
+}
+
+export interface GetMetricDataOutput {
+  readonly MetricDataResults?: ReadonlyArray<{ readonly Id?: string; readonly Values?: readonly number[] }>;
+  readonly NextToken?: string;
+}
+
+export type GetMetricData = (input: GetMetricDataInput) => Promise<GetMetricDataOutput>;
+
+/** Query ids must start with a lower-case letter. */
+const idOf = (name: string): string => `m${name}`;
+
+export class CloudWatchMetricCounters implements MetricCounters {
+  readonly #getMetricData: GetMetricData;
+  readonly #environment: string;
+  readonly #windowSeconds: number;
+
+  /** @param windowSeconds how far back the totals reach; @default 86_400 (one day) */
+  constructor(getMetricData: GetMetricData, environment: string, windowSeconds = 86_400) {
+    this.#getMetricData = getMetricData;
+    this.#environment = environment;
+    this.#windowSeconds = windowSeconds;
+  }
+
+  async totals(now: number): Promise<CounterTotals> {
+    const names = Object.values(MetricName);
+    const queries: MetricDataQuery[] = names.map((name) => ({
+      Id: idOf(name),
+      MetricStat: {
+        Metric: {
+          Namespace: METRIC_NAMESPACE,
+          MetricName: name,
+          Dimensions: [{ Name: ENVIRONMENT_DIMENSION, Value: this.#environment }],
+        },
+        // One datapoint for the whole window: the period is the window, rounded up to a whole minute.
+        Period: Math.ceil(this.#windowSeconds / 60) * 60,
+        Stat: 'Sum',
+      },
+      ReturnData: true,
+    }));
+    const values: Partial<Record<MetricName, number>> = {};
+    let nextToken: string | undefined;
+    do {
+      const out = await this.#getMetricData({
+        StartTime: new Date(now - this.#windowSeconds * 1000),
+        EndTime: new Date(now),
+        MetricDataQueries: queries,
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      });
+      for (const result of out.MetricDataResults ?? []) {
+        const name = names.find((n) => idOf(n) === result.Id);
+        if (name) values[name] = (values[name] ?? 0) + (result.Values ?? []).reduce((a, b) => a + b, 0);
+      }
+      nextToken = out.NextToken;
+    } while (nextToken);
+    return { source: 'cloudwatch', windowSeconds: this.#windowSeconds, values };
+  }
+}
+
+/** Age of the oldest message of an SQS queue (AWS/SQS ApproximateAgeOfOldestMessage, last 5 minutes). */
+export function cloudWatchOldestMessageAge(
+  getMetricData: GetMetricData,
+  queueName: string,
+  clock: () => number = Date.now,
+): () => Promise<number | null> {
+  return async () => {
+    const now = clock();
+    const out = await getMetricData({
+      StartTime: new Date(now - 300_000),
+      EndTime: new Date(now),
+      MetricDataQueries: [
+        {
+          Id: 'oldest',
+          MetricStat: {
+            Metric: {
+              Namespace: 'AWS/SQS',
+              MetricName: 'ApproximateAgeOfOldestMessage',
+              Dimensions: [{ Name: 'QueueName', Value: queueName }],
+            },
+            Period: 60,
+            Stat: 'Maximum',
+          },
+          ReturnData: true,
+        },
+      ],
+    });
+    // GetMetricData returns the newest datapoint first by default.
+    return out.MetricDataResults?.[0]?.Values?.[0] ?? null;
+  };
+}

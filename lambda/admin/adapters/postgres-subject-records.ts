@@ -1,0 +1,132 @@
+// SubjectRecords, RetentionStore and DatabaseStatus in Postgres: lookups by blind index only, every
+// statement parameterised, each erase and retention batch one atomic statement.
+
+import type { Queryable } from '../../shared/db/pool.js';
+import { Table } from '../../shared/names.js';
+import type {
+  DatabaseStatus,
+  RetentionStore,
+  StoredMessage,
+  StoredStatus,
+  SubjectRecords,
+} from '../ports.js';
+
+/** Rows deleted per statement, so a large backlog never holds one long lock or one huge transaction. */
+const RETENTION_BATCH = 5_000;
+
+// Status updates belong to the subject when they name it, or when they concern one of its messages
+// (inbound status callbacks often omit From/To).
+const SUBJECT_MESSAGES = `SELECT message_sid FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1`;
+const SUBJECT_STATUSES = `from_index = $1 OR to_index = $1 OR message_sid IN (${SUBJECT_MESSAGES})`;
+
+interface MessageRow {
+  message_sid: string;
+  account_sid: string;
+  messaging_service_sid: string | null;
+  num_media: number;
+  received_at: Date;
+  stored_at: Date;
+  sealed: Buffer;
+}
+
+interface StatusRow {
+  message_sid: string;
+  status: string;
+  error_code: string | null;
+  received_at: Date;
+  stored_at: Date;
+  sealed: Buffer;
+}
+
+export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, DatabaseStatus {
+  readonly #db: Queryable;
+
+  constructor(db: Queryable) {
+    this.#db = db;
+  }
+
+  async find(index: string): Promise<{ messages: StoredMessage[]; statuses: StoredStatus[] }> {
+    const messages = await this.#db.query<MessageRow>(
+      `SELECT message_sid, account_sid, messaging_service_sid, num_media, received_at, stored_at, sealed
+       FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 ORDER BY received_at, message_sid`,
+      [index],
+    );
+    const statuses = await this.#db.query<StatusRow>(
+      `SELECT message_sid, status, error_code, received_at, stored_at, sealed
+       FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES} ORDER BY received_at, id`,
+      [index],
+    );
+    return {
+      messages: messages.rows.map((r) => ({
+        messageSid: r.message_sid,
+        accountSid: r.account_sid,
+        messagingServiceSid: r.messaging_service_sid,
+        numMedia: r.num_media,
+        receivedAt: r.received_at,
+        storedAt: r.stored_at,
+        sealed: r.sealed,
+      })),
+      statuses: statuses.rows.map((r) => ({
+        messageSid: r.message_sid,
+        status: r.status,
+        errorCode: r.error_code,
+        receivedAt: r.received_at,
+        storedAt: r.stored_at,
+        sealed: r.sealed,
+      })),
+    };
+  }
+
+  async erase(index: string): Promise<{ messages: number; statuses: number }> {
+    // One statement: both deletes see the same snapshot and commit together.
+    const result = await this.#db.query<{ messages: number; statuses: number }>(
+      `WITH gone_statuses AS (
+         DELETE FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES} RETURNING 1
+       ), gone_messages AS (
+         DELETE FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM gone_messages)::int AS messages,
+              (SELECT count(*) FROM gone_statuses)::int AS statuses`,
+      [index],
+    );
+    return result.rows[0] ?? { messages: 0, statuses: 0 };
+  }
+
+  async deleteReceivedBefore(cutoff: Date): Promise<{ messages: number; statuses: number }> {
+    return {
+      messages: await this.#deleteInBatches(Table.messages, 'message_sid', cutoff),
+      statuses: await this.#deleteInBatches(Table.statusUpdates, 'id', cutoff),
+    };
+  }
+
+  async migrationVersion(): Promise<number> {
+    const result = await this.#db.query<{ version: number | null }>(
+      `SELECT max(version) AS version FROM ${Table.migrations}`,
+    );
+    return result.rows[0]?.version ?? 0;
+  }
+
+  async storedCounts(): Promise<{ messages: number; statuses: number }> {
+    const result = await this.#db.query<{ messages: number; statuses: number }>(
+      `SELECT (SELECT count(*) FROM ${Table.messages})::int AS messages,
+              (SELECT count(*) FROM ${Table.statusUpdates})::int AS statuses`,
+    );
+    return result.rows[0] ?? { messages: 0, statuses: 0 };
+  }
+
+  async #deleteInBatches(table: string, key: string, cutoff: Date): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const result = await this.#db.query<{ deleted: number }>(
+        `WITH gone AS (
+           DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE received_at < $1 LIMIT $2)
+           RETURNING 1
+         ) SELECT count(*)::int AS deleted FROM gone`,
+        [cutoff, RETENTION_BATCH],
+      );
+      const deleted = result.rows[0]?.deleted ?? 0;
+      total += deleted;
+      if (deleted < RETENTION_BATCH) return total;
+    }
+  }
+}

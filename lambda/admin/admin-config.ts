@@ -1,0 +1,48 @@
+// The admin Lambdas' configuration: the only place they read process.env, validated with zod.
+
+import { z } from 'zod';
+import { EnvVar } from '../shared/names.js';
+
+const secretMap = (what: string) =>
+  z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: `must be a JSON object of ${what}` });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1), z.string().min(1)));
+
+const seconds = (min: number, max: number, fallback: number) =>
+  z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** What the scheduled retention function needs: the database and the retention only. */
+export const RetentionConfig = z.object({
+  [EnvVar.environment]: z.string().min(1),
+  [EnvVar.dbHost]: z.string().min(1),
+  [EnvVar.dbPort]: z.coerce.number().int().min(1).max(65535).default(5432),
+  [EnvVar.dbName]: z.string().min(1),
+  [EnvVar.dbUser]: z.string().min(1),
+  [EnvVar.retentionDays]: z.coerce.number().int().min(1).max(3650),
+});
+export type RetentionConfig = z.infer<typeof RetentionConfig>;
+
+export const AdminConfig = RetentionConfig.extend({
+  [EnvVar.adminTokenSecretArn]: z.string().min(1),
+  [EnvVar.blindIndexSecretArn]: z.string().min(1),
+  [EnvVar.kmsKeyId]: z.string().min(1),
+  [EnvVar.queueUrl]: z.url(),
+  [EnvVar.dlqUrl]: z.url().optional(),
+  /** label → secret ARN, for /admin/health's secret ages (DescribeSecret only, values never read). */
+  [EnvVar.monitoredSecretArns]: secretMap('label to secret ARN').default({}),
+  [EnvVar.secretCacheSeconds]: seconds(1, 3600, 300),
+  /** 15 minutes: long enough for every instance's cache to see the new token, short enough to matter. */
+  [EnvVar.adminTokenGraceSeconds]: seconds(0, 86_400, 900),
+  [EnvVar.adminLockoutThreshold]: z.coerce.number().int().min(1).max(1000).default(10),
+  [EnvVar.adminLockoutWindowSeconds]: seconds(1, 86_400, 900),
+  [EnvVar.adminLockoutSeconds]: seconds(1, 86_400, 900),
+});
+export type AdminConfig = z.infer<typeof AdminConfig>;

@@ -1,0 +1,70 @@
+// Assembles the admin API's dependencies from ports; shared by the Lambda entry, the local stack and tests.
+
+import { type BlindIndexer, createBlindIndexer } from '../shared/blind-index.js';
+import type { Queryable } from '../shared/db/pool.js';
+import type { Logger } from '../shared/logger.js';
+import type { Metrics } from '../shared/metrics.js';
+import type { Clock, KeyProvider, SecretSource } from '../shared/ports.js';
+import { Sealer } from '../shared/seal.js';
+import { CachedSecretSource } from '../shared/secret-cache.js';
+import { BlindIndexSecret, parseSecret } from '../shared/secret-values.js';
+import { PostgresAuditLog } from './adapters/postgres-audit-log.js';
+import { PostgresLockoutStore } from './adapters/postgres-lockout-store.js';
+import { PostgresSubjectRecords } from './adapters/postgres-subject-records.js';
+import { AdminTokenVerifier } from './admin-auth.js';
+import type { AdminDeps } from './make-admin-handler.js';
+import type { LockoutPolicy, MetricCounters, QueueStats, SecretAges } from './ports.js';
+
+export interface AdminPorts {
+  readonly db: Queryable;
+  readonly keyProvider: KeyProvider;
+  readonly secretSource: SecretSource;
+  readonly secretCacheMs: number;
+  readonly adminTokenSecretId: string;
+  readonly blindIndexSecretId: string;
+  /** How long after a rotation the previous admin token still works. */
+  readonly previousTokenGraceMs: number;
+  readonly lockoutPolicy: LockoutPolicy;
+  readonly retentionDays: number;
+  readonly queueStats: QueueStats;
+  readonly secretAges: SecretAges;
+  readonly counters: MetricCounters;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+}
+
+export function buildAdminDeps(ports: AdminPorts): AdminDeps {
+  const secrets = new CachedSecretSource(ports.secretSource, {
+    maxAgeMs: ports.secretCacheMs,
+    clock: ports.clock,
+  });
+  const records = new PostgresSubjectRecords(ports.db);
+  let indexer: { raw: string; index: BlindIndexer } | undefined;
+  return {
+    tokens: new AdminTokenVerifier(secrets, ports.adminTokenSecretId, {
+      previousGraceMs: ports.previousTokenGraceMs,
+      clock: ports.clock,
+    }),
+    lockouts: new PostgresLockoutStore(ports.db),
+    lockoutPolicy: ports.lockoutPolicy,
+    audit: new PostgresAuditLog(ports.db),
+    subjects: records,
+    retention: records,
+    retentionDays: ports.retentionDays,
+    database: records,
+    queueStats: ports.queueStats,
+    secretAges: ports.secretAges,
+    counters: ports.counters,
+    sealer: new Sealer(ports.keyProvider, { clock: ports.clock }),
+    blindIndex: async () => {
+      const raw = (await secrets.getVersions(ports.blindIndexSecretId)).current;
+      if (indexer?.raw !== raw)
+        indexer = { raw, index: createBlindIndexer(parseSecret('blind-index', BlindIndexSecret, raw).key) };
+      return indexer.index;
+    },
+    metrics: ports.metrics,
+    logger: ports.logger,
+    clock: ports.clock,
+  };
+}

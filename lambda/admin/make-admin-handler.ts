@@ -1,0 +1,43 @@
+// Adapter from API Gateway REST proxy events to the admin core; the Lambda and the local stack both
+// build their handler here, each with its own ports.
+
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { errorResponse, header } from '../shared/http.js';
+import { type AdminCoreDeps, handleAdminRequest } from './admin-core.js';
+import { adminResponse } from './responses.js';
+import { matchAdminRoute } from './routes.js';
+
+export const ADMIN_TOKEN_HEADER = 'x-admin-token';
+
+export type AdminDeps = AdminCoreDeps;
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler {
+  return async (event) => {
+    let deps: AdminDeps;
+    try {
+      deps = await getDeps();
+    } catch {
+      return errorResponse(503, { 'Retry-After': '5' });
+    }
+    try {
+      const outcome = await handleAdminRequest(
+        {
+          match: matchAdminRoute(event),
+          token: header(event, ADMIN_TOKEN_HEADER),
+          // API Gateway's view of the client (the last proxy hop), not a spoofable X-Forwarded-For.
+          sourceIp: event.requestContext?.identity?.sourceIp || 'unknown',
+          requestId: event.requestContext?.requestId || 'unknown',
+          query: event.queryStringParameters ?? {},
+        },
+        deps,
+      );
+      return adminResponse(outcome);
+    } catch (error) {
+      deps.logger.error('admin.unexpected_fault', { error });
+      return errorResponse(503, { 'Retry-After': '5' });
+    } finally {
+      deps.metrics.flush();
+    }
+  };
+}

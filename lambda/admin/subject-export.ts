@@ -1,0 +1,72 @@
+// A subject's export (ARCHITECTURE §4): every sealed record opened with its own encryption context.
+
+import type { Logger } from '../shared/logger.js';
+import { SealPurpose } from '../shared/names.js';
+import { SealedRecordError, type Sealer } from '../shared/seal.js';
+import { statusSealId } from '../webhook/webhook-core.js';
+import type { StoredMessage, StoredStatus } from './ports.js';
+
+type Params = Record<string, unknown>;
+
+export interface SubjectExport {
+  readonly messages: Array<{
+    readonly messageSid: string;
+    readonly accountSid: string;
+    readonly messagingServiceSid: string | null;
+    readonly numMedia: number;
+    readonly receivedAt: string;
+    readonly storedAt: string;
+    /** Every parameter Twilio posted, decrypted; null when the record could not be opened. */
+    readonly params: Params | null;
+  }>;
+  readonly statuses: Array<{
+    readonly messageSid: string;
+    readonly status: string;
+    readonly errorCode: string | null;
+    readonly receivedAt: string;
+    readonly storedAt: string;
+    readonly params: Params | null;
+  }>;
+}
+
+export async function exportSubject(
+  rows: { messages: StoredMessage[]; statuses: StoredStatus[] },
+  sealer: Sealer,
+  logger: Logger,
+): Promise<SubjectExport> {
+  // A record that fails authentication is reported as unreadable rather than failing the whole export;
+  // a KeyProvider fault (KMS down) still throws, so the caller answers 503 instead of a partial export.
+  const open = async (sealed: Buffer, purpose: string, id: string): Promise<Params | null> => {
+    try {
+      return JSON.parse((await sealer.open(sealed, { purpose, id })).toString('utf8')) as Params;
+    } catch (error) {
+      if (!(error instanceof SealedRecordError)) throw error;
+      logger.error('admin.unreadable_record', { purpose, messageSid: id, error });
+      return null;
+    }
+  };
+  const messages = [];
+  for (const m of rows.messages) {
+    messages.push({
+      messageSid: m.messageSid,
+      accountSid: m.accountSid,
+      messagingServiceSid: m.messagingServiceSid,
+      numMedia: m.numMedia,
+      receivedAt: m.receivedAt.toISOString(),
+      storedAt: m.storedAt.toISOString(),
+      params: await open(m.sealed, SealPurpose.message, m.messageSid),
+    });
+  }
+  const statuses = [];
+  for (const s of rows.statuses) {
+    statuses.push({
+      messageSid: s.messageSid,
+      status: s.status,
+      errorCode: s.errorCode,
+      receivedAt: s.receivedAt.toISOString(),
+      storedAt: s.storedAt.toISOString(),
+      params: await open(s.sealed, SealPurpose.status, statusSealId(s.messageSid, s.status)),
+    });
+  }
+  return { messages, statuses };
+}

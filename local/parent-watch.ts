@@ -1,0 +1,47 @@
+// Stops the stack when the npm process that launched it goes away. `npm start` runs
+// `sh -c "tsx local/main.ts"`; on SIGTERM npm signals only that shell, and dash dies without
+// passing the signal on, which would leave this process and its PostgreSQL running unparented.
+// Linux only (reads /proc); elsewhere it does nothing.
+
+import { readFileSync } from 'node:fs';
+
+function parentOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // "pid (comm) state ppid …": comm may contain spaces and parentheses, so parse after the last ')'.
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    return Number.isInteger(ppid) && ppid > 1 ? ppid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Calls `onGone` once, when any of the first `depth` ancestors has exited. Returns a stop function. */
+export function watchAncestors(depth: number, onGone: () => void, intervalMs = 1_000): () => void {
+  const ancestors: number[] = [];
+  for (
+    let pid: number | undefined = process.ppid;
+    pid !== undefined && ancestors.length < depth;
+    pid = parentOf(pid)
+  ) {
+    ancestors.push(pid);
+  }
+  if (ancestors.length === 0) return () => {};
+  const timer = setInterval(() => {
+    if (ancestors.some((pid) => !alive(pid))) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

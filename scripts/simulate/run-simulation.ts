@@ -1,0 +1,241 @@
+// Sends a mix of genuine, duplicated, forged and status-callback webhooks, each signed with
+// twilio-node's own helper, and tallies how the stack answered.
+
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
+import { Route } from '../../lambda/shared/names.js';
+import { inboundMessage, type Params, STATUS_SEQUENCE, statusCallback } from './payloads.js';
+import type { Progress } from './progress.js';
+import { emptyTally, percentile, type Tally } from './stats.js';
+
+export interface SimulationOptions {
+  /** Where requests go, e.g. http://127.0.0.1:3000. */
+  readonly targetUrl: string;
+  /** The public base URL the stack verifies signatures against (often the same). */
+  readonly publicUrl: string;
+  readonly authToken: string;
+  readonly accountSid: string;
+  readonly count: number;
+  readonly concurrency: number;
+  readonly duplicates: number;
+  readonly forged: number;
+  readonly statusCallbacks: number;
+  /** Per request. @default 10_000 */
+  readonly timeoutMs?: number;
+  readonly progress?: Progress;
+}
+
+type JobKind = 'genuine' | 'duplicate' | 'forged' | 'status';
+
+interface Job {
+  readonly kind: JobKind;
+  readonly path: string;
+  readonly body: string;
+  readonly headers: Record<string, string>;
+}
+
+export interface SimulationReport {
+  readonly sent: number;
+  readonly genuine: Tally;
+  readonly duplicates: Tally;
+  readonly statusCallbacks: Tally;
+  readonly forged: Tally;
+  /** Genuine messages by MessageSid, and the (MessageSid, status) pairs sent, for checks against the database. */
+  readonly messageSids: readonly string[];
+  readonly statusPairs: readonly { messageSid: string; status: string }[];
+  readonly forgedMessageSids: readonly string[];
+  /** Status codes seen, for a quick look at what went wrong. */
+  readonly statusCodes: Readonly<Record<string, number>>;
+  readonly p50Ms: number;
+  readonly p99Ms: number;
+  readonly requestsPerSecond: number;
+  readonly seconds: number;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+
+function signedJob(
+  kind: JobKind,
+  options: SimulationOptions,
+  path: string,
+  params: Params,
+  token = options.authToken,
+): Job {
+  return {
+    kind,
+    path,
+    body: new URLSearchParams(params).toString(),
+    headers: {
+      'Content-Type': FORM,
+      'User-Agent': 'TwilioProxy/1.1',
+      'I-Twilio-Idempotency-Token': randomUUID(),
+      'X-Twilio-Signature': getExpectedTwilioSignature(token, options.publicUrl + path, params),
+    },
+  };
+}
+
+/** Four ways to forge, in turn: wrong token, body changed after signing, no signature, another URL. */
+function forgedJob(options: SimulationOptions, n: number): { job: Job; messageSid: string } {
+  const params = inboundMessage(options.accountSid, 1_000_000 + n);
+  const messageSid = params.MessageSid as string;
+  let job: Job;
+  switch (n % 4) {
+    case 0:
+      job = signedJob('forged', options, Route.messages, params, `${options.authToken}x`);
+      break;
+    case 1: {
+      const genuine = signedJob('forged', options, Route.messages, params);
+      job = { ...genuine, body: new URLSearchParams({ ...params, Body: 'send me the codes' }).toString() };
+      break;
+    }
+    case 2: {
+      const { 'X-Twilio-Signature': _dropped, ...headers } = signedJob(
+        'forged',
+        options,
+        Route.messages,
+        params,
+      ).headers;
+      job = { kind: 'forged', path: Route.messages, body: new URLSearchParams(params).toString(), headers };
+      break;
+    }
+    default: {
+      const elsewhere = signedJob(
+        'forged',
+        { ...options, publicUrl: 'https://attacker.example' },
+        Route.messages,
+        params,
+      );
+      job = elsewhere;
+    }
+  }
+  return { job, messageSid };
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [items[i], items[j]] = [items[j] as T, items[i] as T];
+  }
+  return items;
+}
+
+export function planJobs(options: SimulationOptions) {
+  const genuine: Job[] = [];
+  const messageSids: string[] = [];
+  const senders: string[] = [];
+  for (let n = 0; n < options.count; n++) {
+    const params = inboundMessage(options.accountSid, n);
+    messageSids.push(params.MessageSid as string);
+    senders.push(params.From as string);
+    genuine.push(signedJob('genuine', options, Route.messages, params));
+  }
+  // A duplicate is Twilio delivering the very same request again (same signature and token).
+  const duplicates = Array.from({ length: options.count > 0 ? options.duplicates : 0 }, (_, i) => ({
+    ...(genuine[i % genuine.length] as Job),
+    kind: 'duplicate' as const,
+  }));
+  const statusPairs: { messageSid: string; status: string }[] = [];
+  const statuses: Job[] = [];
+  for (let i = 0; i < options.statusCallbacks && options.count > 0; i++) {
+    const m = Math.floor(i / STATUS_SEQUENCE.length) % options.count;
+    const messageSid = messageSids[m] as string;
+    const status = STATUS_SEQUENCE[i % STATUS_SEQUENCE.length] as string;
+    statusPairs.push({ messageSid, status });
+    const params = statusCallback(options.accountSid, messageSid, status, senders[m] as string);
+    statuses.push(signedJob('status', options, Route.status, params));
+  }
+  const forged = Array.from({ length: options.forged }, (_, n) => forgedJob(options, n));
+  const jobs = shuffle([...genuine, ...duplicates, ...statuses, ...forged.map((f) => f.job)]);
+  return { jobs, messageSids, statusPairs, forgedMessageSids: forged.map((f) => f.messageSid) };
+}
+
+function post(agent: http.Agent, target: URL, job: Job, timeoutMs: number): Promise<number> {
+  const client = target.protocol === 'https:' ? https : http;
+  return new Promise((resolve) => {
+    const request = client.request(
+      new URL(job.path, target),
+      {
+        method: 'POST',
+        agent,
+        headers: { ...job.headers, 'Content-Length': Buffer.byteLength(job.body) },
+        timeout: timeoutMs,
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () => resolve(response.statusCode ?? 0));
+        response.on('error', () => resolve(0));
+      },
+    );
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => resolve(0)); // 0: no answer (refused, reset, timed out)
+    request.end(job.body);
+  });
+}
+
+function accepted(kind: JobKind, status: number): boolean {
+  return kind === 'status' ? status === 204 : status === 200;
+}
+
+export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
+  const plan = planJobs(options);
+  const target = new URL(options.targetUrl);
+  const AgentClass = target.protocol === 'https:' ? https.Agent : http.Agent;
+  const agent = new AgentClass({ keepAlive: true, maxSockets: options.concurrency });
+  const tallies: Record<JobKind, Tally> = {
+    genuine: emptyTally(),
+    duplicate: emptyTally(),
+    forged: emptyTally(),
+    status: emptyTally(),
+  };
+  const statusCodes: Record<string, number> = {};
+  const latencies: number[] = [];
+  let next = 0;
+  let done = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let i = next++; i < plan.jobs.length; i = next++) {
+      const job = plan.jobs[i] as Job;
+      const t0 = performance.now();
+      const status = await post(agent, target, job, options.timeoutMs ?? 10_000);
+      latencies.push(performance.now() - t0);
+      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
+      const tally = tallies[job.kind];
+      tally.sent++;
+      if (accepted(job.kind, status)) tally.accepted++;
+      else tally.rejected++;
+      options.progress?.tick(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  options.progress?.finish();
+  latencies.sort((a, b) => a - b);
+  return {
+    sent: plan.jobs.length,
+    genuine: tallies.genuine,
+    duplicates: tallies.duplicate,
+    statusCallbacks: tallies.status,
+    forged: tallies.forged,
+    messageSids: plan.messageSids,
+    statusPairs: plan.statusPairs,
+    forgedMessageSids: plan.forgedMessageSids,
+    statusCodes,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    requestsPerSecond: plan.jobs.length / Math.max(seconds, 0.001),
+    seconds,
+  };
+}
+
+/** True when the run met the contract: every genuine delivery accepted, every forgery refused. */
+export function simulationPassed(report: SimulationReport): boolean {
+  return (
+    report.genuine.rejected === 0 &&
+    report.duplicates.rejected === 0 &&
+    report.statusCallbacks.rejected === 0 &&
+    report.forged.accepted === 0
+  );
+}

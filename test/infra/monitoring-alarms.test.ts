@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { RunbookSection, runbookAnchorsIn } from '../../lib/constructs/monitoring/runbook.js';
+import {
+  KMS_KEY_DELETION_PATTERN,
+  SECRET_ROTATION_FAILED_PATTERN,
+} from '../../lib/constructs/monitoring/security-event-rules.js';
+import { ENVS, REPO_ROOT, type StackPart, type SynthesizedEnv, synthEnv } from './helpers/synth-env.js';
+
+const RUNBOOK = readFileSync(path.join(REPO_ROOT, 'docs/RUNBOOK.md'), 'utf8');
+const RUNBOOK_ANCHORS = new Set([...RUNBOOK.matchAll(/<a id="([a-z0-9-]+)"><\/a>/g)].map((m) => m[1]));
+const TOPIC = { Ref: 'OnCallTopic' };
+
+type Statement = { Effect: string; Principal?: { Service?: string | string[] }; Action: string | string[] };
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON read in assertions
+type Resource = { Type: string; Properties?: any };
+const ofType = (synth: SynthesizedEnv, part: StackPart, type: string) =>
+  Object.entries(synth.json[part].Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
+const metricAlarms = (synth: SynthesizedEnv) => ofType(synth, 'monitoring', 'AWS::CloudWatch::Alarm');
+
+/** The `<part>:<logicalId>` an alarm dimension points at, through the cross-stack export CDK made for it. */
+function referencedResource(synth: SynthesizedEnv, value: unknown): string | undefined {
+  const exportName = (value as { 'Fn::ImportValue'?: string })?.['Fn::ImportValue'];
+  if (typeof exportName !== 'string') return undefined;
+  for (const part of ['network', 'data', 'api'] as const) {
+    for (const output of Object.values(
+      (synth.json[part].Outputs ?? {}) as Record<
+        string,
+        { Export?: { Name?: string }; Value?: { Ref?: string } }
+      >,
+    )) {
+      if (output.Export?.Name === exportName && output.Value?.Ref) return `${part}:${output.Value.Ref}`;
+    }
+  }
+  return undefined;
+}
+
+describe.each(ENVS)('monitoring (%s)', (env) => {
+  const synth = synthEnv(env);
+  const { config } = synth;
+
+  it('sends every alarm, composite included, to the on-call topic on ALARM and on OK', () => {
+    const all = [...metricAlarms(synth), ...ofType(synth, 'monitoring', 'AWS::CloudWatch::CompositeAlarm')];
+    expect(all.length).toBeGreaterThan(20);
+    for (const [id, alarm] of all) {
+      expect(alarm.Properties.AlarmActions, id).toEqual([TOPIC]);
+      expect(alarm.Properties.OKActions, id).toEqual([TOPIC]);
+    }
+  });
+
+  it('names a runbook section that exists in docs/RUNBOOK.md in every alarm and rule description', () => {
+    const described = [
+      ...metricAlarms(synth),
+      ...ofType(synth, 'monitoring', 'AWS::CloudWatch::CompositeAlarm'),
+      ...ofType(synth, 'monitoring', 'AWS::Events::Rule'),
+    ];
+    for (const [id, resource] of described) {
+      const description = resource.Properties.AlarmDescription ?? resource.Properties.Description;
+      const anchors = runbookAnchorsIn(String(description));
+      expect(anchors, id).toHaveLength(1);
+      expect(RUNBOOK_ANCHORS.has(anchors[0] as string), `${id} → #${anchors[0]}`).toBe(true);
+    }
+  });
+
+  it('gives every Lambda function of the app an errors and a throttles alarm', () => {
+    const watched = new Map<string, Set<string>>();
+    for (const [, alarm] of metricAlarms(synth)) {
+      const p = alarm.Properties;
+      if (p.Namespace !== 'AWS/Lambda') continue;
+      const dim = p.Dimensions.find((d: { Name: string }) => d.Name === 'FunctionName');
+      const key = typeof dim.Value === 'string' ? dim.Value : referencedResource(synth, dim.Value);
+      expect(key, JSON.stringify(dim.Value)).toBeDefined();
+      const set = watched.get(key as string) ?? new Set();
+      set.add(p.MetricName);
+      watched.set(key as string, set);
+    }
+    const functions: string[] = [];
+    for (const part of ['network', 'data', 'api', 'monitoring'] as const) {
+      for (const [id] of ofType(synth, part, 'AWS::Lambda::Function')) functions.push(`${part}:${id}`);
+      // Hosted rotation functions are created by a transform at deploy time, under the name given here.
+      for (const [, schedule] of ofType(synth, part, 'AWS::SecretsManager::RotationSchedule')) {
+        const name = schedule.Properties.HostedRotationLambda?.RotationLambdaName;
+        if (name) functions.push(name);
+      }
+    }
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const fn of functions)
+      expect([...(watched.get(fn) ?? [])].sort(), fn).toEqual(['Errors', 'Throttles']);
+  });
+
+  it('takes thresholds and evaluation windows from the environment config', () => {
+    const byName = (suffix: string) =>
+      metricAlarms(synth).find(([, a]) => a.Properties.AlarmName === `signalgate-${env}-${suffix}`)?.[1]
+        .Properties;
+    const t = config.alarms.thresholds;
+    expect(byName(RunbookSection.signatureFailures)).toMatchObject({
+      Threshold: t.signatureFailuresPer5Min,
+      EvaluationPeriods: config.alarms.window.evaluationPeriods,
+      DatapointsToAlarm: config.alarms.window.datapointsToAlarm,
+    });
+    expect(byName(RunbookSection.adminAuthFailures)?.Threshold).toBe(t.adminAuthFailuresPer5Min);
+    expect(byName(RunbookSection.invalidPayloads)?.Threshold).toBe(t.invalidPayloadsPer5Min);
+    expect(byName(RunbookSection.api5xx)?.Threshold).toBe(t.api5xxPer5Min);
+    expect(byName(RunbookSection.dlqNotEmpty)).toMatchObject({
+      Threshold: t.dlqVisibleMessages,
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+    });
+    expect(byName(RunbookSection.oldestMessageAge)?.Threshold).toBe(t.oldestMessageAgeSeconds);
+    expect(byName(RunbookSection.wafBlockedSpike)?.Threshold).toBe(t.wafBlockedPer5Min);
+    expect(byName(RunbookSection.rdsCpu)?.Threshold).toBe(t.rdsCpuPercent);
+    expect(byName(RunbookSection.rdsFreeStorage)?.Threshold).toBe(t.rdsFreeStorageGiB * 1024 ** 3);
+    expect(byName(RunbookSection.rdsConnections)?.Threshold).toBe(t.rdsConnections);
+    for (const [, a] of metricAlarms(synth).filter(([, a]) => a.Properties.MetricName === 'Errors')) {
+      expect(a.Properties.Threshold).toBe(t.lambdaErrorsPer5Min);
+    }
+  });
+
+  it('treats missing data as not breaching except where silence is the failure (free storage)', () => {
+    for (const [id, a] of metricAlarms(synth)) {
+      const expected = a.Properties.MetricName === 'FreeStorageSpace' ? 'breaching' : 'notBreaching';
+      expect(a.Properties.TreatMissingData, id).toBe(expected);
+    }
+  });
+
+  it('watches the WAF with the dimensions WAFv2 publishes (WebACL, Region, Rule=ALL)', () => {
+    const waf = metricAlarms(synth).find(([, a]) => a.Properties.Namespace === 'AWS/WAFV2')?.[1].Properties;
+    const acl = ofType(synth, 'api', 'AWS::WAFv2::WebACL')[0]?.[1].Properties;
+    expect(waf?.Dimensions).toEqual(
+      expect.arrayContaining([
+        { Name: 'WebACL', Value: acl.Name },
+        { Name: 'Region', Value: config.region },
+        { Name: 'Rule', Value: 'ALL' },
+      ]),
+    );
+    expect(waf?.Dimensions).toHaveLength(3);
+  });
+
+  it('pages on a composite "webhook path broken" built from the webhook-path alarms', () => {
+    const [[, composite]] = ofType(synth, 'monitoring', 'AWS::CloudWatch::CompositeAlarm') as [
+      [string, Resource],
+    ];
+    expect(composite.Properties.AlarmName).toBe(`signalgate-${env}-webhook-path-broken`);
+    const rule = JSON.stringify(composite.Properties.AlarmRule);
+    for (const id of [
+      'Api5xx',
+      'QueueFailures',
+      'EncryptionFailures',
+      'LambdaErrorsWebhook',
+      'LambdaThrottlesWebhook',
+    ]) {
+      expect(rule).toContain(`Alarms${id}`);
+    }
+  });
+
+  it('routes Secrets Manager rotation failures and KMS key deletion/disable events to the topic', () => {
+    const rules = ofType(synth, 'monitoring', 'AWS::Events::Rule').map(([, r]) => r.Properties);
+    const patterns = rules.map((r) => r.EventPattern);
+    expect(patterns).toContainEqual({
+      source: SECRET_ROTATION_FAILED_PATTERN.source,
+      'detail-type': ['AWS Service Event via CloudTrail'],
+      detail: {
+        eventSource: ['secretsmanager.amazonaws.com'],
+        eventName: expect.arrayContaining(['RotationFailed']),
+      },
+    });
+    expect(patterns).toContainEqual({
+      source: KMS_KEY_DELETION_PATTERN.source,
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['kms.amazonaws.com'], eventName: ['ScheduleKeyDeletion', 'DisableKey'] },
+    });
+    for (const rule of rules) expect(rule.Targets.map((t: { Arn: unknown }) => t.Arn)).toEqual([TOPIC]);
+  });
+
+  it('encrypts the topic with a key CloudWatch and EventBridge may use, and denies publishing without TLS', () => {
+    const [[, topic]] = ofType(synth, 'monitoring', 'AWS::SNS::Topic') as [[string, Resource]];
+    expect(topic.Properties.KmsMasterKeyId).toBeDefined();
+    const [[, key]] = ofType(synth, 'monitoring', 'AWS::KMS::Key') as [[string, Resource]];
+    const keyStatements = key.Properties.KeyPolicy.Statement as Statement[];
+    for (const service of ['cloudwatch.amazonaws.com', 'events.amazonaws.com']) {
+      const grants = keyStatements.filter(
+        (s) => s.Effect === 'Allow' && [s.Principal?.Service].flat().includes(service),
+      );
+      expect(
+        grants.flatMap((s) => s.Action),
+        service,
+      ).toEqual(expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']));
+    }
+    const [[, policy]] = ofType(synth, 'monitoring', 'AWS::SNS::TopicPolicy') as [[string, Resource]];
+    expect(policy.Properties.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+
+  it('subscribes each configured e-mail address to the topic', () => {
+    const subs = ofType(synth, 'monitoring', 'AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    expect(subs.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual(config.alarms.emails);
+  });
+
+  it('has a dashboard with the traffic, verdict, queue, ingest, database, WAF and rotation widgets', () => {
+    const [[, dashboard]] = ofType(synth, 'monitoring', 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
+    const body = JSON.stringify(dashboard.Properties.DashboardBody);
+    for (const title of [
+      'Traffic',
+      'Verdicts',
+      'Queue depth',
+      'Oldest queued message',
+      'Ingest',
+      'Database',
+      'WAF',
+      'Rotation',
+    ]) {
+      expect(body).toContain(title);
+    }
+  });
+
+  it('passes the AwsSolutions cdk-nag pack without findings', () => {
+    expect(new AwsSolutionsChecks().validateScope(synth.stacks.monitoring).violations).toEqual([]);
+  });
+});
+
+describe('monitoring config', () => {
+  it('uses different invalid-payload thresholds and evaluation windows per environment', () => {
+    const configs = ENVS.map((env) => synthEnv(env).config.alarms);
+    expect(new Set(configs.map((c) => c.thresholds.invalidPayloadsPer5Min)).size).toBe(ENVS.length);
+    expect(new Set(configs.map((c) => JSON.stringify(c.window))).size).toBe(ENVS.length);
+  });
+
+  it('subscribes an HTTPS endpoint when one is configured', () => {
+    const base = synthEnv('staging').config;
+    const synth = synthEnv('staging', {
+      ...base,
+      alarms: { ...base.alarms, httpsEndpoint: 'https://events.pagerduty.com/integration/abc/enqueue' },
+    });
+    const subs = ofType(synth, 'monitoring', 'AWS::SNS::Subscription').map(([, s]) => s.Properties);
+    expect(subs).toContainEqual(
+      expect.objectContaining({
+        Protocol: 'https',
+        Endpoint: 'https://events.pagerduty.com/integration/abc/enqueue',
+      }),
+    );
+  });
+});

@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import {
+  allResources,
+  type CfnJson,
+  cdkJsonContext,
+  ENVS,
+  PARTS,
+  REPO_ROOT,
+  synthEnv,
+} from './helpers/synth-env.js';
+
+const run = promisify(execFile);
+
+/** Actions AWS offers no resource-level permission for; `Resource: "*"` is the only possible scope. */
+const UNSCOPABLE_ACTIONS = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'ec2:CreateNetworkInterface',
+  'ec2:DescribeNetworkInterfaces',
+  'ec2:DescribeSubnets',
+  'ec2:DeleteNetworkInterface',
+  'ec2:AssignPrivateIpAddresses',
+  'ec2:UnassignPrivateIpAddresses',
+]);
+
+const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+
+/** Every identity-policy statement (inline role policies and AWS::IAM::Policy) of the environment. */
+function identityStatements(env: (typeof ENVS)[number]) {
+  return allResources(synthEnv(env)).flatMap(({ id, type, props }) => {
+    if (type === 'AWS::IAM::Policy')
+      return asArray(props.PolicyDocument.Statement).map((s: CfnJson) => ({ id, s }));
+    if (type === 'AWS::IAM::Role') {
+      return asArray(props.Policies).flatMap((p: CfnJson) =>
+        asArray(p.PolicyDocument.Statement).map((s: CfnJson) => ({ id, s })),
+      );
+    }
+    return [];
+  });
+}
+
+/** Values that look like credentials: long random-looking strings, private keys, Twilio tokens. */
+function looksLikeSecret(value: string): boolean {
+  if (/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(value)) return true;
+  if (/^[0-9a-f]{32}$/i.test(value)) return true; // a Twilio auth token's shape
+  if (/^(?=.*[A-Z])(?=.*[a-z])(?=.*\d)[A-Za-z0-9+/=_-]{24,}$/.test(value)) return true;
+  return false;
+}
+
+describe.each(ENVS)('%s security', (env) => {
+  const synth = synthEnv(env);
+
+  it('has no IAM statement allowing every action', () => {
+    for (const { id, s } of identityStatements(env)) {
+      expect(asArray(s.Action), `${id}`).not.toContain('*');
+      for (const action of asArray<string>(s.Action)) expect(action, id).not.toMatch(/^[a-z0-9-]+:\*$/);
+    }
+  });
+
+  it('uses Resource "*" only for actions that cannot be scoped', () => {
+    for (const { id, s } of identityStatements(env)) {
+      if (s.Effect !== 'Allow' || !asArray(s.Resource).includes('*')) continue;
+      for (const action of asArray<string>(s.Action)) {
+        expect(UNSCOPABLE_ACTIONS.has(action), `${id}: ${action} on "*"`).toBe(true);
+      }
+    }
+  });
+
+  it('puts no secret-looking value in CfnJson function environment', () => {
+    const functions = allResources(synth).filter((r) => r.type === 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) {
+      for (const [name, value] of Object.entries<unknown>(fn.props.Environment?.Variables ?? {})) {
+        if (typeof value !== 'string') continue; // references (ARNs, endpoints) resolve at deploy time
+        expect(looksLikeSecret(value), `${fn.id}.${name}=${value}`).toBe(false);
+        expect(name, `${fn.id}.${name}`).not.toMatch(/PASSWORD|AUTH_TOKEN$|PRIVATE_KEY/);
+      }
+    }
+  });
+
+  it('has no unacknowledged cdk-nag AwsSolutions finding', () => {
+    for (const part of PARTS) {
+      const report = new AwsSolutionsChecks().validateScope(synth.stacks[part]);
+      expect(
+        report.violations.map(
+          (v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`,
+        ),
+        part,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('secret values', () => {
+  function filesUnder(dir: string): string[] {
+    return readdirSync(dir).flatMap((name) => {
+      const full = path.join(dir, name);
+      return statSync(full).isDirectory() ? filesUnder(full) : [full];
+    });
+  }
+
+  it('never reach the synthesised output, even when a user has them in the environment and context', async () => {
+    const authToken = randomBytes(16).toString('hex');
+    const adminToken = randomBytes(32).toString('base64url');
+    const outdir = mkdtempSync(path.join(tmpdir(), 'signalgate-secret-scan-'));
+    try {
+      // What a user might do: export the local-stack secrets, pass one as context, then synth through bin/.
+      await run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['bin/signalgate.ts'], {
+        cwd: REPO_ROOT,
+        env: {
+          ...process.env,
+          TWILIO_AUTH_TOKEN: authToken,
+          ADMIN_TOKEN: adminToken,
+          CDK_OUTDIR: outdir,
+          CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), env: 'dev', twilioAuthToken: authToken }),
+        },
+        timeout: 120_000,
+      });
+      const files = filesUnder(outdir);
+      expect(files.some((f) => f.endsWith('signalgate-dev-api.template.json'))).toBe(true);
+      expect(files.some((f) => f.endsWith('index.js'))).toBe(true);
+      for (const file of files) {
+        const text = readFileSync(file, 'utf8');
+        expect(text.includes(authToken), file).toBe(false);
+        expect(text.includes(adminToken), file).toBe(false);
+      }
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps the Twilio secret value to the account SID and a placeholder', () => {
+    const { config, json } = synthEnv('prod');
+    for (const sid of config.twilio.accountSids) {
+      const secret = json.api.Resources[`TwilioAuthToken${sid}`];
+      expect(JSON.parse(secret?.Properties.SecretString)).toEqual({
+        accountSid: sid,
+        authToken: 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN',
+      });
+    }
+  });
+});
+
+describe('bin', () => {
+  it('fails with one clear message for an unknown environment', async () => {
+    const result = await run(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['bin/signalgate.ts'], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ env: 'qa' }), CDK_OUTDIR: tmpdir() },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect((result as { code: number }).code).toBe(1);
+    expect((result as { stderr: string }).stderr.trim()).toBe(
+      'signalgate: Unknown environment "qa": expected one of dev, staging, prod (-c env=NAME).',
+    );
+  });
+});

@@ -1,0 +1,622 @@
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { APP_DB_ROLE, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
+import { WebAcl, type WebAclProps } from '../../lib/constructs/web-acl.js';
+import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
+
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const arnOf = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+
+/** Logical ID of the only resource of `type` whose properties match. */
+function onlyId(
+  template: ReturnType<typeof synthEnv>['templates']['api'],
+  type: string,
+  props?: object,
+): string {
+  const found = Object.keys(template.findResources(type, props ? { Properties: props } : undefined));
+  expect(found, `${type} matching ${JSON.stringify(props)}`).toHaveLength(1);
+  return found[0] as string;
+}
+
+describe.each(ENVS)('%s stacks', (env) => {
+  const synth = synthEnv(env);
+  const { config, templates } = synth;
+  const { network, data, api, monitoring } = templates;
+
+  describe('network', () => {
+    it('has isolated subnets only and no NAT gateway or internet gateway', () => {
+      network.resourceCountIs('AWS::EC2::NatGateway', 0);
+      network.resourceCountIs('AWS::EC2::InternetGateway', 0);
+      network.resourceCountIs('AWS::EC2::Subnet', config.availabilityZones.length);
+      network.allResourcesProperties('AWS::EC2::Subnet', { MapPublicIpOnLaunch: false });
+      for (const az of config.availabilityZones) {
+        network.hasResourceProperties('AWS::EC2::Subnet', { AvailabilityZone: az });
+      }
+    });
+
+    it('has interface endpoints for Secrets Manager, KMS, SQS and CloudWatch Logs', () => {
+      for (const service of ['secretsmanager', 'kms', 'sqs', 'logs']) {
+        network.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+          VpcEndpointType: 'Interface',
+          PrivateDnsEnabled: true,
+          ServiceName: `com.amazonaws.${config.region}.${service}`,
+        });
+      }
+    });
+
+    it('logs all traffic with flow logs', () => {
+      network.hasResourceProperties('AWS::EC2::FlowLog', {
+        TrafficType: 'ALL',
+        LogDestinationType: 'cloud-watch-logs',
+      });
+    });
+  });
+
+  describe('data', () => {
+    it('keeps the database private, in isolated subnets, encrypted with its CMK', () => {
+      data.hasResourceProperties('AWS::RDS::DBInstance', {
+        PubliclyAccessible: false,
+        StorageEncrypted: true,
+        KmsKeyId: arnOf('DatabaseKey'),
+        Engine: 'postgres',
+        EngineVersion: config.database.postgresMajorVersion,
+        DBInstanceClass: `db.${config.database.instanceClass}`,
+        AllocatedStorage: String(config.database.allocatedStorageGiB),
+        MaxAllocatedStorage: config.database.maxAllocatedStorageGiB,
+      });
+      const subnetGroup = Object.values(data.findResources('AWS::RDS::DBSubnetGroup'))[0];
+      const subnetIds = JSON.stringify(subnetGroup?.Properties.SubnetIds);
+      expect(subnetIds).toContain('isolatedSubnet');
+    });
+
+    it(`backs up for ${env}'s retention, with Multi-AZ and deletion protection per config`, () => {
+      data.hasResourceProperties('AWS::RDS::DBInstance', {
+        BackupRetentionPeriod: config.database.backupRetentionDays,
+        MultiAZ: config.database.multiAz,
+        DeletionProtection: config.database.deletionProtection,
+        CopyTagsToSnapshot: true,
+      });
+      const expectedPolicy = { retain: 'Retain', snapshot: 'Snapshot', destroy: 'Delete' }[
+        config.removalPolicies.database
+      ];
+      data.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: expectedPolicy });
+      if (env === 'prod') {
+        data.hasResourceProperties('AWS::RDS::DBInstance', { MultiAZ: true, DeletionProtection: true });
+      }
+    });
+
+    it('forces TLS and SCRAM in the parameter group', () => {
+      data.hasResourceProperties('AWS::RDS::DBParameterGroup', {
+        Parameters: Match.objectLike({ 'rds.force_ssl': '1', password_encryption: 'scram-sha-256' }),
+      });
+      data.hasResourceProperties('AWS::RDS::DBInstance', { DBParameterGroupName: Match.anyValue() });
+    });
+
+    it('puts RDS Proxy in front with TLS required and IAM auth, logging in with the app secret only', () => {
+      data.hasResourceProperties('AWS::RDS::DBProxy', {
+        RequireTLS: true,
+        EngineFamily: 'POSTGRESQL',
+        Auth: [
+          Match.objectLike({
+            IAMAuth: 'REQUIRED',
+            SecretArn: { Ref: Match.stringLikeRegexp('^DatabaseAppSecretAttachment') },
+          }),
+        ],
+      });
+    });
+
+    it('rotates both database secrets on the configured schedule with hosted single-user rotation', () => {
+      const schedules = data.findResources('AWS::SecretsManager::RotationSchedule');
+      expect(Object.keys(schedules)).toHaveLength(2);
+      for (const schedule of Object.values(schedules)) {
+        expect(schedule.Properties.RotationRules.ScheduleExpression).toBe(
+          `rate(${config.rotation.databaseDays} days)`,
+        );
+        expect(schedule.Properties.HostedRotationLambda.RotationType).toBe('PostgreSQLSingleUser');
+        expect(schedule.Properties.HostedRotationLambda.VpcSubnetIds).toBeDefined();
+      }
+    });
+
+    it('encrypts both database secrets with the database-secrets CMK', () => {
+      data.hasResourceProperties('AWS::SecretsManager::Secret', {
+        KmsKeyId: arnOf('DatabaseSecretsKey'),
+        GenerateSecretString: Match.objectLike({
+          SecretStringTemplate: Match.serializedJson(Match.objectLike({ username: 'signalgate_admin' })),
+        }),
+      });
+      data.hasResourceProperties('AWS::SecretsManager::Secret', {
+        KmsKeyId: arnOf('DatabaseSecretsKey'),
+        GenerateSecretString: Match.objectLike({
+          SecretStringTemplate: Match.serializedJson(Match.objectLike({ username: APP_DB_ROLE })),
+        }),
+      });
+    });
+
+    it('runs the migration as a trigger after the database, in the VPC, with the RDS CA bundle', () => {
+      data.resourceCountIs('Custom::Trigger', 1);
+      const trigger = Object.values(data.findResources('Custom::Trigger'))[0];
+      expect(trigger?.DependsOn).toEqual(expect.arrayContaining(['Database']));
+      data.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [EnvVar.dbMasterSecretArn]: { Ref: Match.stringLikeRegexp('^DatabaseMasterSecretAttachment') },
+            [EnvVar.dbAppSecretArn]: { Ref: Match.stringLikeRegexp('^DatabaseAppSecretAttachment') },
+            [EnvVar.dbHost]: { 'Fn::GetAtt': ['Database', 'Endpoint.Address'] },
+            [EnvVar.powertoolsServiceName]: ServiceName.migrate,
+            NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+          }),
+        },
+        VpcConfig: Match.objectLike({ SubnetIds: Match.anyValue() }),
+      });
+    });
+  });
+
+  describe('keys', () => {
+    it('rotates every customer managed key', () => {
+      for (const template of [data, api, monitoring]) {
+        const keys = template.findResources('AWS::KMS::Key');
+        expect(Object.keys(keys).length).toBeGreaterThan(0);
+        for (const key of Object.values(keys)) expect(key.Properties.EnableKeyRotation).toBe(true);
+      }
+    });
+  });
+
+  describe('api', () => {
+    it('keeps the webhook out of the VPC and the ingest function in it', () => {
+      const webhook = onlyId(api, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.webhook }) },
+      });
+      const ingest = onlyId(api, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+      });
+      const functions = api.findResources('AWS::Lambda::Function');
+      expect(functions[webhook]?.Properties.VpcConfig).toBeUndefined();
+      expect(functions[ingest]?.Properties.VpcConfig?.SubnetIds).toBeDefined();
+    });
+
+    it('runs every function on arm64 Node 24 with its own log group and retention', () => {
+      for (const template of [api, data]) {
+        const functions = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+          (f) => f.Properties.Environment?.Variables?.[EnvVar.environment] === env,
+        );
+        expect(functions.length).toBeGreaterThan(0);
+        for (const fn of functions) {
+          expect(fn.Properties.Runtime).toBe('nodejs24.x');
+          expect(fn.Properties.Architectures).toEqual(['arm64']);
+          expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+          expect(fn.Properties.LoggingConfig.LogGroup).toBeDefined();
+        }
+        template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: config.logRetentionDays });
+      }
+    });
+
+    it('gives the webhook the contract environment, with the public URL built without a cycle', () => {
+      const expectedBase = config.api.customDomain
+        ? `https://${config.api.customDomain.domainName}`
+        : Match.objectLike({ 'Fn::Join': Match.anyValue() });
+      api.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            [EnvVar.environment]: env,
+            [EnvVar.publicBaseUrl]: expectedBase,
+            [EnvVar.queueUrl]: ref('IngestQueue'),
+            [EnvVar.kmsKeyId]: Match.anyValue(),
+            [EnvVar.twilioTokenSecrets]: Match.anyValue(),
+            [EnvVar.blindIndexSecretArn]: ref('BlindIndexSecret'),
+            [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
+            [EnvVar.powertoolsServiceName]: ServiceName.webhook,
+          }),
+        },
+      });
+    });
+
+    it('gives ingest the proxy endpoint, the app role and IAM connect on that proxy user only', () => {
+      api.hasResourceProperties('AWS::Lambda::Function', {
+        ReservedConcurrentExecutions: config.ingest.reservedConcurrency,
+        Environment: {
+          Variables: Match.objectLike({
+            [EnvVar.dbUser]: APP_DB_ROLE,
+            [EnvVar.dbPort]: '5432',
+            [EnvVar.dbName]: config.database.databaseName,
+            [EnvVar.dbHost]: { 'Fn::ImportValue': Match.stringLikeRegexp('DatabaseProxyEndpoint') },
+          }),
+        },
+      });
+      api.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'rds-db:connect',
+              Resource: { 'Fn::Join': ['', Match.arrayWith([`/${APP_DB_ROLE}`])] },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('consumes the queue with partial batch responses', () => {
+      api.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: arnOf('IngestQueue'),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: config.ingest.batchSize,
+        ScalingConfig: { MaximumConcurrency: config.ingest.maxConcurrency },
+      });
+    });
+
+    it('encrypts queue and DLQ with the queue CMK, TLS only, with a redrive to the DLQ', () => {
+      api.hasResourceProperties('AWS::SQS::Queue', {
+        KmsMasterKeyId: arnOf('QueueKey'),
+        RedrivePolicy: { deadLetterTargetArn: arnOf('IngestDeadLetterQueue'), maxReceiveCount: 5 },
+      });
+      api.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: `signalgate-${env}-ingest-dlq`,
+        KmsMasterKeyId: arnOf('QueueKey'),
+      });
+      for (const queue of ['IngestQueue', 'IngestDeadLetterQueue']) {
+        api.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [ref(queue)],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            ]),
+          },
+        });
+      }
+    });
+
+    it('creates one Twilio token secret per account, the admin token and the blind-index key, all with the app CMK', () => {
+      for (const sid of config.twilio.accountSids) {
+        api.hasResourceProperties('AWS::SecretsManager::Secret', {
+          Name: `signalgate/${env}/twilio-auth-token/${sid}`,
+          KmsKeyId: arnOf('AppSecretsKey'),
+        });
+      }
+      api.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: `signalgate/${env}/admin-token`,
+        GenerateSecretString: Match.objectLike({ GenerateStringKey: 'token', PasswordLength: 64 }),
+      });
+      api.hasResourceProperties('AWS::SecretsManager::Secret', {
+        Name: `signalgate/${env}/blind-index-key`,
+        GenerateSecretString: Match.objectLike({ GenerateStringKey: 'key', PasswordLength: 64 }),
+      });
+      // Admin and Twilio rotation land with their Lambdas; until then no schedule exists in the API stack.
+      api.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+    });
+
+    it('logs, traces and throttles the stage, and associates the web ACL with it', () => {
+      api.hasResourceProperties('AWS::ApiGateway::Stage', {
+        StageName: config.api.stageName,
+        TracingEnabled: true,
+        AccessLogSetting: Match.objectLike({
+          DestinationArn: Match.anyValue(),
+          Format: Match.stringLikeRegexp('resourcePath'),
+        }),
+        MethodSettings: Match.arrayWith([
+          Match.objectLike({
+            ResourcePath: '/*',
+            HttpMethod: '*',
+            LoggingLevel: 'ERROR',
+            DataTraceEnabled: false,
+            ThrottlingRateLimit: config.api.throttling.rateLimit,
+            ThrottlingBurstLimit: config.api.throttling.burstLimit,
+          }),
+        ]),
+      });
+      const stage = onlyId(api, 'AWS::ApiGateway::Stage');
+      api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+        ResourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([ref(stage)])] }),
+        WebACLArn: arnOf(onlyId(api, 'AWS::WAFv2::WebACL')),
+      });
+      // The access log records the route template, never the raw path with a phone number in it.
+      const format = Object.values(api.findResources('AWS::ApiGateway::Stage'))[0]?.Properties
+        .AccessLogSetting.Format;
+      expect(format).not.toContain('$context.path');
+    });
+
+    it('answers unknown routes 404 and every gateway error with security headers and a generic body', () => {
+      api.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+        ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
+        StatusCode: '404',
+        ResponseTemplates: { 'application/json': '{"error":"not_found"}' },
+      });
+      const responses = Object.values(api.findResources('AWS::ApiGateway::GatewayResponse'));
+      expect(responses.map((r) => r.Properties.ResponseType)).toEqual(
+        expect.arrayContaining([
+          'DEFAULT_4XX',
+          'DEFAULT_5XX',
+          'BAD_REQUEST_PARAMETERS',
+          'WAF_FILTERED',
+          'THROTTLED',
+        ]),
+      );
+      for (const response of responses) {
+        expect(response.Properties.ResponseParameters).toMatchObject({
+          'gatewayresponse.header.X-Content-Type-Options': "'nosniff'",
+          'gatewayresponse.header.X-Frame-Options': "'DENY'",
+          'gatewayresponse.header.Content-Security-Policy':
+            "'default-src \\'none\\'; frame-ancestors \\'none\\''",
+          'gatewayresponse.header.Cache-Control': "'no-store'",
+          'gatewayresponse.header.Strict-Transport-Security': expect.stringContaining('max-age='),
+        });
+        expect(JSON.stringify(response.Properties.ResponseTemplates)).not.toContain('$context');
+      }
+    });
+
+    it('routes the webhooks: POST requires the signature header, other methods reach the handler for its 405', () => {
+      api.hasResourceProperties('AWS::ApiGateway::Method', {
+        HttpMethod: 'POST',
+        RequestParameters: { 'method.request.header.X-Twilio-Signature': true },
+        RequestValidatorId: Match.anyValue(),
+      });
+      const methods = Object.values(api.findResources('AWS::ApiGateway::Method')).map(
+        (m) => m.Properties.HttpMethod,
+      );
+      expect(methods.sort()).toEqual(['ANY', 'ANY', 'GET', 'POST', 'POST']);
+    });
+
+    it(
+      config.api.customDomain ? 'serves the custom domain and disables execute-api' : 'uses the stage URL',
+      () => {
+        const restApi = Object.values(api.findResources('AWS::ApiGateway::RestApi'))[0];
+        if (config.api.customDomain) {
+          expect(restApi?.Properties.DisableExecuteApiEndpoint).toBe(true);
+          api.hasResourceProperties('AWS::ApiGateway::DomainName', {
+            DomainName: config.api.customDomain.domainName,
+            SecurityPolicy: 'TLS_1_2',
+            EndpointConfiguration: { Types: ['REGIONAL'] },
+          });
+        } else {
+          expect(restApi?.Properties.DisableExecuteApiEndpoint).toBe(false);
+          api.resourceCountIs('AWS::ApiGateway::DomainName', 0);
+        }
+      },
+    );
+
+    it('outputs the webhook URLs with Twilio retry overrides, the admin URL and the queue names', () => {
+      const outputs = synth.json.api.Outputs;
+      expect(JSON.stringify(outputs.MessagesWebhookUrl.Value)).toContain(
+        `/webhooks/twilio/messages#${config.twilio.connectionOverrides}`,
+      );
+      expect(JSON.stringify(outputs.StatusCallbackUrl.Value)).toContain('/webhooks/twilio/status#rc=');
+      expect(JSON.stringify(outputs.AdminBaseUrl.Value)).toContain('/admin');
+      expect(outputs.IngestQueueName).toBeDefined();
+      expect(outputs.IngestDeadLetterQueueName).toBeDefined();
+      monitoring.hasOutput('OnCallTopicArn', { Value: ref('OnCallTopic') });
+    });
+  });
+
+  describe('monitoring', () => {
+    it('creates a KMS-encrypted, TLS-only on-call topic with the configured subscribers', () => {
+      monitoring.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: arnOf('OnCallTopicKey') });
+      monitoring.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      monitoring.resourceCountIs('AWS::SNS::Subscription', config.alarms.emails.length);
+    });
+  });
+
+  describe('stateful resources', () => {
+    it('keep their pinned logical IDs', () => {
+      const pinned = {
+        data: {
+          'AWS::RDS::DBInstance': ['Database'],
+          'AWS::RDS::DBProxy': ['DatabaseProxy'],
+          'AWS::KMS::Key': ['PiiKey', 'DatabaseSecretsKey', 'DatabaseKey'],
+          'AWS::SecretsManager::Secret': ['DatabaseMasterSecret', 'DatabaseAppSecret'],
+        },
+        api: {
+          'AWS::KMS::Key': ['QueueKey', 'AppSecretsKey'],
+          'AWS::SQS::Queue': ['IngestQueue', 'IngestDeadLetterQueue'],
+          'AWS::SecretsManager::Secret': [
+            'AdminTokenSecret',
+            'BlindIndexSecret',
+            ...config.twilio.accountSids.map((sid) => `TwilioAuthToken${sid}`),
+          ],
+        },
+        monitoring: { 'AWS::KMS::Key': ['OnCallTopicKey'], 'AWS::SNS::Topic': ['OnCallTopic'] },
+      } as const;
+      for (const [part, types] of Object.entries(pinned)) {
+        for (const [type, ids] of Object.entries(types)) {
+          expect(Object.keys(templates[part as keyof typeof templates].findResources(type)).sort()).toEqual(
+            [...ids].sort(),
+          );
+        }
+      }
+    });
+  });
+});
+
+// WAF rules per environment (same synth as above: one synth per environment per file keeps the suite fast).
+type Rule = {
+  Name: string;
+  Priority: number;
+  Action?: CfnJson;
+  OverrideAction?: CfnJson;
+  Statement: CfnJson;
+};
+
+function rulesOf(template: Template): Rule[] {
+  const acl = Object.values(template.findResources('AWS::WAFv2::WebACL'))[0];
+  return acl?.Properties.Rules as Rule[];
+}
+const rule = (rules: Rule[], name: string) => {
+  const found = rules.find((r) => r.Name === name);
+  expect(found, name).toBeDefined();
+  return found as Rule;
+};
+const notWebhook = (prefix: string) => ({
+  NotStatement: {
+    Statement: {
+      OrStatement: {
+        Statements: [Route.messages, Route.status].map((path) => ({
+          ByteMatchStatement: {
+            FieldToMatch: { UriPath: {} },
+            PositionalConstraint: 'EXACTLY',
+            SearchString: `${prefix}${path}`,
+            TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+          },
+        })),
+      },
+    },
+  },
+});
+const adminScope = (prefix: string) => ({
+  ByteMatchStatement: {
+    FieldToMatch: { UriPath: {} },
+    PositionalConstraint: 'STARTS_WITH',
+    SearchString: `${prefix}/admin`,
+    TextTransformations: [
+      { Priority: 0, Type: 'URL_DECODE' },
+      { Priority: 1, Type: 'LOWERCASE' },
+    ],
+  },
+});
+
+describe.each(ENVS)('%s web ACL', (env) => {
+  const { config, templates } = synthEnv(env);
+  const rules = rulesOf(templates.api);
+  const prefix = config.api.customDomain ? '' : `/${config.api.stageName}`;
+
+  it('rate-limits every IP, and admin routes tighter', () => {
+    expect(rule(rules, 'RateLimitPerIp').Statement.RateBasedStatement).toEqual({
+      Limit: config.waf.rateLimitPerIp,
+      AggregateKeyType: 'IP',
+      EvaluationWindowSec: 300,
+    });
+    expect(rule(rules, 'AdminRateLimitPerIp').Statement.RateBasedStatement).toEqual({
+      Limit: config.waf.adminRateLimitPerIp,
+      AggregateKeyType: 'IP',
+      EvaluationWindowSec: 300,
+      ScopeDownStatement: adminScope(prefix),
+    });
+  });
+
+  it('never lets reputation, anonymizer or known-bad-input lists judge the webhook routes', () => {
+    for (const name of [
+      'AWSManagedRulesAmazonIpReputationList',
+      'AWSManagedRulesAnonymousIpList',
+      'AWSManagedRulesKnownBadInputsRuleSet',
+    ]) {
+      expect(rule(rules, name).Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
+        notWebhook(prefix),
+      );
+    }
+    expect(
+      rule(rules, 'AWSManagedRulesAnonymousIpList').Statement.ManagedRuleGroupStatement.RuleActionOverrides,
+    ).toEqual([{ Name: 'HostingProviderIPList', ActionToUse: { Count: {} } }]);
+  });
+
+  it('counts body rules (SMS text may look like XSS or SQL) and re-blocks them outside the webhooks', () => {
+    const common = rule(rules, 'AWSManagedRulesCommonRuleSet').Statement.ManagedRuleGroupStatement;
+    expect(common.ScopeDownStatement).toBeUndefined();
+    expect(common.RuleActionOverrides.map((o: CfnJson) => o.Name)).toEqual(
+      expect.arrayContaining(['CrossSiteScripting_BODY', 'SizeRestrictions_BODY', 'GenericLFI_BODY']),
+    );
+    for (const o of common.RuleActionOverrides) expect(o.ActionToUse).toEqual({ Count: {} });
+    const sqli = rule(rules, 'AWSManagedRulesSQLiRuleSet').Statement.ManagedRuleGroupStatement;
+    expect(sqli.RuleActionOverrides.map((o: CfnJson) => o.Name)).toEqual([
+      'SQLi_BODY',
+      'SQLiExtendedPatterns_BODY',
+    ]);
+    const reblock = rule(rules, 'BodyRulesOutsideWebhooks');
+    expect(reblock.Action).toEqual({ Block: {} });
+    expect(reblock.Statement.AndStatement.Statements[1]).toEqual(notWebhook(prefix));
+    expect(reblock.Priority).toBeGreaterThan(rule(rules, 'AWSManagedRulesSQLiRuleSet').Priority);
+  });
+
+  it('scopes AdminProtection away from our own /admin routes, and blocks hosting providers only there', () => {
+    expect(
+      rule(rules, 'AWSManagedRulesAdminProtectionRuleSet').Statement.ManagedRuleGroupStatement
+        .ScopeDownStatement,
+    ).toEqual({ NotStatement: { Statement: adminScope(prefix) } });
+    const hosting = rule(rules, 'HostingProvidersOnAdmin');
+    expect(hosting.Action).toEqual({ Block: {} });
+    expect(hosting.Statement.AndStatement.Statements.slice(0, 2)).toEqual([
+      {
+        LabelMatchStatement: {
+          Scope: 'LABEL',
+          Key: 'awswaf:managed:aws:anonymous-ip-list:HostingProviderIPList',
+        },
+      },
+      adminScope(prefix),
+    ]);
+  });
+
+  it('rejects bodies over 32 KiB with 413 and inspects that far', () => {
+    const size = rule(rules, 'BodyTooLarge');
+    expect(size.Statement.SizeConstraintStatement).toMatchObject({
+      FieldToMatch: { Body: { OversizeHandling: 'MATCH' } },
+      ComparisonOperator: 'GT',
+      Size: 32768,
+    });
+    expect(size.Action.Block.CustomResponse.ResponseCode).toBe(413);
+    templates.api.hasResourceProperties('AWS::WAFv2::WebACL', {
+      AssociationConfig: { RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_32' } } },
+    });
+  });
+
+  it(`${config.waf.adminAllowedCidrs.length > 0 ? 'restricts' : 'does not restrict'} admin sources by CIDR`, () => {
+    const allow = rules.find((r) => r.Name === 'AdminSourceAllowList');
+    if (config.waf.adminAllowedCidrs.length > 0) {
+      templates.api.hasResourceProperties('AWS::WAFv2::IPSet', { Addresses: config.waf.adminAllowedCidrs });
+      expect(allow?.Priority).toBe(0);
+      expect(allow?.Statement.AndStatement.Statements[0]).toEqual(adminScope(prefix));
+    } else {
+      expect(allow).toBeUndefined();
+      templates.api.resourceCountIs('AWS::WAFv2::IPSet', 0);
+    }
+  });
+
+  it('logs to an aws-waf-logs- group with tokens, signatures and paths redacted', () => {
+    templates.api.hasResourceProperties('AWS::Logs::LogGroup', {
+      LogGroupName: `aws-waf-logs-signalgate-${env}`,
+    });
+    templates.api.hasResourceProperties('AWS::WAFv2::LoggingConfiguration', {
+      RedactedFields: [
+        { UriPath: {} },
+        { QueryString: {} },
+        { SingleHeader: { Name: 'x-admin-token' } },
+        { SingleHeader: { Name: 'x-twilio-signature' } },
+      ],
+    });
+  });
+});
+
+describe('WebAcl construct', () => {
+  const props: WebAclProps = {
+    name: 'test',
+    pathPrefix: '/hooks',
+    webhookPaths: [Route.messages],
+    adminPath: '/admin',
+    rateLimitPerIp: 1000,
+    adminRateLimitPerIp: 50,
+    maxBodyBytes: 32768,
+    logRetention: 7,
+    logRemovalPolicy: RemovalPolicy.DESTROY,
+  };
+
+  it('uses the base path of a custom domain as prefix and a single exact webhook match', () => {
+    const stack = new Stack();
+    new WebAcl(stack, 'Acl', props);
+    const rules = rulesOf(Template.fromStack(stack));
+    expect(
+      rule(rules, 'AWSManagedRulesAmazonIpReputationList').Statement.ManagedRuleGroupStatement
+        .ScopeDownStatement,
+    ).toEqual({
+      NotStatement: {
+        Statement: {
+          ByteMatchStatement: expect.objectContaining({ SearchString: '/hooks/webhooks/twilio/messages' }),
+        },
+      },
+    });
+  });
+
+  it('refuses a body limit WAF cannot inspect', () => {
+    expect(() => new WebAcl(new Stack(), 'Acl', { ...props, maxBodyBytes: 70000 })).toThrow(/maxBodyBytes/);
+  });
+});

@@ -1,0 +1,137 @@
+// The admin handler on a real Postgres with in-memory secrets and local keys, sharing secrets, keys
+// and clock with a webhook fixture so stored messages can be exported and erased.
+
+import { randomBytes } from 'node:crypto';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { EmfTally } from '../../../lambda/admin/adapters/emf-tally.js';
+import { FunctionQueueStats } from '../../../lambda/admin/adapters/function-queue-stats.js';
+import { SourceSecretAges } from '../../../lambda/admin/adapters/source-secret-ages.js';
+import { buildAdminDeps } from '../../../lambda/admin/build-admin-deps.js';
+import { makeAdminHandler } from '../../../lambda/admin/make-admin-handler.js';
+import type { LockoutPolicy } from '../../../lambda/admin/ports.js';
+import { storeEnvelopes } from '../../../lambda/ingest/store-envelopes.js';
+import type { Queryable } from '../../../lambda/shared/db/pool.js';
+import { createLogger } from '../../../lambda/shared/logger.js';
+import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
+import { apiEvent, inboundParams, signedWebhookEvent } from '../../helpers/api-events.js';
+import { BLIND_INDEX_SECRET_ID, TWILIO_SECRET_ID, webhookFixture } from '../../helpers/webhook-fixture.js';
+
+export const ADMIN_SECRET_ID = 'admin-token';
+export const LOCKOUT: LockoutPolicy = { threshold: 3, windowMs: 10 * 60_000, lockoutMs: 15 * 60_000 };
+export const GRACE_MS = 15 * 60_000;
+export const RETENTION_DAYS = 30;
+
+export const adminSecret = (token: string) => JSON.stringify({ token });
+export const newAdminToken = () => randomBytes(32).toString('base64url');
+
+export interface CallOptions {
+  token?: string;
+  ip?: string;
+  query?: Record<string, string>;
+  resource?: string;
+  pathParameters?: Record<string, string>;
+}
+
+export function adminFixture(db: Queryable) {
+  const web = webhookFixture();
+  const token = newAdminToken();
+  web.secrets.rotate(ADMIN_SECRET_ID, adminSecret(token)); // creates it: there is no previous version
+  const logs: string[] = [];
+  const emf: string[] = [];
+  const tally = new EmfTally();
+  const responses: APIGatewayProxyResult[] = [];
+
+  const build = (overrides: { db?: Queryable } = {}) =>
+    makeAdminHandler(async () =>
+      buildAdminDeps({
+        db: overrides.db ?? db,
+        keyProvider: web.keyProvider,
+        secretSource: web.secrets,
+        secretCacheMs: 60_000,
+        adminTokenSecretId: ADMIN_SECRET_ID,
+        blindIndexSecretId: BLIND_INDEX_SECRET_ID,
+        previousTokenGraceMs: GRACE_MS,
+        lockoutPolicy: LOCKOUT,
+        retentionDays: RETENTION_DAYS,
+        queueStats: new FunctionQueueStats(() => ({
+          depth: web.queue.sent.length,
+          inFlight: 0,
+          oldestAgeSeconds: 0,
+          deadLetterDepth: 0,
+        })),
+        secretAges: new SourceSecretAges(web.secrets, {
+          adminToken: ADMIN_SECRET_ID,
+          blindIndexKey: BLIND_INDEX_SECRET_ID,
+          twilioAuthToken: TWILIO_SECRET_ID,
+        }),
+        counters: tally,
+        metrics: createEmfMetrics(
+          'test',
+          tally.sink((line) => emf.push(line)),
+        ),
+        logger: createLogger('signalgate-admin', (line) => logs.push(line)),
+        clock: web.clock,
+      }),
+    );
+  const handler = build();
+
+  function event(method: string, path: string, options: CallOptions = {}): APIGatewayProxyEvent {
+    const base = apiEvent({
+      path,
+      httpMethod: method,
+      headers: options.token === undefined ? {} : { 'X-Admin-Token': options.token },
+      queryStringParameters: options.query ?? null,
+      ...(options.resource ? { resource: options.resource } : {}),
+      ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
+    });
+    base.requestContext.identity.sourceIp = options.ip ?? '198.51.100.10';
+    return base;
+  }
+
+  return {
+    web,
+    token,
+    logs,
+    emf,
+    responses,
+    handler,
+    build,
+    event,
+    /** One admin call through the handler; the response is kept for the leak checks. */
+    async call(method: string, path: string, options: CallOptions = {}, via = handler) {
+      const response = await via(event(method, path, options));
+      responses.push(response);
+      return response;
+    },
+    /** Sends signed inbound messages through the webhook and stores what it queued, as ingest would. */
+    async storeMessages(...messages: Array<Record<string, string>>): Promise<string[]> {
+      const from = web.queue.sent.length;
+      for (const params of messages) {
+        const response = await web.handler(
+          signedWebhookEvent({ token: web.token, params: inboundParams(params) }),
+        );
+        if (response.statusCode !== 200) throw new Error(`webhook answered ${response.statusCode}`);
+      }
+      const envelopes = web.queue.sent.slice(from);
+      await storeEnvelopes(db, envelopes);
+      return envelopes.map((e) => e.messageSid);
+    },
+    /** Sends a signed status callback through the webhook and stores it. */
+    async storeStatus(params: Record<string, string>): Promise<void> {
+      const from = web.queue.sent.length;
+      const response = await web.handler(
+        signedWebhookEvent({ token: web.token, params, path: '/webhooks/twilio/status' }),
+      );
+      if (response.statusCode !== 204) throw new Error(`status webhook answered ${response.statusCode}`);
+      await storeEnvelopes(db, web.queue.sent.slice(from));
+    },
+    async blindIndex(phone: string): Promise<string> {
+      return (await web.deps.blindIndex())(phone);
+    },
+  };
+}
+
+export async function auditCount(db: Queryable): Promise<number> {
+  const result = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM admin_audit_log');
+  return result.rows[0]?.n ?? 0;
+}

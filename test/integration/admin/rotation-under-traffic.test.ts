@@ -1,0 +1,172 @@
+// Rotations while requests keep arriving: what the webhook and the admin API accept at every step.
+
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmfTally } from '../../../lambda/admin/adapters/emf-tally.js';
+import { FunctionQueueStats } from '../../../lambda/admin/adapters/function-queue-stats.js';
+import { SourceSecretAges } from '../../../lambda/admin/adapters/source-secret-ages.js';
+import { buildAdminDeps } from '../../../lambda/admin/build-admin-deps.js';
+import { makeAdminHandler } from '../../../lambda/admin/make-admin-handler.js';
+import { adminTokenRotation } from '../../../lambda/rotate-admin-token/admin-token-rotation.js';
+import { twilioTokenRotation } from '../../../lambda/rotate-twilio-token/twilio-token-rotation.js';
+import { LocalKeyProvider } from '../../../lambda/shared/adapters/local/local-key-provider.js';
+import { MemoryQueue } from '../../../lambda/shared/adapters/local/memory-queue.js';
+import { createLogger } from '../../../lambda/shared/logger.js';
+import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
+import { MemoryRotationStore } from '../../../lambda/shared/rotation/memory-rotation-store.js';
+import { makeRotationHandler, type RotationStrategy } from '../../../lambda/shared/rotation/rotate-secret.js';
+import type { RotationStep } from '../../../lambda/shared/rotation/rotation-event.js';
+import { buildWebhookDeps } from '../../../lambda/webhook/build-webhook-deps.js';
+import { makeWebhookHandler } from '../../../lambda/webhook/make-webhook-handler.js';
+import { ACCOUNT_SID, apiEvent, inboundParams, signedWebhookEvent } from '../../helpers/api-events.js';
+import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.js';
+import { ManualClock } from '../../helpers/webhook-fixture.js';
+import { FakeTwilioAccounts } from '../../unit/rotation/fake-twilio-accounts.js';
+
+const TWILIO_SECRET = 'twilio-auth-token';
+const BLIND_SECRET = 'blind-index-key';
+const ADMIN_SECRET = 'admin-token';
+const GRACE_MS = 15 * 60_000;
+const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
+
+function rotator(strategy: RotationStrategy, store: MemoryRotationStore, secretId: string, logs: string[]) {
+  const handler = makeRotationHandler(strategy, async () => ({
+    store,
+    metrics: createEmfMetrics('test', (line) => logs.push(line)),
+    logger: createLogger('signalgate-rotation', (line) => logs.push(line)),
+  }));
+  return (step: RotationStep, token: string) =>
+    handler({ Step: step, SecretId: secretId, ClientRequestToken: token });
+}
+
+describe('Twilio token rotation under webhook traffic', () => {
+  it('accepts the old token until the previous version is gone and the new one from when it is current', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryRotationStore(clock);
+    const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
+    const oldToken = twilio.primary;
+    store.create(TWILIO_SECRET, JSON.stringify({ accountSid: ACCOUNT_SID, authToken: oldToken }));
+    store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
+    const logs: string[] = [];
+    const webhook = makeWebhookHandler(async () => deps);
+    const deps = buildWebhookDeps({
+      environment: 'test',
+      publicBaseUrl: 'https://hooks.example.test/v1',
+      keyProvider: new LocalKeyProvider(randomBytes(32)),
+      secretSource: store,
+      secretCacheMs: 60_000,
+      tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET },
+      blindIndexSecretId: BLIND_SECRET,
+      queue: new MemoryQueue(),
+      metrics: createEmfMetrics('test', (line) => logs.push(line)),
+      logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
+      clock,
+    });
+    const step = rotator(twilioTokenRotation(twilio), store, TWILIO_SECRET, logs);
+    const status = async (token: string) =>
+      (await webhook(signedWebhookEvent({ token, params: inboundParams() }))).statusCode;
+    /** Past the verifier's forced-refresh interval, as a few seconds of real traffic would be. */
+    const later = () => clock.advance(11_000);
+
+    expect(await status(oldToken)).toBe(200);
+    const version = store.startRotation(TWILIO_SECRET);
+    for (const s of ['createSecret', 'setSecret', 'testSecret'] as const) {
+      await step(s, version);
+      later();
+      expect(await status(oldToken)).toBe(200); // Twilio still signs with its primary
+    }
+    const newToken = twilio.secondary as string;
+    expect(await status(newToken)).toBe(403); // only pending: Twilio does not sign with it yet
+
+    // finishSecret crashes between moving AWSCURRENT and promoting at Twilio.
+    twilio.failNext = 'promoteSecondaryToken';
+    await expect(step('finishSecret', version)).rejects.toThrow();
+    later();
+    expect(await status(newToken)).toBe(200); // current now
+    expect(await status(oldToken)).toBe(200); // still Twilio's primary, accepted as AWSPREVIOUS
+
+    await step('finishSecret', version);
+    expect(twilio.primary).toBe(newToken);
+    later();
+    expect(await status(newToken)).toBe(200);
+    expect(await status(oldToken)).toBe(200); // webhooks signed just before the switch are still in flight
+
+    store.forgetPrevious(TWILIO_SECRET);
+    clock.advance(61_000); // past the secret cache's age
+    expect(await status(oldToken)).toBe(403);
+    expect(await status(newToken)).toBe(200);
+
+    const output = logs.join('\n');
+    expect(output).not.toContain(oldToken);
+    expect(output).not.toContain(newToken);
+  });
+});
+
+describe('admin token rotation under admin traffic', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('accepts the old admin token within the grace after the rotation only, and the new one at once', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryRotationStore(clock);
+    const oldToken = randomBytes(32).toString('base64url');
+    store.create(ADMIN_SECRET, JSON.stringify({ token: oldToken }));
+    store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
+    const logs: string[] = [];
+    const admin = makeAdminHandler(async () =>
+      buildAdminDeps({
+        db: db.pool,
+        keyProvider: new LocalKeyProvider(randomBytes(32)),
+        secretSource: store,
+        secretCacheMs: 60_000,
+        adminTokenSecretId: ADMIN_SECRET,
+        blindIndexSecretId: BLIND_SECRET,
+        previousTokenGraceMs: GRACE_MS,
+        lockoutPolicy: { threshold: 100, windowMs: 60_000, lockoutMs: 60_000 },
+        retentionDays: 30,
+        queueStats: new FunctionQueueStats(() => ({
+          depth: 0,
+          inFlight: 0,
+          oldestAgeSeconds: null,
+          deadLetterDepth: null,
+        })),
+        secretAges: new SourceSecretAges(store, { adminToken: ADMIN_SECRET }),
+        counters: new EmfTally(),
+        metrics: createEmfMetrics('test', (line) => logs.push(line)),
+        logger: createLogger('signalgate-admin', (line) => logs.push(line)),
+        clock,
+      }),
+    );
+    const status = async (token: string) =>
+      (
+        await admin(
+          apiEvent({ path: '/admin/health', httpMethod: 'GET', headers: { 'X-Admin-Token': token } }),
+        )
+      ).statusCode;
+
+    expect(await status(oldToken)).toBe(200);
+    const step = rotator(adminTokenRotation(), store, ADMIN_SECRET, logs);
+    const version = store.startRotation(ADMIN_SECRET);
+    for (const s of STEPS) await step(s, version);
+    const newToken = (JSON.parse((await store.getVersions(ADMIN_SECRET)).current) as { token: string }).token;
+
+    clock.advance(11_000);
+    expect(await status(newToken)).toBe(200);
+    clock.advance(60_000); // every instance's cache has seen the rotation
+    expect(await status(oldToken)).toBe(200);
+    clock.advance(GRACE_MS);
+    expect(await status(oldToken)).toBe(401);
+    expect(await status(newToken)).toBe(200);
+
+    const audit = JSON.stringify((await db.pool.query('SELECT * FROM admin_audit_log')).rows);
+    for (const token of [oldToken, newToken]) {
+      expect(logs.join('\n')).not.toContain(token);
+      expect(audit).not.toContain(token);
+    }
+  });
+});

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { AdminTokenVerifier, tokenFingerprint } from '../../../lambda/admin/admin-auth.js';
+import { MemorySecretSource } from '../../../lambda/shared/adapters/local/memory-secret-source.js';
+import { CachedSecretSource } from '../../../lambda/shared/secret-cache.js';
+import { ManualClock } from '../../helpers/webhook-fixture.js';
+
+const OLD = 'o'.repeat(43);
+const NEW = 'n'.repeat(43);
+const GRACE_MS = 15 * 60_000;
+const secret = (token: string) => JSON.stringify({ token });
+
+function setup() {
+  const clock = new ManualClock();
+  const source = new MemorySecretSource({ admin: secret(OLD) }, clock);
+  const cache = new CachedSecretSource(source, { clock, maxAgeMs: 60_000, minRefreshIntervalMs: 10_000 });
+  const verifier = new AdminTokenVerifier(cache, 'admin', { previousGraceMs: GRACE_MS, clock });
+  return { clock, source, verifier };
+}
+
+describe('admin token verification', () => {
+  it('accepts the current token and identifies the caller by a fingerprint, never the token', async () => {
+    const { verifier } = setup();
+    const result = await verifier.verify(OLD);
+    expect(result).toEqual({ valid: true, fingerprint: tokenFingerprint(OLD), version: 'current' });
+    expect(result.fingerprint).toMatch(/^[0-9a-f]{12}$/);
+    expect(OLD).not.toContain(result.fingerprint);
+  });
+
+  it('refuses a missing, empty, wrong or prefix token', async () => {
+    const { verifier } = setup();
+    expect(await verifier.verify(undefined)).toEqual({ valid: false, fingerprint: 'none' });
+    expect(await verifier.verify('')).toEqual({ valid: false, fingerprint: 'none' });
+    expect((await verifier.verify(NEW)).valid).toBe(false);
+    expect((await verifier.verify(OLD.slice(0, 42))).valid).toBe(false);
+    expect((await verifier.verify(`${OLD}x`)).valid).toBe(false);
+  });
+
+  it('sees a rotation at once: the new token is accepted even while the old value is cached', async () => {
+    const { verifier, source, clock } = setup();
+    await verifier.verify(OLD);
+    clock.advance(11_000);
+    source.rotate('admin', secret(NEW));
+    expect(await verifier.verify(NEW)).toMatchObject({ valid: true, version: 'current' });
+  });
+
+  it('accepts the previous token within the grace after a rotation, and not after it', async () => {
+    const { verifier, source, clock } = setup();
+    source.rotate('admin', secret(NEW));
+    clock.advance(61_000); // past the cache age, so the rotation is seen
+    expect(await verifier.verify(OLD)).toMatchObject({ valid: true, version: 'previous' });
+    clock.advance(GRACE_MS);
+    expect((await verifier.verify(OLD)).valid).toBe(false);
+    expect((await verifier.verify(NEW)).valid).toBe(true);
+  });
+
+  it('fails closed: a previous token is refused when the current version has no known creation time', async () => {
+    const clock = new ManualClock();
+    const source = {
+      getVersions: async () => ({ current: secret(NEW), previous: secret(OLD) }),
+    };
+    const verifier = new AdminTokenVerifier(new CachedSecretSource(source, { clock }), 'admin', {
+      previousGraceMs: GRACE_MS,
+      clock,
+    });
+    expect((await verifier.verify(OLD)).valid).toBe(false);
+  });
+
+  it('throws when the secret cannot be read, so the caller answers 503 rather than 401', async () => {
+    const { verifier, source } = setup();
+    source.failing = true;
+    await expect(verifier.verify(OLD)).rejects.toThrow();
+  });
+});

@@ -1,0 +1,60 @@
+// An in-memory Twilio account with a primary and a secondary auth token, behaving as Twilio documents:
+// promotion makes the secondary primary and deletes the old primary.
+
+import { randomBytes } from 'node:crypto';
+import type { TwilioAccounts } from '../../../lambda/rotate-twilio-token/twilio-accounts.js';
+
+export class FakeTwilioAccounts implements TwilioAccounts {
+  primary: string;
+  secondary: string | undefined;
+  readonly calls: string[] = [];
+  /** The next call of this operation throws (a crash or a Twilio outage at that exact point). */
+  failNext: keyof TwilioAccounts | undefined;
+
+  constructor(
+    readonly accountSid: string,
+    primary = randomBytes(16).toString('hex'),
+  ) {
+    this.primary = primary;
+  }
+
+  async createSecondaryToken(accountSid: string, authToken: string): Promise<string> {
+    this.#enter('createSecondaryToken', accountSid, authToken);
+    this.secondary = randomBytes(16).toString('hex');
+    return this.secondary;
+  }
+
+  async authenticates(accountSid: string, authToken: string): Promise<boolean> {
+    this.#fault('authenticates');
+    this.calls.push('authenticates');
+    return accountSid === this.accountSid && (authToken === this.primary || authToken === this.secondary);
+  }
+
+  async isPrimary(accountSid: string, authToken: string): Promise<boolean> {
+    this.#fault('isPrimary');
+    this.calls.push('isPrimary');
+    return accountSid === this.accountSid && authToken === this.primary;
+  }
+
+  async promoteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
+    this.#enter('promoteSecondaryToken', accountSid, authToken);
+    if (this.secondary === undefined) throw new Error('Twilio: no secondary auth token to promote');
+    this.primary = this.secondary;
+    this.secondary = undefined;
+  }
+
+  #enter(operation: keyof TwilioAccounts, accountSid: string, authToken: string): void {
+    this.#fault(operation);
+    this.calls.push(operation);
+    if (accountSid !== this.accountSid || (authToken !== this.primary && authToken !== this.secondary)) {
+      throw new Error('Twilio: 401 authenticate');
+    }
+  }
+
+  #fault(operation: keyof TwilioAccounts): void {
+    if (this.failNext === operation) {
+      this.failNext = undefined;
+      throw new Error(`injected ${operation} failure`);
+    }
+  }
+}
