@@ -5,6 +5,11 @@ import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
+import { EmfTally } from '../lambda/admin/adapters/emf-tally.js';
+import { FunctionQueueStats } from '../lambda/admin/adapters/function-queue-stats.js';
+import { SourceSecretAges } from '../lambda/admin/adapters/source-secret-ages.js';
+import { buildAdminDeps } from '../lambda/admin/build-admin-deps.js';
+import { makeAdminHandler } from '../lambda/admin/make-admin-handler.js';
 import { makeIngestHandler } from '../lambda/ingest/make-ingest-handler.js';
 import { LocalKeyProvider } from '../lambda/shared/adapters/local/local-key-provider.js';
 import { MemorySecretSource } from '../lambda/shared/adapters/local/memory-secret-source.js';
@@ -26,6 +31,8 @@ import { routeTable } from './routes.js';
 import { acquireStackLock } from './stack-lock.js';
 
 const ENVIRONMENT = 'local';
+/** What POST /admin/retention/run keeps locally. */
+const LOCAL_RETENTION_DAYS = 30;
 /** Secret ids of the in-memory secret source; in AWS these are Secrets Manager ARNs. */
 export const LocalSecretId = {
   twilio: 'local/twilio-auth-token',
@@ -92,13 +99,16 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
     const logFile = createWriteStream(paths.log, { flags: 'a', mode: 0o600 });
     cleanups.push(() => new Promise((resolve) => logFile.end(resolve)));
     const sink: LogSink = (line) => logFile.write(`${line}\n`);
+    // /admin/metrics reads the counts of every local function from this tally of their EMF lines.
+    const tally = new EmfTally();
+    const metricsSink = tally.sink(sink);
 
     const database = await openLocalDatabase(paths, config.databaseUrl);
     cleanups.push(() => database.stop());
 
     const ingestDeps = Promise.resolve({
       db: database.pool,
-      metrics: createEmfMetrics(ENVIRONMENT, sink),
+      metrics: createEmfMetrics(ENVIRONMENT, metricsSink),
       logger: createLogger(ServiceName.ingest, sink),
     });
     const queueLogger = createLogger('signalgate-local-queue', sink);
@@ -132,17 +142,48 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
         tokenSecrets: { [ANY_ACCOUNT]: LocalSecretId.twilio },
         blindIndexSecretId: LocalSecretId.blindIndex,
         queue,
-        metrics: createEmfMetrics(ENVIRONMENT, sink),
+        metrics: createEmfMetrics(ENVIRONMENT, metricsSink),
         logger: createLogger(ServiceName.webhook, sink),
+        clock: systemClock,
+      }),
+    );
+
+    const adminDeps = Promise.resolve(
+      buildAdminDeps({
+        db: database.pool,
+        keyProvider: new LocalKeyProvider(secrets.wrappingKey),
+        secretSource,
+        secretCacheMs: 300_000,
+        adminTokenSecretId: LocalSecretId.admin,
+        blindIndexSecretId: LocalSecretId.blindIndex,
+        previousTokenGraceMs: 15 * 60_000,
+        lockoutPolicy: { threshold: 10, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 },
+        retentionDays: LOCAL_RETENTION_DAYS,
+        queueStats: new FunctionQueueStats(() => {
+          const depth = queue.depth();
+          return {
+            depth: depth.messages - depth.inFlight,
+            inFlight: depth.inFlight,
+            oldestAgeSeconds: Math.floor(depth.oldestAgeMs / 1000),
+            deadLetterDepth: depth.deadLettered,
+          };
+        }),
+        secretAges: new SourceSecretAges(secretSource, {
+          adminToken: LocalSecretId.admin,
+          blindIndexKey: LocalSecretId.blindIndex,
+          twilioAuthToken: LocalSecretId.twilio,
+        }),
+        counters: tally,
+        metrics: createEmfMetrics(ENVIRONMENT, metricsSink),
+        logger: createLogger(ServiceName.admin, sink),
         clock: systemClock,
       }),
     );
 
     const dispatch = routeTable({
       webhook: makeWebhookHandler(() => webhookDeps),
-      // ADMIN ROUTES: once lambda/admin/make-admin-handler.ts lands, build its deps here from
-      // `database.pool`, `secretSource` (LocalSecretId.admin, LocalSecretId.blindIndex), the same
-      // LocalKeyProvider, `queue.depth()` and `sink`, and pass `admin: makeAdminHandler(...)`.
+      // ADMIN ROUTES
+      admin: makeAdminHandler(() => adminDeps),
     });
     const server = createLocalServer({ dispatch, logger: createLogger('signalgate-local-http', sink) });
     await listen(server, config.host, config.port);
