@@ -93,7 +93,8 @@ BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
     BEGIN
       CREATE ROLE ${APP_DB_ROLE} NOLOGIN;
-    EXCEPTION WHEN insufficient_privilege OR duplicate_object THEN
+    -- unique_violation: two databases on one server migrated at once race on the cluster-wide role name.
+    EXCEPTION WHEN insufficient_privilege OR duplicate_object OR unique_violation THEN
       RAISE NOTICE 'role ${APP_DB_ROLE} not created: %', SQLERRM;
     END;
   END IF;

@@ -24,7 +24,7 @@ beforeAll(async () => {
   db = await createTestDatabase();
 });
 afterAll(async () => {
-  await db.drop();
+  await db?.drop();
 });
 beforeEach(async () => {
   await db.pool.query('TRUNCATE messages, message_status_updates, admin_audit_log, admin_lockouts');

@@ -108,7 +108,7 @@ describe('admin token rotation under admin traffic', () => {
     db = await createTestDatabase();
   });
   afterAll(async () => {
-    await db.drop();
+    await db?.drop();
   });
 
   it('accepts the old admin token within the grace after the rotation only, and the new one at once', async () => {
