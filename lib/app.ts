@@ -51,7 +51,7 @@ export function buildSignalgate(
     database: data.database,
     piiKey: data.piiKey,
     entries: options.entries,
-    description: `Signalgate ${config.envName}: WAF, API Gateway, webhook and ingest functions, queue, secrets`,
+    description: `Signalgate ${config.envName}: WAF, API Gateway, webhook, ingest, admin, retention and rotation functions, queue, secrets`,
   });
   const monitoring = new MonitoringStack(scope, name('monitoring'), {
     ...common,

@@ -24,16 +24,10 @@ export interface AppSecretsProps {
   readonly twilioAccountSids: readonly string[];
   readonly encryptionKey: kms.IKey;
   readonly removalPolicy: RemovalPolicy;
-  /**
-   * Admin-token rotation (createSecret/setSecret/testSecret/finishSecret Lambda).
-   * @default - not rotated yet (acknowledged until the rotation Lambda lands)
-   */
-  readonly adminTokenRotation?: SecretRotationOptions;
-  /**
-   * Twilio auth-token rotation via Twilio's secondary token.
-   * @default - not rotated yet (acknowledged until the rotation Lambda lands)
-   */
-  readonly twilioTokenRotation?: SecretRotationOptions;
+  /** Admin-token rotation (createSecret/setSecret/testSecret/finishSecret Lambda). */
+  readonly adminTokenRotation: SecretRotationOptions;
+  /** Twilio auth-token rotation via Twilio's secondary token; one schedule per account's secret. */
+  readonly twilioTokenRotation: SecretRotationOptions;
 }
 
 export class AppSecrets extends Construct {
@@ -60,11 +54,7 @@ export class AppSecrets extends Construct {
         },
       });
       pinLogicalId(secret, `TwilioAuthToken${sid}`);
-      this.rotateOrAcknowledge(
-        secret,
-        props.twilioTokenRotation,
-        'Twilio auth tokens are rotated by their own Lambda (secondary token: create, test, promote), which lands with the rotation issue; until then the operator rotates in the Twilio console (docs/DEPLOY.md).',
-      );
+      this.rotate(secret, props.twilioTokenRotation);
       tokens.set(sid, secret);
     }
     this.twilioAuthTokens = tokens;
@@ -84,11 +74,7 @@ export class AppSecrets extends Construct {
       },
     });
     pinLogicalId(this.adminToken, 'AdminTokenSecret');
-    this.rotateOrAcknowledge(
-      this.adminToken,
-      props.adminTokenRotation,
-      'The admin token is rotated by its own Lambda (createSecret/setSecret/testSecret/finishSecret), which lands with the admin issue; the token is unused until the /admin routes exist.',
-    );
+    this.rotate(this.adminToken, props.adminTokenRotation);
 
     this.blindIndexKey = new secretsmanager.Secret(this, 'BlindIndexKey', {
       secretName: `${props.namePrefix}/blind-index-key`,
@@ -116,18 +102,10 @@ export class AppSecrets extends Construct {
     return Object.fromEntries([...this.twilioAuthTokens].map(([sid, secret]) => [sid, secret.secretArn]));
   }
 
-  private rotateOrAcknowledge(
-    secret: secretsmanager.Secret,
-    rotation: SecretRotationOptions | undefined,
-    reasonWithout: string,
-  ): void {
-    if (rotation) {
-      secret.addRotationSchedule('Rotation', {
-        rotationLambda: rotation.handler,
-        automaticallyAfter: Duration.days(rotation.days),
-      });
-    } else {
-      acknowledge(secret, 'AwsSolutions-SMG4', reasonWithout);
-    }
+  private rotate(secret: secretsmanager.Secret, rotation: SecretRotationOptions): void {
+    secret.addRotationSchedule('Rotation', {
+      rotationLambda: rotation.handler,
+      automaticallyAfter: Duration.days(rotation.days),
+    });
   }
 }

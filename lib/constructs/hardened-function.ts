@@ -168,7 +168,11 @@ export class HardenedFunction extends Construct {
         // Bundle the SDK v3 clients we use (pinned by the lock file) instead of trusting the runtime's copy.
         bundleAwsSDK: !props.useRuntimeAwsSdk,
         // pg's optional native binding and Cloudflare socket shim are never used on Lambda.
-        externalModules: [...(props.useRuntimeAwsSdk ? ['@aws-sdk/*'] : []), 'pg-native', 'cloudflare:sockets'],
+        externalModules: [
+          ...(props.useRuntimeAwsSdk ? ['@aws-sdk/*'] : []),
+          'pg-native',
+          'cloudflare:sockets',
+        ],
         loader: props.loader ? { ...props.loader } : undefined,
         commandHooks: props.afterBundling
           ? {

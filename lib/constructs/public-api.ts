@@ -97,7 +97,7 @@ export interface PublicApiProps {
   readonly logRemovalPolicy: RemovalPolicy;
 }
 
-/** Admin routes and their methods (ARCHITECTURE §2), used to throttle them per method. */
+/** Admin routes and the method each serves (ARCHITECTURE §2); wired as ANY, throttled per resource. */
 export const ADMIN_ROUTES: ReadonlyArray<{ path: string; method: string }> = [
   { path: Route.adminHealth, method: 'GET' },
   { path: Route.adminMetrics, method: 'GET' },
@@ -236,13 +236,16 @@ export class PublicApi extends Construct {
     const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
     const stage = this.api.deploymentStage.node.defaultChild as apigw.CfnStage;
     const settings: apigw.CfnStage.MethodSettingProperty[] = [];
-    for (const route of ADMIN_ROUTES) {
-      this.resourceFor(route.path).addMethod(route.method, integration, {
-        operationName: `Admin${route.method}${route.path.replace(/[^a-zA-Z]/g, '')}`,
+    // ANY on each admin resource: the handler answers 405 for a method its route does not serve (as the webhook does).
+    for (const path of new Set(ADMIN_ROUTES.map((route) => route.path))) {
+      this.resourceFor(path).addMethod('ANY', integration, {
+        operationName: `Admin${path.replace(/[^a-zA-Z]/g, '')}`,
       });
       settings.push({
-        resourcePath: route.path,
-        httpMethod: route.method,
+        // Stage method settings address a resource as `/` + its path with every slash encoded as `~1`
+        // (`/admin/health` → `/~1admin~1health`, as CDK's methodOptions does); `*` covers the ANY method.
+        resourcePath: `/${path.replace(/\//g, '~1')}`,
+        httpMethod: '*',
         throttlingRateLimit: this.props.adminThrottling.rateLimit,
         throttlingBurstLimit: this.props.adminThrottling.burstLimit,
         loggingLevel: 'ERROR',

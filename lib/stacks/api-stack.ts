@@ -1,6 +1,10 @@
-// API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → RDS Proxy, plus the app's secrets.
+// API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → RDS Proxy, the admin and retention
+// Lambdas (in the VPC), plus the app's secrets and their rotation Lambdas.
+import * as path from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -12,11 +16,11 @@ import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
-import { removalPolicyOf } from '../constructs/pin.js';
+import { acknowledge, removalPolicyOf } from '../constructs/pin.js';
 import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-database.js';
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';
-import { lambdaEntry } from '../paths.js';
+import { lambdaEntry, REPO_ROOT } from '../paths.js';
 
 /** The webhook Lambda rejects bodies above this (413); the WAF drops larger ones before they reach it. */
 export const MAX_WEBHOOK_BODY_BYTES = 32 * 1024;
@@ -30,7 +34,14 @@ export interface ApiStackProps extends StackProps {
    * Entry files of the functions, for tests that build the stack around fixtures.
    * @default lambda/<name>/handler.ts
    */
-  readonly entries?: { readonly webhook?: string; readonly ingest?: string };
+  readonly entries?: {
+    readonly webhook?: string;
+    readonly ingest?: string;
+    readonly admin?: string;
+    readonly retention?: string;
+    readonly rotateAdminToken?: string;
+    readonly rotateTwilioToken?: string;
+  };
 }
 
 export class ApiStack extends Stack {
@@ -43,6 +54,14 @@ export class ApiStack extends Stack {
   readonly ingestQueue: IngestQueue;
   readonly webhook: HardenedFunction;
   readonly ingest: HardenedFunction;
+  /** The /admin routes (in the VPC, through the proxy). */
+  readonly admin: HardenedFunction;
+  /** Scheduled retention run (in the VPC, database only). */
+  readonly retention: HardenedFunction;
+  /** Secrets Manager rotation of the admin token (out of the VPC: Secrets Manager only). */
+  readonly rotateAdminToken: HardenedFunction;
+  /** Secrets Manager rotation of the Twilio auth tokens (out of the VPC: it calls api.twilio.com). */
+  readonly rotateTwilioToken: HardenedFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -71,12 +90,51 @@ export class ApiStack extends Stack {
       description: `Signalgate ${config.envName}: Twilio auth tokens, admin token, blind-index key`,
       removalPolicy: removalPolicyOf(config.removalPolicies.keys),
     });
+    // Rotation Lambdas stay out of the VPC: they talk to Secrets Manager (and Twilio) only, never the database.
+    // AppSecrets' addRotationSchedule grants them read/write on their secrets and the secrets key.
+    this.rotateAdminToken = new HardenedFunction(this, 'RotateAdminToken', {
+      entry: props.entries?.rotateAdminToken ?? lambdaEntry('rotate-admin-token'),
+      description: 'Signalgate: rotates the admin token (Secrets Manager rotation steps)',
+      timeout: Duration.seconds(30),
+      logRetention,
+      logRemovalPolicy,
+      reservedConcurrentExecutions: 1,
+      environment: {
+        [EnvVar.environment]: config.envName,
+        [EnvVar.powertoolsServiceName]: ServiceName.rotateAdminToken,
+      },
+    });
+    this.rotateTwilioToken = new HardenedFunction(this, 'RotateTwilioToken', {
+      entry: props.entries?.rotateTwilioToken ?? lambdaEntry('rotate-twilio-token'),
+      description:
+        'Signalgate: rotates Twilio auth tokens via the secondary token (Secrets Manager rotation steps)',
+      timeout: Duration.seconds(30),
+      logRetention,
+      logRemovalPolicy,
+      reservedConcurrentExecutions: 1,
+      environment: {
+        [EnvVar.environment]: config.envName,
+        [EnvVar.powertoolsServiceName]: ServiceName.rotateTwilioToken,
+      },
+    });
     this.secrets = new AppSecrets(this, 'Secrets', {
       namePrefix: `signalgate/${config.envName}`,
       twilioAccountSids: config.twilio.accountSids,
       encryptionKey: this.secretsKey,
       removalPolicy: removalPolicyOf(config.removalPolicies.secrets),
+      adminTokenRotation: { handler: this.rotateAdminToken.function, days: config.rotation.adminTokenDays },
+      twilioTokenRotation: {
+        handler: this.rotateTwilioToken.function,
+        days: config.rotation.twilioTokenDays,
+      },
     });
+    for (const rotation of [this.rotateAdminToken, this.rotateTwilioToken]) {
+      acknowledge(
+        rotation.role.node.findChild('DefaultPolicy'),
+        'AwsSolutions-IAM5[Resource::*]',
+        'Rotation Lambda: secretsmanager:GetRandomPassword (added by RotationSchedule) has no resource-level permissions, like the X-Ray actions; the secret actions are scoped to the rotated secrets (checked by test/infra).',
+      );
+    }
 
     this.api = new PublicApi(this, 'Api', {
       apiName: prefix,
@@ -174,6 +232,100 @@ export class ApiStack extends Stack {
         maxConcurrency: config.ingest.maxConcurrency,
       }),
     );
+
+    const dbEnvironment = {
+      [EnvVar.environment]: config.envName,
+      [EnvVar.powertoolsServiceName]: ServiceName.admin,
+      [EnvVar.dbHost]: database.proxy.endpoint,
+      [EnvVar.dbPort]: String(POSTGRES_PORT),
+      [EnvVar.dbName]: database.databaseName,
+      [EnvVar.dbUser]: APP_DB_ROLE,
+      [EnvVar.retentionDays]: String(config.retentionDays),
+    };
+    const monitoredSecrets: Record<string, string> = {
+      adminToken: this.secrets.adminToken.secretArn,
+      blindIndexKey: this.secrets.blindIndexKey.secretArn,
+      ...Object.fromEntries(
+        [...this.secrets.twilioAuthTokens].map(([sid, secret]) => [`twilio:${sid}`, secret.secretArn]),
+      ),
+      database: database.appSecret.secretArn,
+    };
+    this.admin = new HardenedFunction(this, 'Admin', {
+      entry: props.entries?.admin ?? lambdaEntry('admin'),
+      description: 'Signalgate: admin API (health, metrics, subject export and erasure, retention, audit)',
+      memorySize: 512,
+      // API Gateway's integration timeout (29 s): the function never outlives the request it answers.
+      timeout: Duration.seconds(29),
+      logRetention,
+      logRemovalPolicy,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [database.proxyClientSecurityGroup],
+      // Rare operator calls: bounds proxy connections and the blast radius of a leaked token.
+      reservedConcurrentExecutions: 2,
+      environment: {
+        ...dbEnvironment,
+        [EnvVar.adminTokenSecretArn]: this.secrets.adminToken.secretArn,
+        [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
+        [EnvVar.kmsKeyId]: props.piiKey.keyArn,
+        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
+        [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
+        [EnvVar.monitoredSecretArns]: Stack.of(this).toJsonString(monitoredSecrets),
+        [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
+      },
+    });
+    this.secrets.adminToken.grantRead(this.admin.function);
+    this.secrets.blindIndexKey.grantRead(this.admin.function);
+    // /admin/health reports secret ages: metadata only, never a value.
+    this.admin.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:DescribeSecret'],
+        resources: Object.values(monitoredSecrets),
+      }),
+    );
+    // Opening sealed records only, with the same encryption context the webhook seals with.
+    this.admin.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:Decrypt'],
+        resources: [props.piiKey.keyArn],
+        conditions: {
+          StringEquals: Object.fromEntries(
+            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [
+              `kms:EncryptionContext:${k}`,
+              v,
+            ]),
+          ),
+        },
+      }),
+    );
+    // Queue depths for /admin/health; attributes only (no receive, no KMS needed).
+    this.admin.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [this.ingestQueue.queue.queueArn, this.ingestQueue.deadLetterQueue.queueArn],
+      }),
+    );
+    database.proxy.grantConnect(this.admin.function, APP_DB_ROLE);
+    this.api.addAdminRoutes(this.admin.function);
+
+    this.retention = new HardenedFunction(this, 'Retention', {
+      entry: props.entries?.retention ?? path.join(REPO_ROOT, 'lambda', 'admin', 'retention-handler.ts'),
+      description: 'Signalgate: daily deletion of messages older than the retention period',
+      timeout: Duration.minutes(5),
+      logRetention,
+      logRemovalPolicy,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [database.proxyClientSecurityGroup],
+      reservedConcurrentExecutions: 1,
+      environment: dbEnvironment,
+    });
+    database.proxy.grantConnect(this.retention.function, APP_DB_ROLE);
+    new events.Rule(this, 'RetentionSchedule', {
+      description: 'Signalgate: daily retention run (03:00 UTC)',
+      schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
+      targets: [new targets.LambdaFunction(this.retention.function, { retryAttempts: 2 })],
+    });
 
     this.webAcl = new WebAcl(this, 'WebAcl', {
       name: prefix,

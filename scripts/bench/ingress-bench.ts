@@ -9,7 +9,6 @@ import { MemoryQueue } from '../../lambda/shared/adapters/local/memory-queue.js'
 import { MemorySecretSource } from '../../lambda/shared/adapters/local/memory-secret-source.js';
 import { silentLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
-import type { DataKey, KeyProvider } from '../../lambda/shared/ports.js';
 import { systemClock } from '../../lambda/shared/ports.js';
 import { Sealer } from '../../lambda/shared/seal.js';
 import { buildWebhookDeps } from '../../lambda/webhook/build-webhook-deps.js';
@@ -21,21 +20,8 @@ import {
   PUBLIC_BASE_URL,
   signedWebhookEvent,
 } from '../../test/helpers/api-events.js';
+import { CountingKeyProvider } from '../../test/helpers/counting-key-provider.js';
 import { fmt, medianTimePerOp, percentile, printTable, type Row } from './measure.js';
-
-class CountingKeyProvider implements KeyProvider {
-  generated = 0;
-  decrypted = 0;
-  constructor(private readonly inner: KeyProvider) {}
-  async generateDataKey(): Promise<DataKey> {
-    this.generated++;
-    return this.inner.generateDataKey();
-  }
-  async decryptDataKey(encrypted: Buffer): Promise<Buffer> {
-    this.decrypted++;
-    return this.inner.decryptDataKey(encrypted);
-  }
-}
 
 function signatureRows(): Row[] {
   const token = randomBytes(16).toString('hex');

@@ -28,6 +28,8 @@ const UNSCOPABLE_ACTIONS = new Set([
   'ec2:DeleteNetworkInterface',
   'ec2:AssignPrivateIpAddresses',
   'ec2:UnassignPrivateIpAddresses',
+  // Added by RotationSchedule to custom rotation Lambdas; Secrets Manager does not scope it by resource.
+  'secretsmanager:GetRandomPassword',
 ]);
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

@@ -2,24 +2,9 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocalKeyProvider } from '../../../lambda/shared/adapters/local/local-key-provider.js';
-import type { DataKey, KeyProvider } from '../../../lambda/shared/ports.js';
 import { Sealer } from '../../../lambda/shared/seal.js';
+import { CountingKeyProvider } from '../../helpers/counting-key-provider.js';
 import { ManualClock } from '../../helpers/webhook-fixture.js';
-
-/** Counts calls the way a KMS bill would. */
-class CountingKeyProvider implements KeyProvider {
-  generated = 0;
-  decrypted = 0;
-  constructor(private readonly inner: KeyProvider) {}
-  async generateDataKey(): Promise<DataKey> {
-    this.generated++;
-    return this.inner.generateDataKey();
-  }
-  async decryptDataKey(encrypted: Buffer): Promise<Buffer> {
-    this.decrypted++;
-    return this.inner.decryptDataKey(encrypted);
-  }
-}
 
 const context = { purpose: 'messages', id: 'SM0123' };
 

@@ -1,0 +1,147 @@
+// The admin, retention and rotation Lambdas as wired into the API stack: network placement, environment contract,
+// admin routes, rotation schedules and the retention rule.
+import type { CfnElement } from 'aws-cdk-lib';
+import { describe, expect, it } from 'vitest';
+import { EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
+import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
+
+/** The admin Lambda's environment variables (lambda/admin/admin-config.ts), all identifiers or ARNs. */
+const ADMIN_ENV = [
+  EnvVar.environment,
+  EnvVar.powertoolsServiceName,
+  EnvVar.dbHost,
+  EnvVar.dbPort,
+  EnvVar.dbName,
+  EnvVar.dbUser,
+  EnvVar.retentionDays,
+  EnvVar.adminTokenSecretArn,
+  EnvVar.blindIndexSecretArn,
+  EnvVar.kmsKeyId,
+  EnvVar.queueUrl,
+  EnvVar.dlqUrl,
+  EnvVar.monitoredSecretArns,
+] as const;
+
+const RETENTION_ENV = [
+  EnvVar.environment,
+  EnvVar.powertoolsServiceName,
+  EnvVar.dbHost,
+  EnvVar.dbPort,
+  EnvVar.dbName,
+  EnvVar.dbUser,
+  EnvVar.retentionDays,
+] as const;
+
+describe.each(ENVS)('%s admin wiring', (env) => {
+  const synth = synthEnv(env);
+  const { config, stacks } = synth;
+  const api = synth.json.api.Resources;
+  const stack = stacks.api;
+  const logicalId = (construct: { function: { node: { defaultChild?: unknown } } }) =>
+    stack.resolve((construct.function.node.defaultChild as CfnElement).logicalId) as string;
+  const fn = (construct: Parameters<typeof logicalId>[0]): CfnJson => {
+    const resource = api[logicalId(construct)];
+    expect(resource?.Type).toBe('AWS::Lambda::Function');
+    return resource?.Properties;
+  };
+
+  it('runs the admin function in the VPC, as a proxy client, with reserved concurrency and the API timeout', () => {
+    const admin = fn(stack.admin);
+    expect(admin.VpcConfig?.SubnetIds).toBeDefined();
+    expect(JSON.stringify(admin.VpcConfig.SecurityGroupIds)).toContain('ProxyClientSecurityGroup');
+    expect(admin.ReservedConcurrentExecutions).toBe(2);
+    expect(admin.Timeout).toBeLessThanOrEqual(29);
+  });
+
+  it('gives the admin function its configuration as identifiers and ARNs only', () => {
+    const vars: Record<string, CfnJson> = fn(stack.admin).Environment.Variables;
+    for (const name of ADMIN_ENV) expect(vars[name], name).toBeDefined();
+    expect(vars[EnvVar.environment]).toBe(env);
+    expect(vars[EnvVar.powertoolsServiceName]).toBe(ServiceName.admin);
+    expect(vars[EnvVar.dbUser]).toBe('signalgate_app');
+    expect(vars[EnvVar.retentionDays]).toBe(String(config.retentionDays));
+    const monitored = JSON.stringify(vars[EnvVar.monitoredSecretArns]);
+    for (const label of [
+      'adminToken',
+      'blindIndexKey',
+      'database',
+      ...config.twilio.accountSids.map((s) => `twilio:${s}`),
+    ])
+      expect(monitored, label).toContain(label);
+    // No variable names a secret value; secret-looking literals are covered by security.test.ts.
+    for (const name of Object.keys(vars))
+      expect(name).not.toMatch(/PASSWORD|AUTH_TOKEN$|PRIVATE_KEY|^ADMIN_TOKEN$/);
+  });
+
+  it('routes every admin resource with ANY to the admin function', () => {
+    const adminArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.admin), 'Arn'] });
+    const methods = Object.values(api).filter((r) => r.Type === 'AWS::ApiGateway::Method');
+    const adminMethods = methods.filter((m) =>
+      JSON.stringify(m.Properties.Integration ?? {}).includes(adminArn),
+    );
+    const adminPaths = new Set(Object.values(Route).filter((r) => r.startsWith('/admin/')));
+    expect(adminMethods).toHaveLength(adminPaths.size);
+    for (const m of adminMethods) expect(m.Properties.HttpMethod).toBe('ANY');
+  });
+
+  it('throttles every admin resource tighter, addressed the way API Gateway encodes resource paths', () => {
+    const stage = Object.values(api).find((r) => r.Type === 'AWS::ApiGateway::Stage');
+    const settings: CfnJson[] = stage?.Properties.MethodSettings ?? [];
+    for (const path of new Set(Object.values(Route).filter((r) => r.startsWith('/admin/')))) {
+      const setting = settings.find((s) => s.ResourcePath === `/${path.replace(/\//g, '~1')}`);
+      expect(setting, path).toMatchObject({
+        HttpMethod: '*',
+        ThrottlingRateLimit: config.api.adminThrottling.rateLimit,
+        ThrottlingBurstLimit: config.api.adminThrottling.burstLimit,
+      });
+    }
+  });
+
+  it('rotates every app secret except the blind-index key with its own Lambda on the configured schedule', () => {
+    const schedules = Object.values(api).filter((r) => r.Type === 'AWS::SecretsManager::RotationSchedule');
+    const bySecret = new Map(schedules.map((s) => [JSON.stringify(s.Properties.SecretId), s.Properties]));
+    const secretRef = (secret: { node: { defaultChild?: unknown } }) =>
+      JSON.stringify({ Ref: stack.resolve((secret.node.defaultChild as CfnElement).logicalId) });
+    const expectRotation = (
+      secret: Parameters<typeof secretRef>[0],
+      handler: Parameters<typeof logicalId>[0],
+      days: number,
+    ) => {
+      const schedule = bySecret.get(secretRef(secret));
+      expect(schedule, secret.node.defaultChild ? secretRef(secret) : '').toBeDefined();
+      expect(schedule.RotationLambdaARN).toEqual({ 'Fn::GetAtt': [logicalId(handler), 'Arn'] });
+      expect(schedule.RotationRules.ScheduleExpression).toBe(`rate(${days} days)`);
+    };
+    expectRotation(stack.secrets.adminToken, stack.rotateAdminToken, config.rotation.adminTokenDays);
+    for (const secret of stack.secrets.twilioAuthTokens.values())
+      expectRotation(secret, stack.rotateTwilioToken, config.rotation.twilioTokenDays);
+    expect(bySecret.has(secretRef(stack.secrets.blindIndexKey))).toBe(false);
+    expect(schedules).toHaveLength(config.twilio.accountSids.length + 1);
+  });
+
+  it('keeps both rotation Lambdas out of the VPC with only their environment and service name', () => {
+    for (const [construct, service] of [
+      [stack.rotateAdminToken, ServiceName.rotateAdminToken],
+      [stack.rotateTwilioToken, ServiceName.rotateTwilioToken],
+    ] as const) {
+      const props = fn(construct);
+      expect(props.VpcConfig).toBeUndefined();
+      expect(props.Environment.Variables[EnvVar.environment]).toBe(env);
+      expect(props.Environment.Variables[EnvVar.powertoolsServiceName]).toBe(service);
+    }
+  });
+
+  it('runs retention daily at 03:00 UTC in the VPC, with database settings only', () => {
+    const retention = fn(stack.retention);
+    expect(retention.VpcConfig?.SubnetIds).toBeDefined();
+    expect(retention.ReservedConcurrentExecutions).toBe(1);
+    expect(retention.Timeout).toBe(300);
+    expect(Object.keys(retention.Environment.Variables).sort()).toEqual(
+      ['NODE_OPTIONS', ...RETENTION_ENV].sort(),
+    );
+    const rules = Object.values(api).filter((r) => r.Type === 'AWS::Events::Rule');
+    const rule = rules.find((r) => r.Properties.ScheduleExpression === 'cron(0 3 * * ? *)');
+    expect(rule).toBeDefined();
+    expect(rule?.Properties.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [logicalId(stack.retention), 'Arn'] });
+  });
+});
