@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
+import { ErrorBody } from '../../lambda/shared/http.js';
 import { Route } from '../../lambda/shared/names.js';
 import { acknowledge } from './pin.js';
 
@@ -20,7 +21,10 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
 };
 
-/** Gateway responses: generic JSON bodies, never API Gateway's own detail. */
+/**
+ * Gateway responses: the same generic JSON bodies as the handlers' (lambda/shared/http.ts), so a caller
+ * cannot tell the gateway from the Lambda, and the local stack answers exactly like AWS.
+ */
 const GATEWAY_RESPONSES: ReadonlyArray<{
   id: string;
   type: apigw.ResponseType;
@@ -32,21 +36,19 @@ const GATEWAY_RESPONSES: ReadonlyArray<{
     id: 'NotFound',
     type: apigw.ResponseType.MISSING_AUTHENTICATION_TOKEN,
     status: '404',
-    error: 'not_found',
+    error: ErrorBody[404],
   },
-  { id: 'ResourceNotFound', type: apigw.ResponseType.RESOURCE_NOT_FOUND, status: '404', error: 'not_found' },
-  // A webhook POST without X-Twilio-Signature fails request validation: same answer as a bad signature.
   {
-    id: 'MissingSignature',
-    type: apigw.ResponseType.BAD_REQUEST_PARAMETERS,
-    status: '403',
-    error: 'forbidden',
+    id: 'ResourceNotFound',
+    type: apigw.ResponseType.RESOURCE_NOT_FOUND,
+    status: '404',
+    error: ErrorBody[404],
   },
-  { id: 'WafFiltered', type: apigw.ResponseType.WAF_FILTERED, status: '403', error: 'forbidden' },
-  { id: 'Throttled', type: apigw.ResponseType.THROTTLED, status: '429', error: 'too_many_requests' },
-  { id: 'TooLarge', type: apigw.ResponseType.REQUEST_TOO_LARGE, status: '413', error: 'payload_too_large' },
-  { id: 'Default4xx', type: apigw.ResponseType.DEFAULT_4XX, error: 'request_rejected' },
-  { id: 'Default5xx', type: apigw.ResponseType.DEFAULT_5XX, error: 'service_unavailable' },
+  { id: 'WafFiltered', type: apigw.ResponseType.WAF_FILTERED, status: '403', error: ErrorBody[403] },
+  { id: 'Throttled', type: apigw.ResponseType.THROTTLED, status: '429', error: ErrorBody[429] },
+  { id: 'TooLarge', type: apigw.ResponseType.REQUEST_TOO_LARGE, status: '413', error: ErrorBody[413] },
+  { id: 'Default4xx', type: apigw.ResponseType.DEFAULT_4XX, error: ErrorBody[400] },
+  { id: 'Default5xx', type: apigw.ResponseType.DEFAULT_5XX, error: ErrorBody[503] },
 ];
 
 /** The access-log line: the route template, never the raw path (admin paths carry phone numbers). */
@@ -200,27 +202,21 @@ export class PublicApi extends Construct {
     }
   }
 
-  /** GET /health and ANY on both webhook routes (the handler answers 405 itself), POST requiring the signature header. */
+  /**
+   * GET /health, POST and ANY on both webhook routes (the handler answers 405 itself). A POST without
+   * X-Twilio-Signature is not refused here: the handler refuses it (403, at no hashing cost) and counts
+   * it in SignatureFailures, so the signature alarm sees unsigned probes too; the WAF rate limit
+   * bounds what such a flood can cost.
+   */
   addWebhookRoutes(handler: lambda.IFunction): void {
     const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
-    const validator = new apigw.RequestValidator(this, 'SignatureHeaderValidator', {
-      restApi: this.api,
-      validateRequestParameters: true,
-      // Form-encoded Twilio bodies have no JSON-schema model; the Lambda validates them (zod). Enabled so any
-      // future JSON model is enforced at the gateway.
-      validateRequestBody: true,
-    });
     this.resourceFor(Route.health).addMethod('GET', integration, { operationName: 'Health' });
     for (const [path, name] of [
       [Route.messages, 'IncomingMessage'],
       [Route.status, 'StatusCallback'],
     ] as const) {
       const resource = this.resourceFor(path);
-      resource.addMethod('POST', integration, {
-        operationName: name,
-        requestValidator: validator,
-        requestParameters: { 'method.request.header.X-Twilio-Signature': true },
-      });
+      resource.addMethod('POST', integration, { operationName: name });
       resource.addMethod('ANY', integration, { operationName: `${name}OtherMethods` });
     }
     this.acknowledgeUnauthenticatedMethods(

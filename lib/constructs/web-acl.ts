@@ -1,8 +1,10 @@
 // The regional WAF web ACL in front of the API stage, scoped per route so that Twilio is never blocked (ARCHITECTURE §7).
+
 import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
+import { ErrorBody } from '../../lambda/shared/http.js';
 
 type Statement = wafv2.CfnWebACL.StatementProperty;
 
@@ -230,7 +232,10 @@ export class WebAcl extends Construct {
         'Signalgate API - managed rules scoped per route, the Twilio signature is the authority on webhooks',
       visibilityConfig: visibility(props.name),
       customResponseBodies: {
-        PayloadTooLarge: { contentType: 'APPLICATION_JSON', content: '{"error":"payload_too_large"}' },
+        PayloadTooLarge: {
+          contentType: 'APPLICATION_JSON',
+          content: JSON.stringify({ error: ErrorBody[413] }),
+        },
       },
       associationConfig: {
         requestBody: { API_GATEWAY: { defaultSizeInspectionLimit: inspectionLimit(props.maxBodyBytes) } },
