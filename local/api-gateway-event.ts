@@ -29,10 +29,16 @@ function isText(contentType: string | undefined): boolean {
   );
 }
 
+// Keys come from the client: `toString`, `constructor` or `__proto__` must be plain own keys, never
+// the prototype's members (a lookup of those used to throw and answer 500).
+function setOwn<T>(map: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 function append(map: Record<string, string[]>, key: string, value: string): void {
-  const values = map[key];
+  const values = Object.hasOwn(map, key) ? map[key] : undefined;
   if (values) values.push(value);
-  else map[key] = [value];
+  else setOwn(map, key, [value]);
 }
 
 function headerMaps(rawHeaders: readonly string[]) {
@@ -43,7 +49,7 @@ function headerMaps(rawHeaders: readonly string[]) {
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i] as string;
     const value = rawHeaders[i + 1] as string;
-    headers[name] = value;
+    setOwn(headers, name, value);
     append(multiValueHeaders, name, value);
   }
   return { headers, multiValueHeaders };
@@ -54,7 +60,7 @@ function queryMaps(search: string) {
   const single: Record<string, string> = {};
   const multi: Record<string, string[]> = {};
   for (const [key, value] of params) {
-    single[key] = value;
+    setOwn(single, key, value);
     append(multi, key, value);
   }
   const any = Object.keys(single).length > 0;
