@@ -8,8 +8,14 @@
 // which Twilio signs with a token no reader knows yet. A crash between the two is repaired by the
 // next finishSecret (it checks which token Twilio holds as primary) or, failing that, by the next
 // rotation's createSecret (reconcileCurrent).
+//
+// Between the two it waits PROMOTION_DELAY_MS: a webhook instance that fetched the token just before
+// AWSCURRENT moved may refetch only MIN_SECRET_REFRESH_MS later (the refresh on a signature miss is
+// rate-limited against forgery floods), and Secrets Manager needs a moment to serve the new stage.
+// Promoting sooner would refuse genuine webhooks in that gap (found by test/adversarial).
 
 import { RotationStateError, type RotationStrategy } from '../shared/rotation/rotate-secret.js';
+import { MIN_SECRET_REFRESH_MS } from '../shared/secret-cache.js';
 import { parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
 import type { TwilioAccounts } from './twilio-accounts.js';
 
@@ -23,14 +29,38 @@ export class TwilioTokenTestError extends Error {
 
 const parse = (role: string, raw: string) => parseSecret(role, TwilioTokenSecret, raw);
 
-export function twilioTokenRotation(twilio: TwilioAccounts): RotationStrategy {
+/** Twice the webhook's refresh interval: covers it and Secrets Manager's propagation with margin. */
+export const PROMOTION_DELAY_MS = 2 * MIN_SECRET_REFRESH_MS;
+
+export interface TwilioTokenRotationOptions {
+  /** Wait between moving AWSCURRENT and promoting at Twilio. @default PROMOTION_DELAY_MS */
+  readonly promotionDelayMs?: number;
+  /** @default a timer; tests pass one that records the wait */
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+const timerSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export function twilioTokenRotation(
+  twilio: TwilioAccounts,
+  options: TwilioTokenRotationOptions = {},
+): RotationStrategy {
+  const promotionDelayMs = options.promotionDelayMs ?? PROMOTION_DELAY_MS;
+  const sleep = options.sleep ?? timerSleep;
+
   /** Makes `token` Twilio's primary unless it already is; refuses when it is not even the secondary. */
-  async function ensurePrimary(accountSid: string, token: string, callWith: string): Promise<void> {
+  async function ensurePrimary(
+    accountSid: string,
+    token: string,
+    callWith: string,
+    delayMs = 0,
+  ): Promise<void> {
     if (await twilio.isPrimary(accountSid, token)) return;
     if (!(await twilio.authenticates(accountSid, token))) {
       // Promoting now would make some other secondary token primary and invalidate AWSCURRENT.
       throw new RotationStateError('AWSCURRENT Twilio token is neither primary nor secondary at Twilio');
     }
+    if (delayMs > 0) await sleep(delayMs);
     await twilio.promoteSecondaryToken(accountSid, callWith);
   }
 
@@ -56,7 +86,12 @@ export function twilioTokenRotation(twilio: TwilioAccounts): RotationStrategy {
         throw new RotationStateError('the new Twilio token belongs to another account');
       }
       // The old primary is certain to hold the right to promote; once it is gone, the new token is primary anyway.
-      await ensurePrimary(next.accountSid, next.authToken, old?.authToken ?? next.authToken);
+      await ensurePrimary(
+        next.accountSid,
+        next.authToken,
+        old?.authToken ?? next.authToken,
+        promotionDelayMs,
+      );
     },
   };
 }

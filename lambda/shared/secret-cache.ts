@@ -6,10 +6,17 @@
 import type { Clock, SecretSource, SecretVersions } from './ports.js';
 import { systemClock } from './ports.js';
 
+/**
+ * Default least time between two forced refreshes of one secret. The Twilio rotation waits longer
+ * than this between moving AWSCURRENT and promoting the token at Twilio (PROMOTION_DELAY_MS), so
+ * every webhook instance is free to refetch by the time the new token first signs a webhook.
+ */
+export const MIN_SECRET_REFRESH_MS = 10_000;
+
 export interface SecretCacheOptions {
   /** How long a fetched secret is served without asking again. @default 300_000 (5 minutes) */
   readonly maxAgeMs?: number;
-  /** The least time between two forced refreshes of one secret. @default 10_000 */
+  /** The least time between two forced refreshes of one secret. @default MIN_SECRET_REFRESH_MS */
   readonly minRefreshIntervalMs?: number;
   readonly clock?: Clock;
 }
@@ -30,7 +37,7 @@ export class CachedSecretSource implements SecretSource {
   constructor(inner: SecretSource, options: SecretCacheOptions = {}) {
     this.#inner = inner;
     this.#maxAgeMs = options.maxAgeMs ?? 300_000;
-    this.#minRefreshMs = options.minRefreshIntervalMs ?? 10_000;
+    this.#minRefreshMs = options.minRefreshIntervalMs ?? MIN_SECRET_REFRESH_MS;
     this.#clock = options.clock ?? systemClock;
   }
 

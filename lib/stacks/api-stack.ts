@@ -1,5 +1,6 @@
 // API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → RDS Proxy, the admin and retention
 // Lambdas (in the VPC), plus the app's secrets and their rotation Lambdas.
+
 import * as path from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,6 +10,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
+import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
 import { APP_DB_ROLE, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
@@ -108,7 +110,8 @@ export class ApiStack extends Stack {
       entry: props.entries?.rotateTwilioToken ?? lambdaEntry('rotate-twilio-token'),
       description:
         'Signalgate: rotates Twilio auth tokens via the secondary token (Secrets Manager rotation steps)',
-      timeout: Duration.seconds(30),
+      // finishSecret waits PROMOTION_DELAY_MS between moving AWSCURRENT and promoting at Twilio.
+      timeout: Duration.millis(PROMOTION_DELAY_MS + 40_000),
       logRetention,
       logRemovalPolicy,
       reservedConcurrentExecutions: 1,

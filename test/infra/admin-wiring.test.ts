@@ -2,6 +2,7 @@
 // admin routes, rotation schedules and the retention rule.
 import type { CfnElement } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
+import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
 import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
 
@@ -117,6 +118,10 @@ describe.each(ENVS)('%s admin wiring', (env) => {
       expectRotation(secret, stack.rotateTwilioToken, config.rotation.twilioTokenDays);
     expect(bySecret.has(secretRef(stack.secrets.blindIndexKey))).toBe(false);
     expect(schedules).toHaveLength(config.twilio.accountSids.length + 1);
+  });
+
+  it('gives the Twilio rotation time to wait out the webhook refresh interval before promoting', () => {
+    expect(fn(stack.rotateTwilioToken).Timeout * 1000).toBeGreaterThanOrEqual(PROMOTION_DELAY_MS + 30_000);
   });
 
   it('keeps both rotation Lambdas out of the VPC with only their environment and service name', () => {

@@ -62,7 +62,7 @@ describe('Twilio token rotation under webhook traffic', () => {
       logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
       clock,
     });
-    const step = rotator(twilioTokenRotation(twilio), store, TWILIO_SECRET, logs);
+    const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
     const status = async (token: string) =>
       (await webhook(signedWebhookEvent({ token, params: inboundParams() }))).statusCode;
     /** Past the verifier's forced-refresh interval, as a few seconds of real traffic would be. */

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { twilioTokenRotation } from '../../../lambda/rotate-twilio-token/twilio-token-rotation.js';
+import {
+  PROMOTION_DELAY_MS,
+  twilioTokenRotation,
+} from '../../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { MetricName } from '../../../lambda/shared/names.js';
+import { MIN_SECRET_REFRESH_MS } from '../../../lambda/shared/secret-cache.js';
 import { ACCOUNT_SID } from '../../helpers/api-events.js';
 import { FakeTwilioAccounts } from './fake-twilio-accounts.js';
 import { rotationHarness, SECRET_ID } from './rotation-harness.js';
@@ -11,11 +15,30 @@ const tokenOf = (raw: string | undefined) => (JSON.parse(raw ?? '{}') as { authT
 function setup() {
   const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
   const oldToken = twilio.primary;
-  const h = rotationHarness(twilioTokenRotation(twilio), secretFor(oldToken));
-  return { twilio, oldToken, ...h };
+  const waits: { ms: number; currentAtWait: string | undefined; primaryAtWait: string }[] = [];
+  const h = rotationHarness(
+    twilioTokenRotation(twilio, {
+      sleep: async (ms) => {
+        waits.push({ ms, currentAtWait: tokenOf(await h.current()), primaryAtWait: twilio.primary });
+      },
+    }),
+    secretFor(oldToken),
+  );
+  return { twilio, oldToken, waits, ...h };
 }
 
 describe('Twilio auth token rotation', () => {
+  it('waits longer than the webhook refresh interval between moving AWSCURRENT and promoting at Twilio', async () => {
+    const { twilio, oldToken, waits, ...h } = setup();
+    await h.rotate();
+    expect(waits).toHaveLength(1);
+    expect(waits[0]?.ms).toBe(PROMOTION_DELAY_MS);
+    expect(PROMOTION_DELAY_MS).toBeGreaterThan(MIN_SECRET_REFRESH_MS);
+    // During the wait the new token is already current while Twilio still signs with the old one.
+    expect(waits[0]?.currentAtWait).toBe(twilio.primary);
+    expect(waits[0]?.primaryAtWait).toBe(oldToken);
+  });
+
   it("promotes Twilio's secondary token and stores it as AWSCURRENT with the old token as AWSPREVIOUS", async () => {
     const { twilio, oldToken, ...h } = setup();
     await h.rotate();
