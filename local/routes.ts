@@ -7,12 +7,8 @@ import type { ResolvedRoute } from './api-gateway-event.js';
 
 export interface RouteHandlers {
   readonly webhook: ApiHandler;
-  /**
-   * ADMIN ROUTES: the admin function's handler (`makeAdminHandler` from
-   * lambda/admin/make-admin-handler.ts), wired in local/stack.ts. While it is absent the admin
-   * resources are not deployed, so they answer 404 like any unknown path.
-   */
-  readonly admin?: ApiHandler;
+  /** The admin function's handler (`makeAdminHandler`), wired in local/stack.ts. */
+  readonly admin: ApiHandler;
 }
 
 interface RouteEntry {
@@ -63,7 +59,7 @@ export function routeTable(handlers: RouteHandlers): (path: string) => Dispatch 
     for (const entry of compiled) {
       const match = entry.pattern.exec(path);
       const handler = handlers[entry.target];
-      if (!match || !handler) continue;
+      if (!match) continue;
       let pathParameters: Record<string, string> | null = null;
       try {
         for (const [i, name] of entry.names.entries()) {

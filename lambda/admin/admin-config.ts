@@ -1,6 +1,8 @@
 // The admin Lambdas' configuration: the only place they read process.env, validated with zod.
 
 import { z } from 'zod';
+import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
+import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 
 const secretMap = (what: string) =>
@@ -20,12 +22,8 @@ const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
 
 /** What the scheduled retention function needs: the database and the retention only. */
-export const RetentionConfig = z.object({
+export const RetentionConfig = DbProxyEnv.extend({
   [EnvVar.environment]: z.string().min(1),
-  [EnvVar.dbHost]: z.string().min(1),
-  [EnvVar.dbPort]: z.coerce.number().int().min(1).max(65535).default(5432),
-  [EnvVar.dbName]: z.string().min(1),
-  [EnvVar.dbUser]: z.string().min(1),
   [EnvVar.retentionDays]: z.coerce.number().int().min(1).max(3650),
 });
 export type RetentionConfig = z.infer<typeof RetentionConfig>;
@@ -46,3 +44,13 @@ export const AdminConfig = RetentionConfig.extend({
   [EnvVar.adminLockoutSeconds]: seconds(1, 86_400, 900),
 });
 export type AdminConfig = z.infer<typeof AdminConfig>;
+
+/** Fails fast, naming every missing or invalid variable. */
+export function loadRetentionConfig(env: NodeJS.ProcessEnv = process.env): RetentionConfig {
+  return loadConfigFrom(RetentionConfig, env, 'retention');
+}
+
+/** Fails fast, naming every missing or invalid variable. */
+export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
+  return loadConfigFrom(AdminConfig, env, 'admin');
+}

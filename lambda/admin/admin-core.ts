@@ -129,7 +129,7 @@ async function decide(
     return refused('unauthorized');
   }
   if (auth.version === 'previous') {
-    deps.logger.warn('admin.previous_token_used', {
+    deps.logger.warn(LogEvent.previousAdminTokenUsed, {
       fingerprint: auth.fingerprint,
       sourceIp: request.sourceIp,
     });

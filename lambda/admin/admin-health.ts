@@ -4,6 +4,7 @@
 
 import { LATEST_MIGRATION } from '../shared/db/migrate.js';
 import type { Logger } from '../shared/logger.js';
+import { LogEvent } from '../shared/names.js';
 import type { Clock } from '../shared/ports.js';
 import type { DatabaseStatus, QueueStats, SecretAges } from './ports.js';
 
@@ -19,7 +20,7 @@ async function probe<T>(name: string, logger: Logger, run: () => Promise<T>): Pr
   try {
     return await run();
   } catch (error) {
-    logger.error('admin.health_probe_failed', { probe: name, error });
+    logger.error(LogEvent.healthProbeFailed, { probe: name, error });
     return undefined;
   }
 }

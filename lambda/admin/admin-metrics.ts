@@ -2,7 +2,7 @@
 // MetricCounters port: CloudWatch in AWS, an in-process tally locally), failures grouped by kind.
 
 import type { Logger } from '../shared/logger.js';
-import { MetricName } from '../shared/names.js';
+import { LogEvent, MetricName } from '../shared/names.js';
 import type { Clock } from '../shared/ports.js';
 import type { CounterTotals, DatabaseStatus, MetricCounters } from './ports.js';
 
@@ -30,7 +30,7 @@ export async function adminMetrics(deps: MetricsDeps) {
   try {
     totals = await deps.counters.totals(deps.clock.now());
   } catch (error) {
-    deps.logger.error('admin.counters_unavailable', { error });
+    deps.logger.error(LogEvent.countersUnavailable, { error });
   }
   const value = (name: MetricName): number | null => (totals ? (totals.values[name] ?? 0) : null);
   return {

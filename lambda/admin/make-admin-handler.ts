@@ -3,6 +3,7 @@
 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { errorResponse, header } from '../shared/http.js';
+import { LogEvent } from '../shared/names.js';
 import { type AdminCoreDeps, handleAdminRequest } from './admin-core.js';
 import { adminResponse } from './responses.js';
 import { matchAdminRoute } from './routes.js';
@@ -34,7 +35,7 @@ export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler 
       );
       return adminResponse(outcome);
     } catch (error) {
-      deps.logger.error('admin.unexpected_fault', { error });
+      deps.logger.error(LogEvent.adminUnexpectedFault, { error });
       return errorResponse(503, { 'Retry-After': '5' });
     } finally {
       deps.metrics.flush();

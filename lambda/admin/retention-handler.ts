@@ -1,33 +1,22 @@
 // Lambda entry for scheduled retention (an EventBridge rule): database access only, no secrets, no keys.
 
-import { rdsIamPassword } from '../shared/adapters/aws/rds-iam-password.js';
-import { poolForProxy } from '../shared/db/pool.js';
-import { loadConfigFrom } from '../shared/env-config.js';
+import { proxyPoolFrom } from '../shared/db/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
 import { systemClock } from '../shared/ports.js';
 import { PostgresAuditLog } from './adapters/postgres-audit-log.js';
 import { PostgresSubjectRecords } from './adapters/postgres-subject-records.js';
-import { RetentionConfig } from './admin-config.js';
+import { loadRetentionConfig } from './admin-config.js';
 import { makeRetentionHandler, type ScheduledRetentionDeps } from './make-retention-handler.js';
 
-const config = loadConfigFrom(RetentionConfig, process.env, 'retention');
+const config = loadRetentionConfig();
 
 let deps: ScheduledRetentionDeps | undefined;
 
 export const handler = makeRetentionHandler(async () => {
   if (!deps) {
-    const db = poolForProxy(
-      {
-        host: config[EnvVar.dbHost],
-        port: config[EnvVar.dbPort],
-        database: config[EnvVar.dbName],
-        user: config[EnvVar.dbUser],
-        password: rdsIamPassword(config[EnvVar.dbHost], config[EnvVar.dbPort], config[EnvVar.dbUser]),
-      },
-      { max: 1 },
-    );
+    const db = proxyPoolFrom(config, { max: 1 });
     deps = {
       retention: new PostgresSubjectRecords(db),
       retentionDays: config[EnvVar.retentionDays],

@@ -1,7 +1,7 @@
 // A subject's export (ARCHITECTURE §4): every sealed record opened with its own encryption context.
 
 import type { Logger } from '../shared/logger.js';
-import { SealPurpose } from '../shared/names.js';
+import { LogEvent, SealPurpose } from '../shared/names.js';
 import { SealedRecordError, type Sealer } from '../shared/seal.js';
 import { statusSealId } from '../webhook/webhook-core.js';
 import type { StoredMessage, StoredStatus } from './ports.js';
@@ -41,7 +41,7 @@ export async function exportSubject(
       return JSON.parse((await sealer.open(sealed, { purpose, id })).toString('utf8')) as Params;
     } catch (error) {
       if (!(error instanceof SealedRecordError)) throw error;
-      logger.error('admin.unreadable_record', { purpose, messageSid: id, error });
+      logger.error(LogEvent.unreadableRecord, { purpose, messageSid: id, error });
       return null;
     }
   };

@@ -1,13 +1,16 @@
-// The ingest Lambda's configuration: the only place it reads process.env.
+// The ingest Lambda's configuration: the only place it reads process.env, validated with zod.
 
 import { z } from 'zod';
+import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
+import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 
-export const IngestConfig = z.object({
+export const IngestConfig = DbProxyEnv.extend({
   [EnvVar.environment]: z.string().min(1),
-  [EnvVar.dbHost]: z.string().min(1),
-  [EnvVar.dbPort]: z.coerce.number().int().min(1).max(65535).default(5432),
-  [EnvVar.dbName]: z.string().min(1),
-  [EnvVar.dbUser]: z.string().min(1),
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;
+
+/** Fails fast, naming every missing or invalid variable. */
+export function loadIngestConfig(env: NodeJS.ProcessEnv = process.env): IngestConfig {
+  return loadConfigFrom(IngestConfig, env, 'ingest');
+}

@@ -4,24 +4,15 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { z } from 'zod';
 import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
-import { loadConfigFrom } from '../shared/env-config.js';
 import { createLogger } from '../shared/logger.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
 import { parseSecret } from '../shared/secret-values.js';
 import { makeMigrateHandler } from './make-migrate-handler.js';
-
-const MigrateConfig = z.object({
-  [EnvVar.environment]: z.string().min(1),
-  [EnvVar.dbHost]: z.string().min(1),
-  [EnvVar.dbPort]: z.coerce.number().int().min(1).max(65535).default(5432),
-  [EnvVar.dbName]: z.string().min(1),
-  [EnvVar.dbMasterSecretArn]: z.string().min(1),
-  [EnvVar.dbAppSecretArn]: z.string().min(1),
-});
+import { loadMigrateConfig } from './migrate-config.js';
 
 const DbCredentials = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
-const config = loadConfigFrom(MigrateConfig, process.env, 'migrate');
+const config = loadMigrateConfig();
 const secrets = new SecretsManagerSource(new SecretsManagerClient({}));
 
 export const handler = makeMigrateHandler(async () => ({

@@ -1,20 +1,15 @@
 // Lambda entry for the admin token's rotation: Secrets Manager invokes it once per rotation step.
 
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
-import { loadConfigFrom } from '../shared/env-config.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
 import { makeRotationHandler, type RotationDeps } from '../shared/rotation/rotate-secret.js';
+import { loadRotationConfig } from '../shared/rotation/rotation-config.js';
 import { SecretsManagerRotationStore } from '../shared/rotation/secrets-manager-rotation-store.js';
 import { adminTokenRotation } from './admin-token-rotation.js';
 
-const config = loadConfigFrom(
-  z.object({ [EnvVar.environment]: z.string().min(1) }),
-  process.env,
-  'rotate-admin-token',
-);
+const config = loadRotationConfig('rotate-admin-token');
 
 let deps: RotationDeps | undefined;
 

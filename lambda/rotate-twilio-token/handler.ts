@@ -1,21 +1,16 @@
 // Lambda entry for a Twilio auth token's rotation: Secrets Manager invokes it once per rotation step.
 
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
-import { loadConfigFrom } from '../shared/env-config.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
 import { makeRotationHandler, type RotationDeps } from '../shared/rotation/rotate-secret.js';
+import { loadRotationConfig } from '../shared/rotation/rotation-config.js';
 import { SecretsManagerRotationStore } from '../shared/rotation/secrets-manager-rotation-store.js';
 import { TwilioNodeAccounts } from './twilio-node-accounts.js';
 import { twilioTokenRotation } from './twilio-token-rotation.js';
 
-const config = loadConfigFrom(
-  z.object({ [EnvVar.environment]: z.string().min(1) }),
-  process.env,
-  'rotate-twilio-token',
-);
+const config = loadRotationConfig('rotate-twilio-token');
 
 let deps: RotationDeps | undefined;
 

@@ -76,20 +76,48 @@ export function mediaType(contentType: string | undefined): string | undefined {
   return contentType.split(';', 1)[0]?.trim().toLowerCase();
 }
 
-/** Rebuilds the query string from API Gateway's decoded map (REST proxy events carry no raw query). */
-export function queryString(
+type Encode = (text: string) => string;
+
+/** application/x-www-form-urlencoded, as URLSearchParams and most form libraries write it. */
+const formEncode: Encode = (text) =>
+  encodeURIComponent(text)
+    .replace(/%20/g, '+')
+    .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** What people type into a webhook URL: reserved characters such as `/ : @ + ;` left as they are. */
+const lenientEncode: Encode = (text) => encodeURI(text).replace(/[&=#]/g, (c) => encodeURIComponent(c));
+const ENCODINGS: readonly Encode[] = [encodeURIComponent, formEncode, lenientEncode];
+
+/**
+ * The query strings Twilio may have signed for this request, most likely first, without repeats.
+ * REST proxy events carry only API Gateway's decoded parameter map, never the raw query, so the raw
+ * form is rebuilt in the few spellings a configured webhook URL plausibly uses (strictly encoded,
+ * form-encoded, or with reserved characters left alone; `k=` or a bare `k` for empty values).
+ * Repeated keys interleaved with others (`a=1&b=2&a=3`) cannot be recovered: the map groups them.
+ * The empty string when there is no query at all.
+ */
+export function queryStringCandidates(
   event: Pick<APIGatewayProxyEvent, 'multiValueQueryStringParameters' | 'queryStringParameters'>,
-): string {
-  const multi = event.multiValueQueryStringParameters;
-  const pairs: string[] = [];
-  if (multi) {
-    for (const [key, values] of Object.entries(multi)) {
-      for (const value of values ?? []) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+): string[] {
+  const pairs: [string, string][] = [];
+  if (event.multiValueQueryStringParameters) {
+    for (const [key, values] of Object.entries(event.multiValueQueryStringParameters)) {
+      for (const value of values ?? []) pairs.push([key, value]);
     }
   } else if (event.queryStringParameters) {
     for (const [key, value] of Object.entries(event.queryStringParameters)) {
-      if (value !== undefined) pairs.push(`${encodeURIComponent(key)}=${encodeURIComponent(value)}`);
+      if (value !== undefined) pairs.push([key, value]);
     }
   }
-  return pairs.length > 0 ? `?${pairs.join('&')}` : '';
+  if (pairs.length === 0) return [''];
+  const hasEmpty = pairs.some(([, value]) => value === '');
+  const candidates = new Set<string>();
+  for (const bareEmpty of hasEmpty ? [false, true] : [false]) {
+    for (const encode of ENCODINGS) {
+      const rendered = pairs.map(([k, v]) =>
+        bareEmpty && v === '' ? encode(k) : `${encode(k)}=${encode(v)}`,
+      );
+      candidates.add(`?${rendered.join('&')}`);
+    }
+  }
+  return [...candidates];
 }

@@ -5,7 +5,9 @@ export function maskPhone(value: string): string {
   const colon = value.indexOf(':');
   const prefix = colon >= 0 ? value.slice(0, colon + 1) : '';
   const number = colon >= 0 ? value.slice(colon + 1) : value;
+  // Show at most about a third of the digits: `+1234****00` for E.164 numbers, less for short ones.
   if (number.length <= 6) return `${prefix}****`;
+  if (number.length < 11) return `${prefix}${number.slice(0, 3)}****${number.slice(-1)}`;
   return `${prefix}${number.slice(0, 5)}****${number.slice(-2)}`;
 }
 

@@ -2,10 +2,17 @@
 // both build their handler here, each with its own ports.
 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { bodyBytes, errorResponse, header, jsonResponse, mediaType, queryString } from '../shared/http.js';
+import {
+  bodyBytes,
+  errorResponse,
+  header,
+  jsonResponse,
+  mediaType,
+  queryStringCandidates,
+} from '../shared/http.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { Route } from '../shared/names.js';
+import { LogEvent, Route } from '../shared/names.js';
 import { webhookResponse } from './responses.js';
 import { processWebhook, type WebhookCoreDeps, type WebhookKind } from './webhook-core.js';
 
@@ -53,7 +60,7 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
           mediaType: mediaType(header(event, 'content-type')),
           body: bodyBytes(event),
           signature: header(event, 'x-twilio-signature'),
-          url: deps.publicBaseUrl + route + queryString(event),
+          urls: queryStringCandidates(event).map((query) => deps.publicBaseUrl + route + query),
           idempotencyToken: header(event, 'i-twilio-idempotency-token'),
         },
         deps,
@@ -61,7 +68,7 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
       return webhookResponse(outcome);
     } catch (error) {
       // Unexpected faults still answer without detail; nothing was queued, so Twilio may retry.
-      deps.logger.error('webhook.unexpected_fault', { error });
+      deps.logger.error(LogEvent.webhookUnexpectedFault, { error });
       return errorResponse(503, { 'Retry-After': '5' });
     } finally {
       deps.metrics.flush();

@@ -34,6 +34,13 @@ export function bodyLimitFor(address: string): number {
   return /^[a-z]+:/.test(address) ? 4096 : 1600;
 }
 
+/** Unicode code points, the unit Twilio's character limits are stated in. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+}
+
 const numeric = z.string().regex(/^\d{1,6}$/);
 const text = (max: number) => z.string().max(max);
 
@@ -47,7 +54,11 @@ export const InboundMessage = z
     SmsStatus: text(32).optional(),
     From: Address,
     To: Address,
-    Body: z.string().max(4096).default(''),
+    // Hard cap in UTF-16 units: 4,096 characters of astral-plane text; the per-channel check below counts characters.
+    Body: z
+      .string()
+      .max(2 * 4096)
+      .default(''),
     NumMedia: numeric.default('0'),
     NumSegments: numeric.optional(),
     ApiVersion: text(16).optional(),
@@ -67,7 +78,8 @@ export const InboundMessage = z
   })
   .catchall(z.union([z.string().max(4096), z.array(z.string().max(4096)).max(MAX_MEDIA)]))
   .superRefine((message, ctx) => {
-    if (message.Body.length > bodyLimitFor(message.From)) {
+    // Twilio's limits count characters; String.length counts UTF-16 units, so an emoji would count twice.
+    if (characterCount(message.Body) > bodyLimitFor(message.From)) {
       ctx.addIssue({ code: 'custom', path: ['Body'], message: 'longer than the channel allows' });
     }
     const numMedia = Number(message.NumMedia);

@@ -52,8 +52,9 @@ export class TwilioTokenDirectory {
   #tokensOf(versions: SecretVersions): string[] {
     const tokens = [parseSecret('Twilio auth token', TwilioTokenSecret, versions.current).authToken];
     if (versions.previous !== undefined) {
+      // Fail closed like the admin token: without the rotation time the grace cannot be bounded.
       const since = versions.currentCreatedAt;
-      if (since === undefined || this.#clock.now() - since <= this.#graceMs) {
+      if (since !== undefined && this.#clock.now() - since <= this.#graceMs) {
         tokens.push(parseSecret('Twilio auth token', TwilioTokenSecret, versions.previous).authToken);
       }
     }

@@ -1,6 +1,7 @@
 // The webhook Lambda's configuration: the only place it reads process.env, validated with zod.
 
 import { z } from 'zod';
+import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 
 const trimmedUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ''));
@@ -25,3 +26,8 @@ export const WebhookConfig = z.object({
   [EnvVar.secretCacheSeconds]: z.coerce.number().int().min(1).max(3600).default(300),
 });
 export type WebhookConfig = z.infer<typeof WebhookConfig>;
+
+/** Fails fast, naming every missing or invalid variable. */
+export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
+  return loadConfigFrom(WebhookConfig, env, 'webhook');
+}

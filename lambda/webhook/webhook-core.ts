@@ -25,8 +25,8 @@ export interface WebhookRequest {
   readonly mediaType: string | undefined;
   readonly body: Buffer;
   readonly signature: string | undefined;
-  /** The configured public URL of this route plus the request's query string. */
-  readonly url: string;
+  /** The configured public URL of this route plus each plausible spelling of its query string. */
+  readonly urls: readonly string[];
   readonly idempotencyToken: string | undefined;
 }
 
@@ -84,7 +84,7 @@ export async function processWebhook(
   try {
     index = await deps.blindIndex();
   } catch (error) {
-    deps.logger.error('webhook.secrets_unavailable', { error, secret: 'blind-index key' });
+    deps.logger.error(LogEvent.secretsUnavailable, { error, secret: 'blind-index key' });
     return unavailable('secrets');
   }
   const envelopeParts = envelopeFields(request, validated.data, index);
@@ -173,14 +173,17 @@ async function verifySignature(
     try {
       tokens = await deps.tokens.tokens(secretId);
     } catch (error) {
-      deps.logger.error('webhook.secrets_unavailable', { error });
+      deps.logger.error(LogEvent.secretsUnavailable, { error });
       return unavailable('secrets');
     }
-    const check = { url: request.url, params, signature: request.signature };
-    if (deps.verifier.verify({ ...check, tokens }) >= 0) return 'verified';
+    const verifies = (candidates: readonly string[]) =>
+      request.urls.some(
+        (url) => deps.verifier.verify({ url, params, signature: request.signature, tokens: candidates }) >= 0,
+      );
+    if (verifies(tokens)) return 'verified';
     // A miss may mean the token was just rotated: look again, at most once per refresh interval.
     const fresh = await deps.tokens.refreshedTokens(secretId).catch(() => undefined);
-    if (fresh && deps.verifier.verify({ ...check, tokens: fresh }) >= 0) return 'verified';
+    if (fresh && verifies(fresh)) return 'verified';
   }
   deps.metrics.count(MetricName.SignatureFailures);
   deps.logger.security(LogEvent.signatureRejected, {

@@ -15,7 +15,8 @@ export interface IsolatedNetworkProps {
 
 /**
  * AWS services the VPC Lambdas call: Secrets Manager (migration, DB rotation, admin), KMS (admin decrypt),
- * SQS (admin queue depth), CloudWatch Logs. Rotation in isolated subnets needs the Secrets Manager one
+ * SQS (admin queue depth), CloudWatch Logs, CloudWatch monitoring (admin GetMetricData for /admin/metrics
+ * and the queue's oldest-message age). Rotation in isolated subnets needs the Secrets Manager one
  * (ARCHITECTURE §9).
  */
 export const INTERFACE_ENDPOINTS = {
@@ -23,6 +24,7 @@ export const INTERFACE_ENDPOINTS = {
   Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
   Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
   Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
+  Monitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
 } as const;
 
 export class IsolatedNetwork extends Construct {

@@ -308,6 +308,16 @@ export class ApiStack extends Stack {
         resources: [this.ingestQueue.queue.queueArn, this.ingestQueue.deadLetterQueue.queueArn],
       }),
     );
+    // /admin/metrics' counters and the queue's oldest-message age (read-only; reached through the VPC's
+    // CloudWatch monitoring endpoint). GetMetricData has no resource-level permissions: "*" is the only scope.
+    this.admin.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+    );
+    acknowledge(
+      this.admin.role.node.findChild('DefaultPolicy'),
+      'AwsSolutions-IAM5[Resource::*]',
+      'Admin Lambda: cloudwatch:GetMetricData (read-only metric sums for /admin/metrics and /admin/health) has no resource-level permissions, like the X-Ray actions; every other statement of this policy is scoped (checked by test/infra).',
+    );
     database.proxy.grantConnect(this.admin.function, APP_DB_ROLE);
     this.api.addAdminRoutes(this.admin.function);
 

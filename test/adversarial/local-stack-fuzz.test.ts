@@ -35,8 +35,9 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const pid = stack?.process.child.pid;
-  if (stack) expect(await stack.stop()).toBe(0);
-  if (pid !== undefined) expect(processAlive(pid)).toBe(false);
+  expect(pid).toBeDefined();
+  expect(await stack?.stop()).toBe(0);
+  expect(processAlive(pid as number)).toBe(false);
   await db?.drop();
 });
 

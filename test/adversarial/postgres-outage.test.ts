@@ -35,7 +35,8 @@ let stack: RunningStack | undefined;
 
 async function startServer(): Promise<void> {
   server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort });
-  if (server.pid !== undefined) postmasters.push(server.pid);
+  expect(server.pid).toBeDefined();
+  postmasters.push(server.pid as number);
 }
 
 beforeAll(async () => {
@@ -51,7 +52,9 @@ afterAll(async () => {
   await server?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
   expect(code).toBe(0);
-  if (pid !== undefined) expect(processAlive(pid)).toBe(false);
+  expect(pid).toBeDefined();
+  expect(processAlive(pid as number)).toBe(false);
+  expect(postmasters).toHaveLength(2); // the first server and the one restarted after the outage
   // No PostgreSQL left behind, neither the stopped one nor the restarted one.
   for (const postmaster of postmasters) expect(processAlive(postmaster)).toBe(false);
 });

@@ -6,7 +6,7 @@ import { MemoryQueue } from '../../lambda/shared/adapters/local/memory-queue.js'
 import { MemorySecretSource } from '../../lambda/shared/adapters/local/memory-secret-source.js';
 import { createLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
-import type { Clock, KeyProvider } from '../../lambda/shared/ports.js';
+import type { Clock, KeyProvider, SecretSource } from '../../lambda/shared/ports.js';
 import { buildWebhookDeps } from '../../lambda/webhook/build-webhook-deps.js';
 import { makeWebhookHandler } from '../../lambda/webhook/make-webhook-handler.js';
 import { ACCOUNT_SID, PUBLIC_BASE_URL } from './api-events.js';
@@ -33,6 +33,8 @@ export interface WebhookFixtureOptions {
   keyProvider?: KeyProvider;
   tokenSecrets?: Record<string, string>;
   secretCacheMs?: number;
+  /** Read secrets through this instead of the fixture's own MemorySecretSource. */
+  secretSource?: SecretSource;
 }
 
 export function webhookFixture(options: WebhookFixtureOptions = {}) {
@@ -54,7 +56,7 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
     environment: 'test',
     publicBaseUrl: PUBLIC_BASE_URL,
     keyProvider,
-    secretSource: secrets,
+    secretSource: options.secretSource ?? secrets,
     secretCacheMs: options.secretCacheMs ?? 60_000,
     tokenSecrets: options.tokenSecrets ?? { [ACCOUNT_SID]: TWILIO_SECRET_ID },
     blindIndexSecretId: BLIND_INDEX_SECRET_ID,

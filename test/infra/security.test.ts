@@ -30,6 +30,8 @@ const UNSCOPABLE_ACTIONS = new Set([
   'ec2:UnassignPrivateIpAddresses',
   // Added by RotationSchedule to custom rotation Lambdas; Secrets Manager does not scope it by resource.
   'secretsmanager:GetRandomPassword',
+  // The admin Lambda's metric reads for /admin/metrics; CloudWatch offers no resource scoping for it.
+  'cloudwatch:GetMetricData',
 ]);
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);

@@ -3,9 +3,9 @@
 // ApproximateAgeOfOldestMessage for /admin/health.
 //
 // The call is passed in as a function with the request/response shape of GetMetricData, so this
-// module needs no CloudWatch SDK at build time; the Lambda entry wires it to
-// `(input) => new CloudWatchClient({}).send(new GetMetricDataCommand(input))` once
-// @aws-sdk/client-cloudwatch is a dependency.
+// module and its tests need no CloudWatch SDK; the Lambda entry wires it to
+// `(input) => cloudWatch.send(new GetMetricDataCommand(input))`. A failed call rejects: the
+// /admin/metrics core reports the counters as `unavailable` rather than as zeros.
 
 import { ENVIRONMENT_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../shared/names.js';
 import type { CounterTotals, MetricCounters } from '../ports.js';
@@ -16,7 +16,8 @@ export interface MetricDataQuery {
     readonly Metric: {
       readonly Namespace: string;
       readonly MetricName: string;
-      readonly Dimensions: ReadonlyArray<{ readonly Name: string; readonly Value: string }>;
+      // Mutable like the SDK's `Dimension[]`, so GetMetricDataCommand accepts this input as is.
+      readonly Dimensions: Array<{ readonly Name: string; readonly Value: string }>;
     };
     readonly Period: number;
     readonly Stat: string;
@@ -88,7 +89,18 @@ export class CloudWatchMetricCounters implements MetricCounters {
   }
 }
 
-/** Age of the oldest message of an SQS queue (AWS/SQS ApproximateAgeOfOldestMessage, last 5 minutes). */
+/** The QueueName dimension of AWS/SQS metrics: the last path segment of the queue URL. */
+export function sqsQueueNameOf(queueUrl: string): string {
+  const name = new URL(queueUrl).pathname.split('/').filter(Boolean).at(-1);
+  if (!name) throw new Error(`not an SQS queue URL: ${queueUrl}`);
+  return name;
+}
+
+/**
+ * Age of the oldest message of an SQS queue (AWS/SQS ApproximateAgeOfOldestMessage, last 5 minutes).
+ * Null when CloudWatch has no datapoint or cannot be reached: the age is advisory, and a CloudWatch
+ * fault must not fail the queue probe whose depths SQS itself answered.
+ */
 export function cloudWatchOldestMessageAge(
   getMetricData: GetMetricData,
   queueName: string,
@@ -114,8 +126,8 @@ export function cloudWatchOldestMessageAge(
           ReturnData: true,
         },
       ],
-    });
+    }).catch(() => undefined);
     // GetMetricData returns the newest datapoint first by default.
-    return out.MetricDataResults?.[0]?.Values?.[0] ?? null;
+    return out?.MetricDataResults?.[0]?.Values?.[0] ?? null;
   };
 }

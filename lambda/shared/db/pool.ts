@@ -2,6 +2,9 @@
 // with an IAM auth token as the password (AWS). TLS is required in AWS.
 
 import pg from 'pg';
+import { rdsIamPassword } from '../adapters/aws/rds-iam-password.js';
+import { EnvVar } from '../names.js';
+import type { DbProxyEnv } from './db-proxy-env.js';
 
 /** The part of pg's Pool/Client the cores use, so tests can pass either. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -53,4 +56,21 @@ export function poolForProxy(connection: ProxyConnection, options: PoolOptions =
     connectionTimeoutMillis: 5_000,
   });
   return survivingIdleErrors(pool, options.onIdleError);
+}
+
+export interface ProxyPoolOptions extends PoolOptions {
+  /** Makes the per-connection password source. @default an RDS IAM auth token signer */
+  readonly passwordFor?: (host: string, port: number, user: string) => () => Promise<string>;
+}
+
+/** A pool to RDS Proxy from a function's validated config, authenticating with IAM auth tokens. */
+export function proxyPoolFrom(config: DbProxyEnv, options: ProxyPoolOptions = {}): pg.Pool {
+  const { passwordFor = rdsIamPassword, ...poolOptions } = options;
+  const host = config[EnvVar.dbHost];
+  const port = config[EnvVar.dbPort];
+  const user = config[EnvVar.dbUser];
+  return poolForProxy(
+    { host, port, database: config[EnvVar.dbName], user, password: passwordFor(host, port, user) },
+    poolOptions,
+  );
 }

@@ -77,7 +77,10 @@ describe('SecretsManagerSource', () => {
     await expect(new SecretsManagerSource(client as never).getVersions('arn:secret')).rejects.toThrow(
       'throttled',
     );
-    expect(GetSecretValueCommand.name).toBe('GetSecretValueCommand');
+    expect(client.sent[0]).toMatchObject({
+      name: GetSecretValueCommand.name,
+      input: { SecretId: 'arn:secret' },
+    });
   });
 });
 

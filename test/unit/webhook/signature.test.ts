@@ -45,16 +45,19 @@ describe('Twilio signature verification', () => {
   });
 
   it('rejects the example when any one character of the URL changes', () => {
+    const colon = EXAMPLE.url.indexOf(':');
     for (let i = 0; i < EXAMPLE.url.length; i++) {
       const url = flipChar(EXAMPLE.url, i);
-      if (url.toLowerCase() === EXAMPLE.url.toLowerCase() && i < 'https://mycompany.com'.length) continue;
-      let ours = false;
-      try {
-        ours = verify(EXAMPLE.token, EXAMPLE.signature, url, EXAMPLE.params);
-      } catch {
-        ours = false; // not a URL at all
+      if (i === colon) {
+        // `httpsa//…` is no URL: twilio-node throws on it too (new URL); the handler never builds one,
+        // its URLs come from validated configuration.
+        expect(() => verify(EXAMPLE.token, EXAMPLE.signature, url, EXAMPLE.params)).toThrow(TypeError);
+        expect(() => validateRequest(EXAMPLE.token, EXAMPLE.signature, url, EXAMPLE.params)).toThrow(
+          TypeError,
+        );
+        continue;
       }
-      expect(ours, url).toBe(false);
+      expect(verify(EXAMPLE.token, EXAMPLE.signature, url, EXAMPLE.params), url).toBe(false);
     }
   });
 

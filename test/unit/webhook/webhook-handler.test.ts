@@ -143,6 +143,36 @@ describe('POST /webhooks/twilio/messages', () => {
     expect(f.queue.sent).toHaveLength(0);
   });
 
+  it('counts the SMS body limit in characters, so 1,600 emoji pass and 1,601 do not', async () => {
+    const f = webhookFixture();
+    const fits = await f.handler(
+      signedWebhookEvent({ token: f.token, params: inboundParams({ Body: '😀'.repeat(1600) }) }),
+    );
+    expect(fits.statusCode).toBe(200);
+    const over = await f.handler(
+      signedWebhookEvent({ token: f.token, params: inboundParams({ Body: '😀'.repeat(1601) }) }),
+    );
+    expect(over.statusCode).toBe(400);
+  });
+
+  it('refuses the previous token when the secret source cannot say when the rotation happened', async () => {
+    const f = webhookFixture();
+    const unknownAge = {
+      getVersions: async (id: string) => {
+        const versions = await f.secrets.getVersions(id);
+        return { current: versions.current, ...(versions.previous ? { previous: versions.previous } : {}) };
+      },
+    };
+    const g = webhookFixture({ token: f.token, secretSource: unknownAge });
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    const res = await g.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(res.statusCode).toBe(403);
+    const withNew = await g.handler(
+      signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }),
+    );
+    expect(withNew.statusCode).toBe(200);
+  });
+
   it('accepts WhatsApp addresses, media and unknown extra parameters', async () => {
     const f = webhookFixture();
     const params = inboundParams({

@@ -1,0 +1,21 @@
+// The secret-rotation Lambdas' configuration (both rotate-* functions): the only place they read process.env.
+
+import { z } from 'zod';
+import { loadConfigFrom } from '../env-config.js';
+import { EnvVar } from '../names.js';
+
+export const RotationConfig = z.object({
+  [EnvVar.environment]: z.string().min(1),
+});
+export type RotationConfig = z.infer<typeof RotationConfig>;
+
+/**
+ * Fails fast, naming every missing or invalid variable.
+ * @param functionName which rotation function is loading, for the error message
+ */
+export function loadRotationConfig(
+  functionName: string,
+  env: NodeJS.ProcessEnv = process.env,
+): RotationConfig {
+  return loadConfigFrom(RotationConfig, env, functionName);
+}
