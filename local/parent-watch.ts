@@ -4,6 +4,7 @@
 // Linux only (reads /proc); elsewhere it does nothing.
 
 import { readFileSync } from 'node:fs';
+import { processAlive } from './process-alive.js';
 
 function parentOf(pid: number): number | undefined {
   try {
@@ -13,15 +14,6 @@ function parentOf(pid: number): number | undefined {
     return Number.isInteger(ppid) && ppid > 1 ? ppid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -37,7 +29,7 @@ export function watchAncestors(depth: number, onGone: () => void, intervalMs = 1
   }
   if (ancestors.length === 0) return () => {};
   const timer = setInterval(() => {
-    if (ancestors.some((pid) => !alive(pid))) {
+    if (ancestors.some((pid) => !processAlive(pid))) {
       clearInterval(timer);
       onGone();
     }

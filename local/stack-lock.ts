@@ -2,6 +2,7 @@
 // a data directory (and its PostgreSQL cluster) that a running stack owns.
 
 import { readFile, rm, writeFile } from 'node:fs/promises';
+import { processAlive } from './process-alive.js';
 
 export class StackRunningError extends Error {
   constructor(
@@ -13,21 +14,11 @@ export class StackRunningError extends Error {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** The pid of the live stack holding the lock, or undefined (a stale file counts as none). */
 export async function lockHolder(lockFile: string): Promise<number | undefined> {
   const raw = await readFile(lockFile, 'utf8').catch(() => undefined);
   const pid = raw === undefined ? Number.NaN : Number.parseInt(raw, 10);
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid) ? pid : undefined;
+  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid) ? pid : undefined;
 }
 
 export interface StackLock {

@@ -1,8 +1,7 @@
 // Adapter from API Gateway REST proxy events to the admin core; the Lambda and the local stack both
 // build their handler here, each with its own ports.
 
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { errorResponse, header } from '../shared/http.js';
+import { type ApiHandler, errorResponse, header } from '../shared/http.js';
 import { LogEvent } from '../shared/names.js';
 import { type AdminCoreDeps, handleAdminRequest } from './admin-core.js';
 import { adminResponse } from './responses.js';
@@ -11,7 +10,6 @@ import { matchAdminRoute } from './routes.js';
 export const ADMIN_TOKEN_HEADER = 'x-admin-token';
 
 export type AdminDeps = AdminCoreDeps;
-export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler {
   return async (event) => {
@@ -42,3 +40,5 @@ export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler 
     }
   };
 }
+
+export type { ApiHandler };

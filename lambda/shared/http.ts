@@ -2,6 +2,9 @@
 
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 
+/** A Lambda handler for API Gateway REST proxy events (webhook and admin functions). */
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
 /** ARCHITECTURE §2: on every response. HSTS is added by API Gateway's stage in AWS, not locally. */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',

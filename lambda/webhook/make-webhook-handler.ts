@@ -1,8 +1,9 @@
 // Adapter from API Gateway REST proxy events to the webhook core; the Lambda and the local stack
 // both build their handler here, each with its own ports.
 
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
 import {
+  type ApiHandler,
   bodyBytes,
   errorResponse,
   header,
@@ -22,8 +23,6 @@ export interface WebhookDeps extends WebhookCoreDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
-
-export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
 const WEBHOOK_ROUTES: Readonly<Record<string, WebhookKind>> = {
   [Route.messages]: 'message',
@@ -75,3 +74,5 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
     }
   };
 }
+
+export type { ApiHandler };

@@ -2,7 +2,6 @@
 // sealing, KMS calls per 1,000 messages, and the minified webhook bundle size.
 
 import { randomBytes } from 'node:crypto';
-import { build } from 'esbuild';
 import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks/webhooks';
 import { LocalKeyProvider } from '../../lambda/shared/adapters/local/local-key-provider.js';
 import { MemoryQueue } from '../../lambda/shared/adapters/local/memory-queue.js';
@@ -21,6 +20,7 @@ import {
   signedWebhookEvent,
 } from '../../test/helpers/api-events.js';
 import { CountingKeyProvider } from '../../test/helpers/counting-key-provider.js';
+import { bundle } from './bundle.js';
 import { fmt, medianTimePerOp, percentile, printTable, type Row } from './measure.js';
 
 function signatureRows(): Row[] {
@@ -142,20 +142,9 @@ async function sealingRows(): Promise<Row[]> {
   ];
 }
 
-/** Bundles like the CDK app does (esbuild, minified, AWS SDK v3 external as in the Lambda runtime). */
-export async function bundleSize(entry: string, external: string[] = ['@aws-sdk/*']): Promise<number> {
-  const result = await build({
-    entryPoints: [entry],
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'cjs',
-    external,
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles.reduce((sum, f) => sum + f.contents.length, 0);
+/** The webhook bundle as the CDK app builds it (scripts/bench/bundle.ts); the AWS SDK external by default. */
+export function bundleSize(entry: string, external: readonly string[] = ['@aws-sdk/*']): Promise<number> {
+  return bundle(entry, { external });
 }
 
 async function bundleRows(): Promise<Row[]> {

@@ -2,6 +2,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { processAlive } from '../../local/process-alive.js';
 
 // vitest runs from the repository root (where vitest.config.ts is), as does `npm test`.
 const REPO = process.cwd();
@@ -64,11 +65,4 @@ export async function waitForReady(stack: StackProcess, url: string, timeoutMs =
   throw new Error(`no ready line within ${timeoutMs} ms:\n${stack.output()}`);
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive };

@@ -10,6 +10,7 @@ import type { Clock, KeyProvider, SecretSource } from '../../lambda/shared/ports
 import { buildWebhookDeps } from '../../lambda/webhook/build-webhook-deps.js';
 import { makeWebhookHandler } from '../../lambda/webhook/make-webhook-handler.js';
 import { ACCOUNT_SID, PUBLIC_BASE_URL } from './api-events.js';
+import { sumMetric } from './emf.js';
 
 export const TWILIO_SECRET_ID = 'twilio-auth-token';
 export const BLIND_INDEX_SECRET_ID = 'blind-index-key';
@@ -67,9 +68,6 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
   });
   const handler = makeWebhookHandler(async () => deps);
   /** Sum of one metric over every EMF document written so far. */
-  const metric = (name: string): number =>
-    emf
-      .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .reduce((sum, doc) => sum + (Number(doc[name]) || 0), 0);
+  const metric = (name: string): number => sumMetric(emf, name);
   return { token, clock, secrets, queue, logs, emf, deps, handler, metric, wrappingKey, keyProvider };
 }

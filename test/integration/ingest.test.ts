@@ -8,6 +8,7 @@ import { createEmfMetrics } from '../../lambda/shared/metrics.js';
 import { SealPurpose } from '../../lambda/shared/names.js';
 import type { QueuedEnvelope } from '../../lambda/shared/ports.js';
 import { inboundParams, signedWebhookEvent, statusParams } from '../helpers/api-events.js';
+import { sumMetric } from '../helpers/emf.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { webhookFixture } from '../helpers/webhook-fixture.js';
@@ -28,8 +29,7 @@ function ingestWith(pool: pg.Pool | pg.Client) {
     metrics: createEmfMetrics('test', (l) => emf.push(l)),
     logger: createLogger('signalgate-ingest', () => {}),
   }));
-  const metric = (name: string) =>
-    emf.map((l) => JSON.parse(l)).reduce((s, d) => s + (Number(d[name]) || 0), 0);
+  const metric = (name: string) => sumMetric(emf, name);
   return { handler, metric };
 }
 

@@ -8,6 +8,7 @@ import { createLogger } from '../../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
 import { APP_DB_ROLE, MetricName, Route } from '../../../lambda/shared/names.js';
 import { randomSid, statusParams } from '../../helpers/api-events.js';
+import { sumMetric } from '../../helpers/emf.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.js';
 import { adminFixture, auditCount, LOCKOUT, RETENTION_DAYS } from './admin-fixture.js';
 
@@ -82,8 +83,7 @@ describe('admin API authentication and audit', () => {
 
   it('counts AdminAuthFailures and AdminLockouts and logs security events without the token', async () => {
     for (let i = 0; i < LOCKOUT.threshold; i++) await f.call('GET', '/admin/health', { token: 'guess-123' });
-    const emf = f.emf.map((l) => json(l));
-    const sum = (name: string) => emf.reduce((s, d) => s + (Number(d[name]) || 0), 0);
+    const sum = (name: string) => sumMetric(f.emf, name);
     expect(sum(MetricName.AdminAuthFailures)).toBe(LOCKOUT.threshold);
     expect(sum(MetricName.AdminLockouts)).toBe(1);
     const security = f.logs.map((l) => json(l)).filter((l) => l.security === true);

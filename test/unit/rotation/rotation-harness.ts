@@ -6,6 +6,7 @@ import type { Clock } from '../../../lambda/shared/ports.js';
 import { MemoryRotationStore } from '../../../lambda/shared/rotation/memory-rotation-store.js';
 import { makeRotationHandler, type RotationStrategy } from '../../../lambda/shared/rotation/rotate-secret.js';
 import type { RotationStep } from '../../../lambda/shared/rotation/rotation-event.js';
+import { sumMetric } from '../../helpers/emf.js';
 
 export const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signalgate-test';
 
@@ -35,9 +36,7 @@ export function rotationHarness(strategy: RotationStrategy, initialValue: string
       return token;
     },
     metric(name: string): number {
-      return emf
-        .map((l) => JSON.parse(l) as Record<string, unknown>)
-        .reduce((sum, d) => sum + (Number(d[name]) || 0), 0);
+      return sumMetric(emf, name);
     },
     current: async () => (await store.getVersions(SECRET_ID)).current,
     previous: async () => (await store.getVersions(SECRET_ID)).previous,
