@@ -120,6 +120,11 @@ export const EnvVar = {
   /** Secret ARNs whose age /admin/health reports (JSON object: label → ARN); DescribeSecret only. */
   monitoredSecretArns: 'MONITORED_SECRET_ARNS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Set by the Lambda runtime: the region and the execution role's credentials (secret, never logged). */
+  awsRegion: 'AWS_REGION',
+  awsAccessKeyId: 'AWS_ACCESS_KEY_ID',
+  awsSecretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  awsSessionToken: 'AWS_SESSION_TOKEN',
 } as const;
 
 /** Least-privilege Postgres role the Lambdas use at run time (created and granted by the migrations). */

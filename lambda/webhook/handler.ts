@@ -1,11 +1,13 @@
 // Lambda entry for the webhook: AWS adapters built once per container, lazily, then reused.
 
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { KmsKeyProvider } from '../shared/adapters/aws/kms-key-provider.js';
-import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
-import { SqsQueue } from '../shared/adapters/aws/sqs-queue.js';
+import { AwsJsonClient } from '../shared/adapters/aws-lean/aws-json-client.js';
+import { KMS_PROTOCOL, KmsHttpKeyProvider } from '../shared/adapters/aws-lean/kms-http-key-provider.js';
+import {
+  SECRETS_MANAGER_PROTOCOL,
+  SecretsManagerHttpSource,
+} from '../shared/adapters/aws-lean/secrets-manager-http-source.js';
+import { type AwsCredentials, createSigV4Signer } from '../shared/adapters/aws-lean/sigv4-signer.js';
+import { SQS_PROTOCOL, SqsHttpQueue } from '../shared/adapters/aws-lean/sqs-http-queue.js';
 import { lazyRetrying } from '../shared/lazy.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
@@ -19,17 +21,31 @@ import { loadWebhookConfig } from './webhook-config.js';
 const config = loadWebhookConfig();
 
 // Built on the first request, not at import; a failed build is retried on the next request.
+// The hot path signs its three calls itself instead of loading three SDK v3 clients (~86 ms of
+// cold init, docs/BENCHMARKS.md); the other functions keep the SDK adapters.
 const awsDeps = lazyRetrying<WebhookDeps>(async () => {
   const environment = config[EnvVar.environment];
+  const region = config[EnvVar.awsRegion];
+  const credentials: AwsCredentials = {
+    accessKeyId: config[EnvVar.awsAccessKeyId],
+    secretAccessKey: config[EnvVar.awsSecretAccessKey],
+    ...(config[EnvVar.awsSessionToken] ? { sessionToken: config[EnvVar.awsSessionToken] } : {}),
+  };
+  const client = (protocol: typeof KMS_PROTOCOL | typeof SECRETS_MANAGER_PROTOCOL | typeof SQS_PROTOCOL) =>
+    new AwsJsonClient({
+      ...protocol,
+      region,
+      signer: createSigV4Signer(protocol.service, region, credentials),
+    });
   return buildWebhookDeps({
     environment,
     publicBaseUrl: config[EnvVar.publicBaseUrl],
-    keyProvider: new KmsKeyProvider(new KMSClient({}), config[EnvVar.kmsKeyId], environment),
-    secretSource: new SecretsManagerSource(new SecretsManagerClient({})),
+    keyProvider: new KmsHttpKeyProvider(client(KMS_PROTOCOL), config[EnvVar.kmsKeyId], environment),
+    secretSource: new SecretsManagerHttpSource(client(SECRETS_MANAGER_PROTOCOL)),
     secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,
     tokenSecrets: config[EnvVar.twilioTokenSecrets],
     blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
-    queue: new SqsQueue(new SQSClient({}), config[EnvVar.queueUrl]),
+    queue: new SqsHttpQueue(client(SQS_PROTOCOL), config[EnvVar.queueUrl]),
     metrics: createEmfMetrics(environment),
     logger: createLogger(ServiceName.webhook),
     clock: systemClock,

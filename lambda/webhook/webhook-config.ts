@@ -24,10 +24,15 @@ export const WebhookConfig = z.object({
     .pipe(z.record(z.string().regex(/^AC[0-9a-fA-F]{32}$/), z.string().min(1))),
   [EnvVar.blindIndexSecretArn]: z.string().min(1),
   [EnvVar.secretCacheSeconds]: z.coerce.number().int().min(1).max(3600).default(300),
+  // The Lambda runtime sets these for the execution role; the lean AWS client signs with them.
+  [EnvVar.awsRegion]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1'),
+  [EnvVar.awsAccessKeyId]: z.string().min(1),
+  [EnvVar.awsSecretAccessKey]: z.string().min(1),
+  [EnvVar.awsSessionToken]: z.string().min(1).optional(),
 });
 export type WebhookConfig = z.infer<typeof WebhookConfig>;
 
-/** Fails fast, naming every missing or invalid variable. */
+/** Fails fast, naming every missing or invalid variable (never its value: the credentials are in here). */
 export function loadWebhookConfig(env: NodeJS.ProcessEnv = process.env): WebhookConfig {
   return loadConfigFrom(WebhookConfig, env, 'webhook');
 }

@@ -112,10 +112,19 @@ process.stdout.write(String(Number(process.hrtime.bigint() - t0) / 1e6));
 `;
 
 async function sample(file: string, env: Readonly<Record<string, string>>): Promise<number> {
-  // A Lambda-like environment: region set, no metadata probing, nothing inherited from npm or tsx.
+  // A Lambda-like environment: region and (dummy) execution-role credentials set as the runtime sets them,
+  // no metadata probing, nothing inherited from npm or tsx.
   const { stdout } = await run(process.execPath, ['-e', PROBE, file], {
     cwd: path.dirname(file),
-    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1', AWS_EC2_METADATA_DISABLED: 'true', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'ASIABENCHBENCHBENCH0',
+      AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
+      AWS_SESSION_TOKEN: 'bench-session-token',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      ...env,
+    },
   });
   return Number(stdout);
 }

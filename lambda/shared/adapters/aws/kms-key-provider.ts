@@ -1,12 +1,10 @@
 // KeyProvider backed by a customer managed KMS key: GenerateDataKey (AES_256) and Decrypt.
 
 import { DecryptCommand, GenerateDataKeyCommand, type KMSClient } from '@aws-sdk/client-kms';
+import { kmsEncryptionContext } from '../../kms-encryption-context.js';
 import type { DataKey, KeyProvider } from '../../ports.js';
 
-/** The KMS encryption context bound to every data key; CloudTrail shows it on each call. */
-export function kmsEncryptionContext(environment: string): Record<string, string> {
-  return { app: 'signalgate', purpose: 'seal', environment };
-}
+export { kmsEncryptionContext };
 
 export class KmsKeyProvider implements KeyProvider {
   readonly #client: Pick<KMSClient, 'send'>;
