@@ -30,9 +30,6 @@ function withoutPassword(url: string): string {
   return parsed.toString();
 }
 
-// An idle connection's fault (the server restarting) must not crash the stack: the pool drops that
-// connection by itself and the next query reports its own error. Hence the empty 'error' listeners.
-
 async function migrate(pool: pg.Pool): Promise<number[]> {
   const client = await pool.connect();
   try {
@@ -47,8 +44,8 @@ export async function openLocalDatabase(
   externalUrl: string | undefined,
 ): Promise<LocalDatabase> {
   if (externalUrl !== undefined) {
+    // poolFromUrl keeps an idle connection's fault (a server restart) from crashing the stack.
     const pool = poolFromUrl(externalUrl, { max: POOL_SIZE });
-    pool.on('error', () => {});
     try {
       const applied = await migrate(pool);
       return {
@@ -61,7 +58,8 @@ export async function openLocalDatabase(
       };
     } catch (error) {
       await pool.end();
-      throw error;
+      // Name the database (without its password) so the message says what to fix.
+      throw new Error(`cannot use DATABASE_URL ${withoutPassword(externalUrl)}: ${(error as Error).message}`);
     }
   }
 
@@ -71,7 +69,6 @@ export async function openLocalDatabase(
     onLog: (line) => serverLog.write(line),
   });
   const pool = poolFromUrl(server.url, { max: POOL_SIZE });
-  pool.on('error', () => {});
   const stop = async () => {
     await pool.end().catch(() => undefined);
     await server.stop();
