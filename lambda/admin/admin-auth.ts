@@ -6,7 +6,12 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Clock, SecretVersions } from '../shared/ports.js';
 import type { CachedSecretSource } from '../shared/secret-cache.js';
-import { AdminTokenSecret, parseSecret } from '../shared/secret-values.js';
+import {
+  AdminTokenSecret,
+  derivedPerValue,
+  parseSecret,
+  previousWithinGrace,
+} from '../shared/secret-values.js';
 
 /** Caller identity in the audit log when no token was presented. */
 export const NO_CALLER = 'none';
@@ -55,21 +60,18 @@ export class AdminTokenVerifier {
     return version === undefined ? { valid: false, fingerprint } : { valid: true, fingerprint, version };
   }
 
-  #match(versions: SecretVersions, presented: Buffer): 'current' | 'previous' | undefined {
-    const current = parseSecret('admin token', AdminTokenSecret, versions.current).token;
-    // Both comparisons always run, so the answer's timing does not tell which version matched.
-    const isCurrent = timingSafeEqual(digest(current), presented);
-    let isPrevious = false;
-    if (versions.previous !== undefined) {
-      const previous = parseSecret('previous admin token', AdminTokenSecret, versions.previous).token;
-      isPrevious = timingSafeEqual(digest(previous), presented);
-    }
-    if (isCurrent) return 'current';
-    if (isPrevious && this.#withinGrace(versions.currentCreatedAt)) return 'previous';
-    return undefined;
-  }
+  /** The SHA-256 of each admin token value, computed once per value. */
+  readonly #tokenDigest = derivedPerValue((raw) =>
+    digest(parseSecret('admin token', AdminTokenSecret, raw).token),
+  );
 
-  #withinGrace(currentCreatedAt: number | undefined): boolean {
-    return currentCreatedAt !== undefined && this.#clock.now() - currentCreatedAt <= this.#graceMs;
+  #match(versions: SecretVersions, presented: Buffer): 'current' | 'previous' | undefined {
+    // Both comparisons always run, so the answer's timing does not tell which version matched.
+    const isCurrent = timingSafeEqual(this.#tokenDigest(versions.current), presented);
+    const isPrevious =
+      versions.previous !== undefined && timingSafeEqual(this.#tokenDigest(versions.previous), presented);
+    if (isCurrent) return 'current';
+    if (isPrevious && previousWithinGrace(versions, this.#graceMs, this.#clock.now())) return 'previous';
+    return undefined;
   }
 }

@@ -1,13 +1,12 @@
 // Assembles the admin API's dependencies from ports; shared by the Lambda entry, the local stack and tests.
 
-import { type BlindIndexer, createBlindIndexer } from '../shared/blind-index.js';
 import type { Queryable } from '../shared/db/pool.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Clock, KeyProvider, SecretSource } from '../shared/ports.js';
 import { Sealer } from '../shared/seal.js';
 import { CachedSecretSource } from '../shared/secret-cache.js';
-import { BlindIndexSecret, parseSecret } from '../shared/secret-values.js';
+import { blindIndexFrom } from '../shared/secret-values.js';
 import { PostgresAuditLog } from './adapters/postgres-audit-log.js';
 import { PostgresLockoutStore } from './adapters/postgres-lockout-store.js';
 import { PostgresSubjectRecords } from './adapters/postgres-subject-records.js';
@@ -40,7 +39,6 @@ export function buildAdminDeps(ports: AdminPorts): AdminDeps {
     clock: ports.clock,
   });
   const records = new PostgresSubjectRecords(ports.db);
-  let indexer: { raw: string; index: BlindIndexer } | undefined;
   return {
     tokens: new AdminTokenVerifier(secrets, ports.adminTokenSecretId, {
       previousGraceMs: ports.previousTokenGraceMs,
@@ -57,12 +55,7 @@ export function buildAdminDeps(ports: AdminPorts): AdminDeps {
     secretAges: ports.secretAges,
     counters: ports.counters,
     sealer: new Sealer(ports.keyProvider, { clock: ports.clock }),
-    blindIndex: async () => {
-      const raw = (await secrets.getVersions(ports.blindIndexSecretId)).current;
-      if (indexer?.raw !== raw)
-        indexer = { raw, index: createBlindIndexer(parseSecret('blind-index', BlindIndexSecret, raw).key) };
-      return indexer.index;
-    },
+    blindIndex: blindIndexFrom(secrets, ports.blindIndexSecretId),
     metrics: ports.metrics,
     logger: ports.logger,
     clock: ports.clock,

@@ -1,6 +1,8 @@
-// The JSON shapes of the secrets Signalgate reads, parsed with zod so a malformed secret is a clear fault.
+// The secrets Signalgate reads: their JSON shapes (zod), what is derived from them once per value, and the grace rule.
 
 import { z } from 'zod';
+import { type BlindIndexer, createBlindIndexer } from './blind-index.js';
+import type { SecretSource, SecretVersions } from './ports.js';
 
 export const TwilioTokenSecret = z.object({
   accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
@@ -22,4 +24,40 @@ export function parseSecret<T>(role: string, schema: z.ZodType<T>, raw: string):
   const parsed = schema.safeParse(json);
   if (!parsed.success) throw new Error(`${role} secret does not have the expected fields`);
   return parsed.data;
+}
+
+/**
+ * Memoizes what is derived from a secret's value (parsed JSON, an HMAC key, a digest), so a request
+ * pays for it only when the value changed, not on every call. Keeps a few values: current and previous
+ * alternate during a rotation.
+ */
+export function derivedPerValue<T>(derive: (raw: string) => T, maxValues = 4): (raw: string) => T {
+  const cache = new Map<string, T>();
+  return (raw) => {
+    const hit = cache.get(raw);
+    if (hit !== undefined) return hit;
+    const value = derive(raw);
+    if (cache.size >= maxValues) cache.clear();
+    cache.set(raw, value);
+    return value;
+  };
+}
+
+/**
+ * Whether the previous version of a rotated secret is still accepted: only within `graceMs` of the
+ * current version's creation, and never when that time is unknown (fail closed: the grace could not
+ * be bounded).
+ */
+export function previousWithinGrace(versions: SecretVersions, graceMs: number, now: number): boolean {
+  const since = versions.currentCreatedAt;
+  return versions.previous !== undefined && since !== undefined && now - since <= graceMs;
+}
+
+/** The blind indexer keyed by the current blind-index secret, rebuilt only when that secret changes. */
+export function blindIndexFrom(secrets: SecretSource, secretId: string): () => Promise<BlindIndexer> {
+  const indexerOf = derivedPerValue(
+    (raw) => createBlindIndexer(parseSecret('blind-index', BlindIndexSecret, raw).key),
+    1,
+  );
+  return async () => indexerOf((await secrets.getVersions(secretId)).current);
 }

@@ -1,12 +1,11 @@
 // Assembles the webhook's dependencies from ports; shared by the Lambda entry, the local stack and tests.
 
-import { type BlindIndexer, createBlindIndexer } from '../shared/blind-index.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Clock, KeyProvider, MessageQueue, SecretSource } from '../shared/ports.js';
 import { Sealer, type SealerOptions } from '../shared/seal.js';
 import { CachedSecretSource } from '../shared/secret-cache.js';
-import { BlindIndexSecret, parseSecret } from '../shared/secret-values.js';
+import { blindIndexFrom } from '../shared/secret-values.js';
 import type { WebhookDeps } from './make-webhook-handler.js';
 import { TwilioSignatureVerifier } from './signature.js';
 import { type TokenSecretMap, TwilioTokenDirectory } from './twilio-tokens.js';
@@ -33,7 +32,6 @@ export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
     maxAgeMs: ports.secretCacheMs,
     clock: ports.clock,
   });
-  let indexer: { raw: string; index: BlindIndexer } | undefined;
   return {
     publicBaseUrl: ports.publicBaseUrl.replace(/\/+$/, ''),
     verifier: new TwilioSignatureVerifier(),
@@ -42,12 +40,7 @@ export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
       ...(ports.previousTokenGraceMs !== undefined ? { previousGraceMs: ports.previousTokenGraceMs } : {}),
     }),
     sealer: new Sealer(ports.keyProvider, { clock: ports.clock, ...ports.sealerOptions }),
-    blindIndex: async () => {
-      const raw = (await secrets.getVersions(ports.blindIndexSecretId)).current;
-      if (indexer?.raw !== raw)
-        indexer = { raw, index: createBlindIndexer(parseSecret('blind-index', BlindIndexSecret, raw).key) };
-      return indexer.index;
-    },
+    blindIndex: blindIndexFrom(secrets, ports.blindIndexSecretId),
     queue: ports.queue,
     metrics: ports.metrics,
     logger: ports.logger,

@@ -3,7 +3,12 @@
 import type { Clock, SecretVersions } from '../shared/ports.js';
 import { systemClock } from '../shared/ports.js';
 import type { CachedSecretSource } from '../shared/secret-cache.js';
-import { parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
+import {
+  derivedPerValue,
+  parseSecret,
+  previousWithinGrace,
+  TwilioTokenSecret,
+} from '../shared/secret-values.js';
 
 /** AccountSid → secret id; the key `*` (local stack only) matches any AccountSid. */
 export type TokenSecretMap = Readonly<Record<string, string>>;
@@ -49,14 +54,14 @@ export class TwilioTokenDirectory {
     return versions ? this.#tokensOf(versions) : undefined;
   }
 
+  readonly #authToken = derivedPerValue(
+    (raw) => parseSecret('Twilio auth token', TwilioTokenSecret, raw).authToken,
+  );
+
   #tokensOf(versions: SecretVersions): string[] {
-    const tokens = [parseSecret('Twilio auth token', TwilioTokenSecret, versions.current).authToken];
-    if (versions.previous !== undefined) {
-      // Fail closed like the admin token: without the rotation time the grace cannot be bounded.
-      const since = versions.currentCreatedAt;
-      if (since !== undefined && this.#clock.now() - since <= this.#graceMs) {
-        tokens.push(parseSecret('Twilio auth token', TwilioTokenSecret, versions.previous).authToken);
-      }
+    const tokens = [this.#authToken(versions.current)];
+    if (previousWithinGrace(versions, this.#graceMs, this.#clock.now())) {
+      tokens.push(this.#authToken(versions.previous as string));
     }
     return tokens;
   }
