@@ -1,6 +1,7 @@
 // The local route table (ARCHITECTURE §2): which handler serves which API Gateway resource, as the
 // API stack wires them in AWS. Unknown paths get the generic 404 from the HTTP server.
 
+import { ADMIN_ROUTES } from '../lambda/admin/routes.js';
 import { Route } from '../lambda/shared/names.js';
 import type { ApiHandler } from '../lambda/webhook/make-webhook-handler.js';
 import type { ResolvedRoute } from './api-gateway-event.js';
@@ -20,12 +21,7 @@ const ROUTES: readonly RouteEntry[] = [
   { resource: Route.health, target: 'webhook' },
   { resource: Route.messages, target: 'webhook' },
   { resource: Route.status, target: 'webhook' },
-  { resource: Route.adminHealth, target: 'admin' },
-  { resource: Route.adminMetrics, target: 'admin' },
-  { resource: Route.adminSubjectMessages, target: 'admin' },
-  { resource: Route.adminSubject, target: 'admin' },
-  { resource: Route.adminRetentionRun, target: 'admin' },
-  { resource: Route.adminAudit, target: 'admin' },
+  ...ADMIN_ROUTES.map((route): RouteEntry => ({ resource: route.template, target: 'admin' })),
 ];
 
 interface CompiledRoute extends RouteEntry {

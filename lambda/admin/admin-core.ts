@@ -264,17 +264,10 @@ async function record(
     caller: call.caller,
     ...(call.detail ? { detail: call.detail } : {}),
   };
-  // `caller` is a log key the redactor masks as a phone number, so the fingerprint goes under its own name.
-  const logged = {
-    route: entry.route,
-    method: entry.method,
-    outcome: entry.outcome,
-    status: entry.status,
-    sourceIp: entry.sourceIp,
-    requestId: entry.requestId,
-    fingerprint: entry.caller,
-    ...(call.detail ? { detail: call.detail } : {}),
-  };
+  // `caller` is a log key the redactor masks as a phone number, so the fingerprint goes under its own name;
+  // the time is the log line's own.
+  const { at: _at, caller, ...rest } = entry;
+  const logged = { ...rest, fingerprint: caller };
   deps.logger.info(LogEvent.adminCall, logged);
   try {
     await deps.audit.append(entry);

@@ -5,7 +5,7 @@ import { Route } from '../shared/names.js';
 
 export type AdminRouteName = 'health' | 'metrics' | 'subjectMessages' | 'subject' | 'retentionRun' | 'audit';
 
-interface RouteSpec {
+export interface AdminRouteSpec {
   readonly name: AdminRouteName;
   readonly template: string;
   readonly method: 'GET' | 'POST' | 'DELETE';
@@ -13,7 +13,8 @@ interface RouteSpec {
   readonly segments: readonly string[];
 }
 
-const ROUTES: readonly RouteSpec[] = [
+/** Every admin route (ARCHITECTURE §2): the one table the handler, the CDK app and the local stack use. */
+export const ADMIN_ROUTES: readonly AdminRouteSpec[] = [
   { name: 'health', template: Route.adminHealth, method: 'GET', segments: ['health'] },
   { name: 'metrics', template: Route.adminMetrics, method: 'GET', segments: ['metrics'] },
   {
@@ -59,15 +60,15 @@ function decodeParam(value: string): string {
   }
 }
 
-function byTemplate(resource: string | null | undefined): RouteSpec | undefined {
-  return resource ? ROUTES.find((route) => route.template === resource) : undefined;
+function byTemplate(resource: string | null | undefined): AdminRouteSpec | undefined {
+  return resource ? ADMIN_ROUTES.find((route) => route.template === resource) : undefined;
 }
 
-function byPath(path: string): { spec: RouteSpec; phone?: string } | undefined {
+function byPath(path: string): { spec: AdminRouteSpec; phone?: string } | undefined {
   const segments = path.replace(/\/+$/, '').split('/');
   if (segments[0] !== '' || segments[1] !== 'admin') return undefined;
   const rest = segments.slice(2);
-  for (const spec of ROUTES) {
+  for (const spec of ADMIN_ROUTES) {
     if (spec.segments.length !== rest.length) continue;
     let phone: string | undefined;
     const matches = spec.segments.every((expected, i) => {

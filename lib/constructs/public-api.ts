@@ -1,4 +1,5 @@
 // The regional REST API Twilio and operators call: routes, stage hardening, generic gateway responses, custom domain.
+
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -7,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
+import { ADMIN_ROUTES } from '../../lambda/admin/routes.js';
 import { ErrorBody } from '../../lambda/shared/http.js';
 import { Route } from '../../lambda/shared/names.js';
 import { acknowledge } from './pin.js';
@@ -98,16 +100,6 @@ export interface PublicApiProps {
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
 }
-
-/** Admin routes and the method each serves (ARCHITECTURE §2); wired as ANY, throttled per resource. */
-export const ADMIN_ROUTES: ReadonlyArray<{ path: string; method: string }> = [
-  { path: Route.adminHealth, method: 'GET' },
-  { path: Route.adminMetrics, method: 'GET' },
-  { path: Route.adminSubjectMessages, method: 'GET' },
-  { path: Route.adminSubject, method: 'DELETE' },
-  { path: Route.adminRetentionRun, method: 'POST' },
-  { path: Route.adminAudit, method: 'GET' },
-];
 
 export class PublicApi extends Construct {
   readonly api: apigw.RestApi;
@@ -239,7 +231,7 @@ export class PublicApi extends Construct {
     const stage = this.api.deploymentStage.node.defaultChild as apigw.CfnStage;
     const settings: apigw.CfnStage.MethodSettingProperty[] = [];
     // ANY on each admin resource: the handler answers 405 for a method its route does not serve (as the webhook does).
-    for (const path of new Set(ADMIN_ROUTES.map((route) => route.path))) {
+    for (const path of new Set(ADMIN_ROUTES.map((route) => route.template))) {
       this.resourceFor(path).addMethod('ANY', integration, {
         operationName: `Admin${path.replace(/[^a-zA-Z]/g, '')}`,
       });

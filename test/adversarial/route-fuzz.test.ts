@@ -21,6 +21,12 @@ const headerText = (headers: Record<string, unknown> | undefined) =>
     .map(([k, v]) => `${k}: ${String(v)}`)
     .join('\n');
 
+/** Log lines of faults a handler caught but did not expect; healthy ports should produce none. */
+const unexpectedFaults = (logs: readonly string[]) =>
+  logs.filter(
+    (l) => l.includes(LogEvent.webhookUnexpectedFault) || l.includes(LogEvent.adminUnexpectedFault),
+  );
+
 describe('the webhook handler under fuzzed requests', () => {
   it(`answers ${scale.inProcessRuns} hostile requests without a fault, a leak or an unearned 2xx`, async () => {
     const f = webhookFixture();
@@ -56,11 +62,7 @@ describe('the webhook handler under fuzzed requests', () => {
       ),
       { numRuns: scale.inProcessRuns },
     );
-    expect(
-      f.logs.filter(
-        (l) => l.includes(LogEvent.webhookUnexpectedFault) || l.includes(LogEvent.adminUnexpectedFault),
-      ),
-    ).toEqual([]);
+    expect(unexpectedFaults(f.logs)).toEqual([]);
     // Exactly what was accepted was queued: nothing from a refused request.
     const queued = new Set(f.queue.sent.map((e) => e.messageSid));
     row.sent = accepted.size;
@@ -105,11 +107,7 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
       ),
       { numRuns: scale.adminRuns },
     );
-    expect(
-      a.logs.filter(
-        (l) => l.includes(LogEvent.webhookUnexpectedFault) || l.includes(LogEvent.adminUnexpectedFault),
-      ),
-    ).toEqual([]);
+    expect(unexpectedFaults(a.logs)).toEqual([]);
   });
 
   it(`answers ${scale.adminRuns} hostile requests carrying the token without a fault or a leak`, async () => {
@@ -141,10 +139,6 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
       }),
       { numRuns: scale.adminRuns },
     );
-    expect(
-      a.logs.filter(
-        (l) => l.includes(LogEvent.webhookUnexpectedFault) || l.includes(LogEvent.adminUnexpectedFault),
-      ),
-    ).toEqual([]);
+    expect(unexpectedFaults(a.logs)).toEqual([]);
   });
 });
