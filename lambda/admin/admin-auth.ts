@@ -22,10 +22,11 @@ export type AdminAuthResult =
 
 /** What the audit log stores for a token: 48 bits of its SHA-256, enough to tell tokens apart, useless to forge one. */
 export function tokenFingerprint(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex').slice(0, 12);
+  return fingerprintOf(digest(token));
 }
 
 const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+const fingerprintOf = (tokenDigest: Buffer): string => tokenDigest.toString('hex').slice(0, 12);
 
 export interface AdminTokenVerifierOptions {
   /** How long after a rotation the previous token still works. */
@@ -49,8 +50,8 @@ export class AdminTokenVerifier {
   /** Throws only when the secret cannot be read (a fault: the caller answers 503). */
   async verify(presented: string | undefined): Promise<AdminAuthResult> {
     if (presented === undefined || presented.length === 0) return { valid: false, fingerprint: NO_CALLER };
-    const fingerprint = tokenFingerprint(presented);
     const presentedDigest = digest(presented);
+    const fingerprint = fingerprintOf(presentedDigest);
     let version = this.#match(await this.#secrets.getVersions(this.#secretId), presentedDigest);
     if (version === undefined) {
       // A miss may follow a rotation this instance has not seen yet; the cache bounds how often this refetches.
