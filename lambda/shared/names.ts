@@ -129,3 +129,15 @@ export const EnvVar = {
 
 /** Least-privilege Postgres role the Lambdas use at run time (created and granted by the migrations). */
 export const APP_DB_ROLE = 'signalgate_app';
+
+/**
+ * One least-privilege Postgres role per function (ARCHITECTURE §4). The migration (the schema owner)
+ * creates them and grants each only what its function needs; how each function logs in as its role
+ * (IAM authentication through RDS Proxy, or a password) is the infrastructure's concern.
+ */
+export const DbRole = {
+  ingest: 'signalgate_ingest',
+  admin: 'signalgate_admin',
+  retention: 'signalgate_retention',
+} as const;
+export type DbRole = (typeof DbRole)[keyof typeof DbRole];
