@@ -5,6 +5,7 @@
 
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { Route } from '../lambda/shared/names.js';
 import { localPaths } from '../local/config.js';
 import { readSecretsFile } from '../local/local-secrets.js';
 import { randomSid } from './simulate/payloads.js';
@@ -43,6 +44,16 @@ const Env = z.object({
 function usage(message: string): never {
   process.stderr.write(`simulate: ${message}\n${USAGE}\n`);
   process.exit(2);
+}
+
+/** Whether anything answers HTTP at the URL (any status): the simulator's figures mean nothing otherwise. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(`${url}${Route.health}`, { signal: AbortSignal.timeout(5_000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function summary(report: SimulationReport): string {
@@ -114,6 +125,10 @@ async function main(): Promise<number> {
   if (!authToken)
     usage(`no auth token: pass --token, set TWILIO_AUTH_TOKEN, or start the local stack first (npm start)`);
 
+  if (!(await answers(targetUrl))) {
+    process.stderr.write(`simulate: nothing is listening at ${targetUrl} — start it with \`npm start\`\n`);
+    return 2;
+  }
   process.stderr.write(`Simulating Twilio → ${targetUrl} (signed for ${publicUrl})\n`);
   const report = await runSimulation({
     targetUrl,

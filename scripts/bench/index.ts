@@ -44,8 +44,14 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   const missed: string[] = [];
-  for (const name of names) {
+  for (const [index, name] of names.entries()) {
+    // Progress on stderr as each bench starts and ends: some run for a minute or more.
+    const benchStarted = performance.now();
+    console.error(`[${index + 1}/${names.length}] ${name}: running…`);
     const rows = await (BENCHES[name] as () => Promise<Row[]>)();
+    console.error(
+      `[${index + 1}/${names.length}] ${name}: done in ${fmt((performance.now() - benchStarted) / 1000, 1)} s`,
+    );
     missed.push(...rows.filter((r) => r.met === false).map((r) => `${name}: ${r.name}`));
   }
   console.log(`\nbenches: ${names.join(', ')} — ${fmt((performance.now() - started) / 1000, 1)} s`);

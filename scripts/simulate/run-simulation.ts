@@ -46,6 +46,8 @@ export interface SimulationReport {
   readonly messageSids: readonly string[];
   readonly statusPairs: readonly { messageSid: string; status: string }[];
   readonly forgedMessageSids: readonly string[];
+  /** Requests that got no HTTP answer: a forgery that was never answered was not refused either. */
+  readonly unanswered: number;
   /** Status codes seen, for a quick look at what went wrong. */
   readonly statusCodes: Readonly<Record<string, number>>;
   readonly p50Ms: number;
@@ -151,6 +153,9 @@ export function planJobs(options: SimulationOptions) {
   return { jobs, messageSids, statusPairs, forgedMessageSids: forged.map((f) => f.messageSid) };
 }
 
+/** No HTTP answer at all (refused, reset, timed out): neither accepted nor refused by the stack. */
+const NO_ANSWER = 0;
+
 function post(agent: http.Agent, target: URL, job: Job, timeoutMs: number): Promise<number> {
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
@@ -165,11 +170,11 @@ function post(agent: http.Agent, target: URL, job: Job, timeoutMs: number): Prom
       (response) => {
         response.resume();
         response.on('end', () => resolve(response.statusCode ?? 0));
-        response.on('error', () => resolve(0));
+        response.on('error', () => resolve(NO_ANSWER));
       },
     );
     request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(0)); // 0: no answer (refused, reset, timed out)
+    request.on('error', () => resolve(NO_ANSWER));
     request.end(job.body);
   });
 }
@@ -193,6 +198,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   const latencies: number[] = [];
   let next = 0;
   let done = 0;
+  let unanswered = 0;
   const started = performance.now();
   const worker = async () => {
     for (let i = next++; i < plan.jobs.length; i = next++) {
@@ -204,6 +210,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
       const tally = tallies[job.kind];
       tally.sent++;
       if (accepted(job.kind, status)) tally.accepted++;
+      else if (status === NO_ANSWER) unanswered++;
       else tally.rejected++;
       options.progress?.tick(++done);
     }
@@ -223,6 +230,7 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
     statusPairs: plan.statusPairs,
     forgedMessageSids: plan.forgedMessageSids,
     statusCodes,
+    unanswered,
     p50Ms: percentile(latencies, 50),
     p99Ms: percentile(latencies, 99),
     requestsPerSecond: plan.jobs.length / Math.max(seconds, 0.001),
@@ -230,9 +238,10 @@ export async function runSimulation(options: SimulationOptions): Promise<Simulat
   };
 }
 
-/** True when the run met the contract: every genuine delivery accepted, every forgery refused. */
+/** True when the run met the contract: every genuine delivery accepted, every forgery refused, all answered. */
 export function simulationPassed(report: SimulationReport): boolean {
   return (
+    report.unanswered === 0 &&
     report.genuine.rejected === 0 &&
     report.duplicates.rejected === 0 &&
     report.statusCallbacks.rejected === 0 &&

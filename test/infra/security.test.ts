@@ -125,7 +125,7 @@ describe('secret values', () => {
           CDK_OUTDIR: outdir,
           CDK_CONTEXT_JSON: JSON.stringify({ ...cdkJsonContext(), env: 'dev', twilioAuthToken: authToken }),
         },
-        timeout: 120_000,
+        timeout: 240_000,
       });
       const files = filesUnder(outdir);
       expect(files.some((f) => f.endsWith('signalgate-dev-api.template.json'))).toBe(true);

@@ -3,8 +3,17 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { vi } from 'vitest';
 import { type BuildOptions, buildSignalgate, type SignalgateStacks } from '../../../lib/app.js';
 import { type EnvConfig, type EnvName, loadConfig } from '../../../lib/config/index.js';
+
+/**
+ * Every test file that synthesizes imports this module, and its first test pays for the synth: one
+ * environment takes 10-20 s alone and several times that on two cores busy with other suites, well past
+ * vitest's 60 s default. Set here, once, for exactly those files.
+ */
+export const SYNTH_TEST_TIMEOUT_MS = 300_000;
+vi.setConfig({ testTimeout: SYNTH_TEST_TIMEOUT_MS });
 
 /** Synthesised CloudFormation is untyped JSON; tests index into it freely. */
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON has no static type
