@@ -47,10 +47,12 @@ export function capturingRequestHandler(respond: Responder) {
       headers: Record<string, string>;
       body?: unknown;
     }) => {
+      // Decoded from the bytes themselves: the SDK's JSON bodies are a Uint8Array subclass whose
+      // valueOf() is a string method (Buffer.from(body) would call it, and the SDK warns).
       const body =
         typeof request.body === 'string'
           ? request.body
-          : Buffer.from(request.body as Uint8Array).toString('utf8');
+          : new TextDecoder().decode(request.body as Uint8Array);
       const wire: WireRequest = {
         method: request.method,
         hostname: request.hostname,
