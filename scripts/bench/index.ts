@@ -60,6 +60,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // One line, as for any bad input; BENCH_DEBUG=1 shows where a failing bench failed.
+  console.error(`bench: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.BENCH_DEBUG) console.error(error);
   process.exitCode = 1;
 });
