@@ -25,8 +25,6 @@ export function webhookResponse(outcome: WebhookOutcome): APIGatewayProxyResult 
           return errorResponse(415);
         case 'signature':
           return errorResponse(403);
-        case 'invalid':
-          return errorResponse(400);
       }
       break;
     case 'unavailable':

@@ -114,7 +114,10 @@ export function adminFixture(db: Queryable) {
       }
       const envelopes = web.queue.sent.slice(from);
       await storeEnvelopes(db, envelopes);
-      return envelopes.map((e) => e.messageSid);
+      return envelopes.map((e) => {
+        if (e.kind !== 'message') throw new Error(`the webhook queued a ${e.kind} envelope`);
+        return e.messageSid;
+      });
     },
     /** Sends a signed status callback through the webhook and stores it. */
     async storeStatus(params: Record<string, string>): Promise<void> {
