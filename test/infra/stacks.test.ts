@@ -480,11 +480,36 @@ describe.each(ENVS)('%s web ACL', (env) => {
   const rules = rulesOf(templates.api);
   const prefix = config.api.customDomain ? '' : `/${config.api.stageName}`;
 
-  it('rate-limits every IP, and admin routes tighter', () => {
+  it('rate-limits every IP off the webhooks and unsigned webhook requests, and admin routes tighter', () => {
     expect(rule(rules, 'RateLimitPerIp').Statement.RateBasedStatement).toEqual({
       Limit: config.waf.rateLimitPerIp,
       AggregateKeyType: 'IP',
       EvaluationWindowSec: 300,
+      ScopeDownStatement: notWebhook(prefix),
+    });
+    expect(rule(rules, 'WebhookUnsignedRateLimitPerIp').Statement.RateBasedStatement).toEqual({
+      Limit: config.waf.rateLimitPerIp,
+      AggregateKeyType: 'IP',
+      EvaluationWindowSec: 300,
+      ScopeDownStatement: {
+        AndStatement: {
+          Statements: [
+            notWebhook(prefix).NotStatement.Statement,
+            {
+              NotStatement: {
+                Statement: {
+                  SizeConstraintStatement: {
+                    FieldToMatch: { SingleHeader: { Name: 'x-twilio-signature' } },
+                    ComparisonOperator: 'GT',
+                    Size: 0,
+                    TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
     });
     expect(rule(rules, 'AdminRateLimitPerIp').Statement.RateBasedStatement).toEqual({
       Limit: config.waf.adminRateLimitPerIp,
@@ -509,29 +534,28 @@ describe.each(ENVS)('%s web ACL', (env) => {
     ).toEqual([{ Name: 'HostingProviderIPList', ActionToUse: { Count: {} } }]);
   });
 
-  it('counts body rules (SMS text may look like XSS or SQL) and re-blocks them outside the webhooks', () => {
-    const common = rule(rules, 'AWSManagedRulesCommonRuleSet').Statement.ManagedRuleGroupStatement;
-    expect(common.ScopeDownStatement).toBeUndefined();
-    expect(common.RuleActionOverrides.map((o: CfnJson) => o.Name)).toEqual(
-      expect.arrayContaining(['CrossSiteScripting_BODY', 'SizeRestrictions_BODY', 'GenericLFI_BODY']),
-    );
-    for (const o of common.RuleActionOverrides) expect(o.ActionToUse).toEqual({ Count: {} });
-    const sqli = rule(rules, 'AWSManagedRulesSQLiRuleSet').Statement.ManagedRuleGroupStatement;
-    expect(sqli.RuleActionOverrides.map((o: CfnJson) => o.Name)).toEqual([
-      'SQLi_BODY',
-      'SQLiExtendedPatterns_BODY',
-    ]);
-    const reblock = rule(rules, 'BodyRulesOutsideWebhooks');
-    expect(reblock.Action).toEqual({ Block: {} });
-    expect(reblock.Statement.AndStatement.Statements[1]).toEqual(notWebhook(prefix));
-    expect(reblock.Priority).toBeGreaterThan(rule(rules, 'AWSManagedRulesSQLiRuleSet').Priority);
+  it('blocks with the body-inspecting groups off the webhooks and only counts them on the webhooks, by path', () => {
+    for (const group of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet']) {
+      const blocking = rule(rules, group);
+      expect(blocking.OverrideAction).toEqual({ None: {} });
+      expect(blocking.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(notWebhook(prefix));
+      expect(blocking.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toBeUndefined();
+      const counting = rule(rules, `${group}OnWebhooks`);
+      expect(counting.OverrideAction).toEqual({ Count: {} });
+      expect(counting.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
+        notWebhook(prefix).NotStatement.Statement,
+      );
+    }
+    expect(rules.find((r) => r.Name === 'BodyRulesOutsideWebhooks')).toBeUndefined();
   });
 
   it('scopes AdminProtection away from our own /admin routes, and blocks hosting providers only there', () => {
     expect(
       rule(rules, 'AWSManagedRulesAdminProtectionRuleSet').Statement.ManagedRuleGroupStatement
         .ScopeDownStatement,
-    ).toEqual({ NotStatement: { Statement: adminScope(prefix) } });
+    ).toEqual({
+      AndStatement: { Statements: [{ NotStatement: { Statement: adminScope(prefix) } }, notWebhook(prefix)] },
+    });
     const hosting = rule(rules, 'HostingProvidersOnAdmin');
     expect(hosting.Action).toEqual({ Block: {} });
     expect(hosting.Statement.AndStatement.Statements.slice(0, 2)).toEqual([
