@@ -244,10 +244,41 @@ describe.each(ENVS)('%s stacks', (env) => {
       });
     });
 
+    it('budgets receives for a 4-hour database outage and keeps dead letters longer than the queue does', () => {
+      // 29 receives at 30 s doubling to 15 min span ~6 h (test/unit/ingest/database-outage.test.ts runs it).
+      const queues = Object.values(api.findResources('AWS::SQS::Queue')).map((q) => q.Properties);
+      const ingest = queues.find((q) => q.QueueName === `signalgate-${env}-ingest`);
+      const dlq = queues.find((q) => q.QueueName === `signalgate-${env}-ingest-dlq`);
+      expect(ingest.RedrivePolicy.maxReceiveCount).toBe(29);
+      expect(ingest.MessageRetentionPeriod).toBe(4 * 24 * 3600);
+      // A standard queue keeps a message's first enqueue time in the DLQ: its retention must be the longer.
+      expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      // Ingest backs off (ChangeMessageVisibility, from the event source's grant) and dead-letters poison.
+      const ingestFn = onlyId(api, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+      });
+      const variables =
+        api.findResources('AWS::Lambda::Function')[ingestFn]?.Properties.Environment.Variables;
+      expect(variables[EnvVar.queueUrl]).toEqual(ref('IngestQueue'));
+      expect(variables[EnvVar.dlqUrl]).toEqual(ref('IngestDeadLetterQueue'));
+      const statements = Object.values(api.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement,
+      );
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Action: 'sqs:SendMessage', Resource: arnOf('IngestDeadLetterQueue') }),
+          expect.objectContaining({
+            Action: expect.arrayContaining(['sqs:ChangeMessageVisibility']),
+            Resource: arnOf('IngestQueue'),
+          }),
+        ]),
+      );
+    });
+
     it('encrypts queue and DLQ with the queue CMK, TLS only, with a redrive to the DLQ', () => {
       api.hasResourceProperties('AWS::SQS::Queue', {
         KmsMasterKeyId: arnOf('QueueKey'),
-        RedrivePolicy: { deadLetterTargetArn: arnOf('IngestDeadLetterQueue'), maxReceiveCount: 5 },
+        RedrivePolicy: { deadLetterTargetArn: arnOf('IngestDeadLetterQueue'), maxReceiveCount: 29 },
       });
       api.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: `signalgate-${env}-ingest-dlq`,

@@ -34,7 +34,7 @@ async function queryIds(): Promise<(name: MetricName) => string | undefined> {
 
 const database: DatabaseStatus = {
   migrationVersion: async () => 1,
-  storedCounts: async () => ({ messages: 7, statuses: 3 }),
+  storedCounts: async () => ({ messages: 7, statuses: 3, quarantined: 0 }),
 };
 
 describe('CloudWatchMetricCounters', () => {
