@@ -35,13 +35,13 @@ function formBody(params: CorpusParams): string {
   return form.toString();
 }
 
-async function send(c: CorpusCase): Promise<number> {
+async function send(c: CorpusCase, token = stack.twilioToken): Promise<number> {
   const url = stack.url + ROUTE_PATH[c.route];
   const response = await fetch(url, {
     method: 'POST',
     headers: {
       'Content-Type': 'application/x-www-form-urlencoded',
-      'X-Twilio-Signature': getExpectedTwilioSignature(stack.twilioToken, url, c.params),
+      'X-Twilio-Signature': getExpectedTwilioSignature(token, url, c.params),
       'I-Twilio-Idempotency-Token': `${c.params.MessageSid}-${'i'.repeat(300)}`,
     },
     body: formBody(c.params),
@@ -110,6 +110,25 @@ describe('a corpus of genuine Twilio payloads through the local stack', () => {
       expect(places[corpus.findIndex((c) => c.name === name)], name).toBe('quarantined');
     }
   }, 180_000);
+
+  it('answers the same payloads forged (signed with another token) 403, and stores none of them', async () => {
+    const forged = twilioCorpus(ACCOUNT_SID);
+    const answers = new Set<number>();
+    await inPool(forged, 4, async (c) => {
+      answers.add(await send(c, 'f'.repeat(32)));
+    });
+    expect([...answers]).toEqual([403]);
+    // Give the queue the time a genuine payload needs, then look for every forged MessageSid anywhere.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const sids = forged.map((c) => c.params.MessageSid as string);
+    const found = await db.pool.query<{ n: number }>(
+      `SELECT ((SELECT count(*) FROM messages WHERE message_sid = ANY($1))
+             + (SELECT count(*) FROM message_status_updates WHERE message_sid = ANY($1))
+             + (SELECT count(*) FROM quarantined_payloads WHERE message_sid = ANY($1)))::int AS n`,
+      [sids],
+    );
+    expect(found.rows[0]?.n).toBe(0);
+  });
 
   it('keeps no plaintext number or body in any column, and quarantine reasons quote no input', async () => {
     const tables = await db.pool.query<{ table_name: string }>(
