@@ -98,7 +98,7 @@ describe('CloudWatchMetricCounters', () => {
     expect(body.counters.source).toBe('unavailable');
     expect(body.counters.messagesStored).toBeNull();
     expect(body.failures.signature).toBeNull();
-    expect(body.stored).toEqual({ messages: 7, statusUpdates: 3 });
+    expect(body.stored).toEqual({ messages: 7, statusUpdates: 3, quarantined: 0 });
   });
 
   it('feeds /admin/metrics: failures grouped by kind from the CloudWatch sums', async () => {
