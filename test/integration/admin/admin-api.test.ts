@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresAuditLog } from '../../../lambda/admin/adapters/postgres-audit-log.js';
 import { PostgresSubjectRecords } from '../../../lambda/admin/adapters/postgres-subject-records.js';
@@ -324,6 +325,11 @@ describe('retention', () => {
       `INSERT INTO message_status_updates (message_sid, status, sealed, received_at) VALUES ($1, 'sent', '\\x00', $2)`,
       [sid, receivedAt],
     );
+    await db.pool.query(
+      `INSERT INTO quarantined_payloads (payload_key, route, failed_checks, message_sid, sealed, received_at)
+       VALUES ($1, 'message', '{Body:too_long}', $2, '\\x00', $3)`,
+      [randomBytes(32).toString('hex'), sid, receivedAt],
+    );
     return sid;
   }
 
@@ -343,6 +349,11 @@ describe('retention', () => {
       'SELECT count(*)::int AS n FROM message_status_updates',
     );
     expect(statuses.rows[0]?.n).toBe(2);
+    // Quarantined rows follow retention like the rest (ARCHITECTURE §1).
+    const quarantined = await db.pool.query<{ message_sid: string }>(
+      'SELECT message_sid FROM quarantined_payloads',
+    );
+    expect(quarantined.rows.map((r) => r.message_sid).sort()).toEqual([atCutoff, recent].sort());
   });
 
   it('runs on a schedule with the same cut-off and leaves an audit row', async () => {
