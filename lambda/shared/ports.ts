@@ -1,5 +1,10 @@
 // Ports: the roles the cores depend on. Adapters in ./adapters implement them per technology.
 
+import type { QueuedEnvelope } from './envelope-schema.js';
+
+/** The webhook ↔ ingest contract lives in envelope-schema.ts (one zod schema, types inferred). */
+export type { QueuedEnvelope } from './envelope-schema.js';
+
 /** Wall-clock time, injectable so tests control cache ages, retention cut-offs and grace windows. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -22,11 +27,6 @@ export interface KeyProvider {
   generateDataKey(): Promise<DataKey>;
   decryptDataKey(encrypted: Buffer): Promise<Buffer>;
 }
-
-/** The webhook ↔ ingest contract lives in envelope-schema.ts (one zod schema, types inferred). */
-export type { QueuedEnvelope } from './envelope-schema.js';
-
-import type { QueuedEnvelope } from './envelope-schema.js';
 
 /** Durable queue between the webhook and the ingest function (SQS in AWS, in-process locally). */
 export interface MessageQueue {
