@@ -1,11 +1,14 @@
 // MessageQueue for the local stack, behaving like the SQS standard queue + DLQ the AWS stack uses:
 // batches of at most 10 SQS-shaped records go to the ingest handler; records it reports as failed
-// (or the whole batch, if it throws) become visible again after a backoff; past the receive limit
-// they move to a dead-letter file. Accepted messages are journaled (see queue-journal.ts).
+// (or the whole batch, if it throws) become visible again after the delay ingest asked for (its
+// backoff, as ChangeMessageVisibility does in AWS) or the default one; past the receive limit they
+// move to a dead-letter file, and ingest may dead-letter a record at once (RedeliveryQueue).
+// Accepted messages are journaled (see queue-journal.ts).
 
 import { createHash, randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { RedeliveryQueue } from '../lambda/ingest/redelivery.js';
 import type { Clock, MessageQueue, QueuedEnvelope } from '../lambda/shared/ports.js';
 import { systemClock } from '../lambda/shared/ports.js';
 import type { JournaledMessage, QueueJournal } from './queue-journal.js';
@@ -24,8 +27,8 @@ export interface LocalQueueOptions {
   /** Batches delivered at the same time (the ingest function's concurrency). @default 2 */
   readonly concurrency?: number;
   /**
-   * Receives before a message is dead-lettered. With the default backoff, 25 receives span about
-   * five minutes, so a database restart or a minute-long outage dead-letters nothing.
+   * Receives before a message is dead-lettered. The local stack sizes it like AWS: enough receives for a
+   * 4-hour database outage at ingest's backoff (maxReceiveCountFor(LOCAL_BACKOFF)).
    * @default 25
    */
   readonly maxReceiveCount?: number;
@@ -43,6 +46,8 @@ interface Held {
   firstReceivedAt: number | undefined;
   visibleAt: number;
   inFlight: boolean;
+  /** Set when ingest asked for a delay during the current delivery. */
+  deferred: boolean;
 }
 
 export interface QueueDepth {
@@ -62,7 +67,7 @@ export class QueueClosedError extends Error {
 const defaultBackoff = (receiveCount: number): number => Math.min(250 * 2 ** (receiveCount - 1), 15_000);
 const QUEUE_ARN = 'arn:aws:sqs:local:000000000000:signalgate-local';
 
-export class LocalQueue implements MessageQueue {
+export class LocalQueue implements MessageQueue, RedeliveryQueue {
   readonly #options: LocalQueueOptions;
   readonly #clock: Clock;
   readonly #batchSize: number;
@@ -96,6 +101,31 @@ export class LocalQueue implements MessageQueue {
     await this.#options.journal.append(message);
     this.#hold(message);
     this.#pump();
+  }
+
+  /** ChangeMessageVisibility: the record of the current delivery comes back `seconds` from now. */
+  async defer(receiptHandle: string, seconds: number): Promise<void> {
+    const id = receiptHandle.slice(0, receiptHandle.lastIndexOf('#'));
+    const m = this.#messages.get(id);
+    if (!m?.inFlight || `${m.id}#${m.receiveCount}` !== receiptHandle) {
+      throw new Error('receipt handle is not that of a message in flight');
+    }
+    m.visibleAt = this.#clock.now() + Math.min(seconds, 43_200) * 1000;
+    m.deferred = true;
+  }
+
+  /** A record ingest can never store: written to the dead-letter file now; ingest then reports it done. */
+  async deadLetter(record: { messageId: string; body: string; reason: string }): Promise<void> {
+    const line = {
+      messageId: record.messageId,
+      body: record.body,
+      reason: record.reason,
+      receiveCount: this.#messages.get(record.messageId)?.receiveCount ?? 0,
+      deadLetteredAt: new Date(this.#clock.now()).toISOString(),
+    };
+    await appendFile(this.#options.deadLetterFile, `${JSON.stringify(line)}\n`, { mode: 0o600 });
+    this.#deadLettered++;
+    this.#options.onDeadLetter?.(record.messageId, line.receiveCount);
   }
 
   depth(): QueueDepth {
@@ -144,6 +174,7 @@ export class LocalQueue implements MessageQueue {
       firstReceivedAt: undefined,
       visibleAt: 0,
       inFlight: false,
+      deferred: false,
     });
   }
 
@@ -213,10 +244,11 @@ export class LocalQueue implements MessageQueue {
         this.#messages.delete(m.id);
         finished.push(m.id);
       } else {
-        m.visibleAt = this.#clock.now() + this.#backoff(m.receiveCount);
+        if (!m.deferred) m.visibleAt = this.#clock.now() + this.#backoff(m.receiveCount);
         this.#messages.delete(m.id);
         this.#messages.set(m.id, m);
       }
+      m.deferred = false;
     }
     // Journaled as done only after the decision; a crash before this line means a redelivery.
     await this.#options.journal.done(finished).catch(() => undefined);

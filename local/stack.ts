@@ -11,6 +11,7 @@ import { SourceSecretAges } from '../lambda/admin/adapters/source-secret-ages.js
 import { buildAdminDeps } from '../lambda/admin/build-admin-deps.js';
 import { makeAdminHandler } from '../lambda/admin/make-admin-handler.js';
 import { makeIngestHandler } from '../lambda/ingest/make-ingest-handler.js';
+import { LOCAL_BACKOFF, maxReceiveCountFor } from '../lambda/ingest/redelivery.js';
 import { LocalKeyProvider } from '../lambda/shared/adapters/local/local-key-provider.js';
 import { MemorySecretSource } from '../lambda/shared/adapters/local/memory-secret-source.js';
 import { createLogger, type LogSink } from '../lambda/shared/logger.js';
@@ -106,17 +107,22 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
     const database = await openLocalDatabase(paths, config.databaseUrl);
     cleanups.push(() => database.stop());
 
-    const ingestDeps = Promise.resolve({
-      db: database.pool,
-      metrics: createEmfMetrics(ENVIRONMENT, metricsSink),
-      logger: createLogger(ServiceName.ingest, sink),
-    });
+    const ingestMetrics = createEmfMetrics(ENVIRONMENT, metricsSink);
+    const ingestLogger = createLogger(ServiceName.ingest, sink);
     const queueLogger = createLogger('signalgate-local-queue', sink);
     const { journal, pending } = await QueueJournal.open(paths.queueJournal);
-    const queue = new LocalQueue({
+    // The same rules as in AWS (ARCHITECTURE §1): ingest backs off while the database is unavailable, on a
+    // shorter clock, with a receive budget sized for a 4-hour outage; poison goes to the dead-letter file.
+    const queue: LocalQueue = new LocalQueue({
       journal,
       pending,
-      consumer: makeIngestHandler(() => ingestDeps),
+      consumer: makeIngestHandler(async () => ({
+        db: database.pool,
+        metrics: ingestMetrics,
+        logger: ingestLogger,
+        redelivery: { queue, backoff: LOCAL_BACKOFF },
+      })),
+      maxReceiveCount: maxReceiveCountFor(LOCAL_BACKOFF),
       deadLetterFile: paths.deadLetters,
       onDeadLetter: (messageId, receiveCount) =>
         queueLogger.error('local.dead_lettered', { messageId, receiveCount }),

@@ -205,7 +205,7 @@ async function runRoute(
       return {
         kind: 'ok',
         body: { erased: erased.messages },
-        detail: { erased: erased.messages, statuses: erased.statuses },
+        detail: { erased: erased.messages, statuses: erased.statuses, quarantined: erased.quarantined },
       };
     }
     case 'retentionRun': {

@@ -34,7 +34,7 @@ export async function adminMetrics(deps: MetricsDeps) {
   }
   const value = (name: MetricName): number | null => (totals ? (totals.values[name] ?? 0) : null);
   return {
-    stored: { messages: stored.messages, statusUpdates: stored.statuses },
+    stored: { messages: stored.messages, statusUpdates: stored.statuses, quarantined: stored.quarantined },
     counters: {
       source: totals?.source ?? 'unavailable',
       windowSeconds: totals?.windowSeconds ?? null,
@@ -43,6 +43,7 @@ export async function adminMetrics(deps: MetricsDeps) {
       messagesStored: value(MetricName.MessagesStored),
       statusUpdatesStored: value(MetricName.StatusUpdatesStored),
       duplicatesDropped: value(MetricName.DuplicatesDropped),
+      payloadsQuarantined: value(MetricName.PayloadsQuarantined),
       adminLockouts: value(MetricName.AdminLockouts),
     },
     failures: Object.fromEntries(Object.entries(FAILURES).map(([kind, name]) => [kind, value(name)])),

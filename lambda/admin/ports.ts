@@ -72,24 +72,50 @@ export interface StoredStatus {
   readonly sealed: Buffer;
 }
 
+/** A signed payload stored as quarantined (ARCHITECTURE §1): sealed whole, with its failed checks. */
+export interface StoredQuarantined {
+  readonly route: string;
+  readonly failedChecks: string[];
+  readonly messageSid: string | null;
+  /** Keyed digest of the payload; the sealed record's encryption-context id. */
+  readonly payloadKey: string;
+  readonly receivedAt: Date;
+  readonly storedAt: Date;
+  readonly sealed: Buffer;
+}
+
+/** Rows of each kind a subject (or a retention run) concerns. */
+export interface RowCounts {
+  readonly messages: number;
+  readonly statuses: number;
+  readonly quarantined: number;
+}
+
 /** Rows found by a subject's blind index (ARCHITECTURE §4): never by plaintext. */
 export interface SubjectRecords {
-  /** Messages from or to the subject, and status updates that name the subject or one of those messages. */
-  find(index: string): Promise<{ messages: StoredMessage[]; statuses: StoredStatus[] }>;
+  /**
+   * Messages from or to the subject, status updates that name the subject or one of those messages, and
+   * quarantined payloads whose From or To is the subject.
+   */
+  find(index: string): Promise<{
+    messages: StoredMessage[];
+    statuses: StoredStatus[];
+    quarantined: StoredQuarantined[];
+  }>;
   /** Deletes the same rows as `find`, atomically; returns how many of each. */
-  erase(index: string): Promise<{ messages: number; statuses: number }>;
+  erase(index: string): Promise<RowCounts>;
 }
 
 export interface RetentionStore {
-  /** Deletes messages and status updates received before `cutoff`; returns how many of each. */
-  deleteReceivedBefore(cutoff: Date): Promise<{ messages: number; statuses: number }>;
+  /** Deletes every stored row received before `cutoff`; returns how many of each kind. */
+  deleteReceivedBefore(cutoff: Date): Promise<RowCounts>;
 }
 
 export interface DatabaseStatus {
   /** The highest applied migration version (0 when none); throws when the database is unreachable. */
   migrationVersion(): Promise<number>;
   /** Rows stored now. */
-  storedCounts(): Promise<{ messages: number; statuses: number }>;
+  storedCounts(): Promise<RowCounts>;
 }
 
 export interface QueueDepth {

@@ -3,8 +3,8 @@
 import type { Logger } from '../shared/logger.js';
 import { LogEvent, SealPurpose } from '../shared/names.js';
 import { SealedRecordError, type Sealer } from '../shared/seal.js';
-import { statusSealId } from '../webhook/webhook-core.js';
-import type { StoredMessage, StoredStatus } from './ports.js';
+import { quarantineSealContext, statusSealId } from '../webhook/webhook-core.js';
+import type { StoredMessage, StoredQuarantined, StoredStatus } from './ports.js';
 
 type Params = Record<string, unknown>;
 
@@ -27,10 +27,20 @@ export interface SubjectExport {
     readonly storedAt: string;
     readonly params: Params | null;
   }>;
+  /** Signed payloads that failed validation, stored whole (ARCHITECTURE §1), flagged as such. */
+  readonly quarantined: Array<{
+    readonly quarantined: true;
+    readonly route: string;
+    readonly failedChecks: string[];
+    readonly messageSid: string | null;
+    readonly receivedAt: string;
+    readonly storedAt: string;
+    readonly params: Params | null;
+  }>;
 }
 
 export async function exportSubject(
-  rows: { messages: StoredMessage[]; statuses: StoredStatus[] },
+  rows: { messages: StoredMessage[]; statuses: StoredStatus[]; quarantined?: StoredQuarantined[] },
   sealer: Sealer,
   logger: Logger,
 ): Promise<SubjectExport> {
@@ -68,5 +78,18 @@ export async function exportSubject(
       params: await open(s.sealed, SealPurpose.status, statusSealId(s.messageSid, s.status)),
     });
   }
-  return { messages, statuses };
+  const quarantined = [];
+  for (const q of rows.quarantined ?? []) {
+    const context = quarantineSealContext(q.payloadKey);
+    quarantined.push({
+      quarantined: true as const,
+      route: q.route,
+      failedChecks: q.failedChecks,
+      messageSid: q.messageSid,
+      receivedAt: q.receivedAt.toISOString(),
+      storedAt: q.storedAt.toISOString(),
+      params: await open(q.sealed, context.purpose, context.id),
+    });
+  }
+  return { messages, statuses, quarantined };
 }

@@ -1,11 +1,14 @@
 // Lambda entry for ingest: a small pool to RDS Proxy with IAM auth, built once per container.
 
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { SqsRedeliveryQueue } from '../shared/adapters/aws/sqs-redelivery-queue.js';
 import { proxyPoolFrom } from '../shared/db/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
 import { loadIngestConfig } from './ingest-config.js';
 import { type IngestDeps, makeIngestHandler } from './make-ingest-handler.js';
+import { AWS_BACKOFF } from './redelivery.js';
 
 const config = loadIngestConfig();
 
@@ -16,6 +19,14 @@ async function awsDeps(): Promise<IngestDeps> {
     db: proxyPoolFrom(config),
     metrics: createEmfMetrics(config[EnvVar.environment]),
     logger: createLogger(ServiceName.ingest),
+    redelivery: {
+      // Bounded timeouts: without them an unreachable SQS endpoint would hold the function to its timeout.
+      queue: new SqsRedeliveryQueue(
+        new SQSClient({ requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } }),
+        { queue: config[EnvVar.queueUrl], deadLetterQueue: config[EnvVar.dlqUrl] },
+      ),
+      backoff: AWS_BACKOFF,
+    },
   };
   return deps;
 }

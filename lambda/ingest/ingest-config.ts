@@ -7,6 +7,9 @@ import { EnvVar } from '../shared/names.js';
 
 export const IngestConfig = DbProxyEnv.extend({
   [EnvVar.environment]: z.string().min(1),
+  /** The ingest queue (ChangeMessageVisibility for the backoff) and its dead-letter queue. */
+  [EnvVar.queueUrl]: z.url(),
+  [EnvVar.dlqUrl]: z.url(),
 });
 export type IngestConfig = z.infer<typeof IngestConfig>;
 

@@ -1,13 +1,15 @@
-// Stores queued envelopes exactly once (ARCHITECTURE §1): the unique MessageSid (and MessageSid +
-// status) make a redelivery a no-op. A batch is written with one statement per kind; if that
+// Stores queued envelopes exactly once (ARCHITECTURE §1): the unique MessageSid (MessageSid + status,
+// the payload key of a quarantined payload) make a redelivery a no-op. A batch is written with one statement per kind; if that
 // statement fails, each record is retried alone so one bad record fails by itself.
 
 import type { Queryable } from '../shared/db/pool.js';
+import type {
+  MessageEnvelope,
+  QuarantinedEnvelope,
+  QueuedEnvelope,
+  StatusEnvelope,
+} from '../shared/envelope-schema.js';
 import { Table } from '../shared/names.js';
-import type { QueuedEnvelope } from '../shared/ports.js';
-
-type MessageEnvelope = Extract<QueuedEnvelope, { kind: 'message' }>;
-type StatusEnvelope = Extract<QueuedEnvelope, { kind: 'status' }>;
 
 export interface StoreResult {
   /** Envelope positions (in the input) that were newly stored. */
@@ -31,6 +33,31 @@ const INSERT_STATUSES = `
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::timestamptz[])
   ON CONFLICT (message_sid, status) DO NOTHING
   RETURNING message_sid, status`;
+
+const INSERT_QUARANTINED = `
+  INSERT INTO ${Table.quarantined}
+    (payload_key, route, failed_checks, message_sid, account_sid, from_index, to_index, sealed, idempotency_token, received_at)
+  SELECT key, route, string_to_array(checks, ','), sid, account, from_index, to_index, sealed, token, received_at
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[], $10::timestamptz[])
+    AS t(key, route, checks, sid, account, from_index, to_index, sealed, token, received_at)
+  ON CONFLICT (payload_key) DO NOTHING
+  RETURNING payload_key`;
+
+function quarantinedColumns(rows: QuarantinedEnvelope[]): unknown[] {
+  return [
+    rows.map((r) => r.payloadKey),
+    rows.map((r) => r.route),
+    // Check names match /^[A-Za-z]+:[a-z_]+$/ (the envelope contract): a comma never occurs in one.
+    rows.map((r) => r.failedChecks.join(',')),
+    rows.map((r) => r.messageSid ?? null),
+    rows.map((r) => r.accountSid ?? null),
+    rows.map((r) => r.fromIndex ?? null),
+    rows.map((r) => r.toIndex ?? null),
+    rows.map((r) => Buffer.from(r.sealed, 'base64url')),
+    rows.map((r) => r.idempotencyToken ?? null),
+    rows.map((r) => r.receivedAt),
+  ];
+}
 
 function messageColumns(rows: MessageEnvelope[]): unknown[] {
   return [
@@ -59,8 +86,16 @@ function statusColumns(rows: StatusEnvelope[]): unknown[] {
   ];
 }
 
-const keyOf = (e: QueuedEnvelope): string =>
-  e.kind === 'message' ? e.messageSid : `${e.messageSid}\u0000${e.status}`;
+function keyOf(e: QueuedEnvelope): string {
+  switch (e.kind) {
+    case 'message':
+      return e.messageSid;
+    case 'status':
+      return `${e.messageSid}\u0000${e.status}`;
+    case 'quarantined':
+      return e.payloadKey;
+  }
+}
 
 /** Inserts one kind's rows; returns the keys that were new. */
 async function insertKind(
@@ -75,6 +110,13 @@ async function insertKind(
       messageColumns(rows as MessageEnvelope[]),
     );
     return new Set(result.rows.map((r) => r.message_sid));
+  }
+  if (kind === 'quarantined') {
+    const result = await db.query<{ payload_key: string }>(
+      INSERT_QUARANTINED,
+      quarantinedColumns(rows as QuarantinedEnvelope[]),
+    );
+    return new Set(result.rows.map((r) => r.payload_key));
   }
   const result = await db.query<{ message_sid: string; status: string }>(
     INSERT_STATUSES,
@@ -91,7 +133,7 @@ export async function storeEnvelopes(
   const duplicates: number[] = [];
   const failed: { index: number; error: unknown }[] = [];
 
-  for (const kind of ['message', 'status'] as const) {
+  for (const kind of ['message', 'status', 'quarantined'] as const) {
     const positions = envelopes.flatMap((e, i) => (e.kind === kind ? [i] : []));
     if (positions.length === 0) continue;
     try {

@@ -1,38 +1,69 @@
-// The queued envelope as the ingest side trusts it: parsed again, because a queue is an input too.
+// The one contract between the webhook and ingest (ARCHITECTURE §1): the webhook builds envelopes
+// with these types, ingest parses them again with this schema (a queue is an input too). Limits and
+// ID patterns are defined here once, so anything the webhook queues, ingest can store.
 
 import { z } from 'zod';
-import type { QueuedEnvelope } from './ports.js';
 
-const sid = z.string().regex(/^[A-Z]{2}[0-9a-fA-F]{32}$/);
-const index = z.string().regex(/^[0-9a-f]{64}$/);
+/** Twilio SIDs: two upper-case letters and 32 hex digits (AC…, SM…, MG…). */
+export const SID_PATTERN = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
+/** Blind indexes: hex HMAC-SHA256. */
+export const INDEX_PATTERN = /^[0-9a-f]{64}$/;
+/** Media per message: Twilio's documented maximum. */
+export const MAX_MEDIA = 10;
+/**
+ * `I-Twilio-Idempotency-Token` is not signed; the webhook keeps it only when it is printable ASCII and
+ * cuts it to this length (Twilio's tokens are far shorter), so an odd header can never make an
+ * envelope that ingest refuses.
+ */
+export const MAX_IDEMPOTENCY_TOKEN = 256;
+const IDEMPOTENCY_TOKEN_PATTERN = /^[\x21-\x7e]+$/;
+/** A status as stored: Twilio's documented statuses are lower-case words with `_`. */
+export const STATUS_PATTERN = /^[a-z][a-z_]{0,31}$/;
+export const ERROR_CODE_PATTERN = /^\d{1,6}$/;
+/**
+ * Names of failed checks of a quarantined payload: a field name from our schema (or `unknown_field`)
+ * and a check from a fixed vocabulary, never input.
+ */
+export const FAILED_CHECK_PATTERN = /^[A-Za-z]{1,40}:[a-z_]{1,32}$/;
+export const MAX_FAILED_CHECKS = 16;
+
+/** Webhook routes whose signed payloads may be quarantined (voice callbacks join this list later). */
+export const QUARANTINE_ROUTES = ['message', 'status'] as const;
+export type QuarantineRoute = (typeof QUARANTINE_ROUTES)[number];
+
+const sid = z.string().regex(SID_PATTERN);
+const index = z.string().regex(INDEX_PATTERN);
 const sealed = z
   .string()
   .regex(/^[A-Za-z0-9_-]+$/)
   .min(16);
 const timestamp = z.iso.datetime();
-const token = z.string().max(256).optional();
+const token = z.string().max(MAX_IDEMPOTENCY_TOKEN).regex(IDEMPOTENCY_TOKEN_PATTERN).optional();
 
-const MessageEnvelope = z.object({
+export const MessageEnvelopeSchema = z.object({
   v: z.literal(1),
   kind: z.literal('message'),
   messageSid: sid,
   accountSid: sid,
   messagingServiceSid: sid.optional(),
+  /** Blind indexes of the normalised From and To. */
   fromIndex: index,
   toIndex: index,
-  numMedia: z.number().int().min(0).max(10),
+  numMedia: z.number().int().min(0).max(MAX_MEDIA),
   receivedAt: timestamp,
+  /** base64url of the sealed record holding every parameter Twilio signed. */
   sealed,
   idempotencyToken: token,
 });
 
-const StatusEnvelope = z.object({
+export const StatusEnvelopeSchema = z.object({
   v: z.literal(1),
   kind: z.literal('status'),
   messageSid: sid,
   accountSid: sid,
-  status: z.string().min(1).max(32),
-  errorCode: z.string().max(16).optional(),
+  status: z.string().regex(STATUS_PATTERN),
+  errorCode: z.string().regex(ERROR_CODE_PATTERN).optional(),
+  /** Blind indexes of From and To when the callback carries them (erasure finds statuses by them). */
   fromIndex: index.optional(),
   toIndex: index.optional(),
   receivedAt: timestamp,
@@ -40,7 +71,44 @@ const StatusEnvelope = z.object({
   idempotencyToken: token,
 });
 
-export const QueuedEnvelopeSchema = z.discriminatedUnion('kind', [MessageEnvelope, StatusEnvelope]);
+/**
+ * A signed payload that failed the schema or a limit (ARCHITECTURE §1): stored sealed, with the names
+ * of the failed checks. Only values that passed their own pattern are carried in clear.
+ */
+export const QuarantinedEnvelopeSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('quarantined'),
+  /** The webhook route the payload came to. */
+  route: z.enum(QUARANTINE_ROUTES),
+  failedChecks: z.array(z.string().regex(FAILED_CHECK_PATTERN)).min(1).max(MAX_FAILED_CHECKS),
+  /** Keyed digest of the payload (blind-index key): a Twilio redelivery is stored once. */
+  payloadKey: index,
+  messageSid: sid.optional(),
+  accountSid: sid.optional(),
+  fromIndex: index.optional(),
+  toIndex: index.optional(),
+  receivedAt: timestamp,
+  sealed,
+  idempotencyToken: token,
+});
+
+export const QueuedEnvelopeSchema = z.discriminatedUnion('kind', [
+  MessageEnvelopeSchema,
+  StatusEnvelopeSchema,
+  QuarantinedEnvelopeSchema,
+]);
+
+/** What the webhook puts on the queue: sealed PII plus non-PII metadata, nothing else. */
+export type QueuedEnvelope = z.infer<typeof QueuedEnvelopeSchema>;
+export type MessageEnvelope = z.infer<typeof MessageEnvelopeSchema>;
+export type StatusEnvelope = z.infer<typeof StatusEnvelopeSchema>;
+export type QuarantinedEnvelope = z.infer<typeof QuarantinedEnvelopeSchema>;
+
+/** The unsigned idempotency header as the envelope carries it: printable ASCII, bounded, or nothing. */
+export function normalizeIdempotencyToken(raw: string | undefined): string | undefined {
+  const value = raw?.trim().slice(0, MAX_IDEMPOTENCY_TOKEN);
+  return value && IDEMPOTENCY_TOKEN_PATTERN.test(value) ? value : undefined;
+}
 
 /** Parses a queue message body; undefined when it is not a valid envelope (a poisoned record). */
 export function parseEnvelope(body: string): QueuedEnvelope | undefined {
@@ -51,5 +119,5 @@ export function parseEnvelope(body: string): QueuedEnvelope | undefined {
     return undefined;
   }
   const parsed = QueuedEnvelopeSchema.safeParse(json);
-  return parsed.success ? (parsed.data as QueuedEnvelope) : undefined;
+  return parsed.success ? parsed.data : undefined;
 }

@@ -18,6 +18,12 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 export const HSTS_HEADER = { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } as const;
 
 /** Generic error bodies: never a stack trace, SQL, secret or phone number. */
+/**
+ * Seconds a 503 asks the caller to wait (`Retry-After`). Twilio retries a 5xx only when the webhook URL
+ * carries `rp=…5xx` (docs/DEPLOY.md), so a busy or throttled edge answers 503, never 429.
+ */
+export const RETRY_AFTER_SECONDS = 5;
+
 export const ErrorBody = {
   400: 'invalid request',
   401: 'unauthorized',

@@ -18,6 +18,12 @@ export const MetricName = {
   QueueFailures: 'QueueFailures',
   EncryptionFailures: 'EncryptionFailures',
   RotationFailures: 'RotationFailures',
+  /** Signed payloads stored as quarantined (they are also counted in InvalidPayloads at the webhook). */
+  PayloadsQuarantined: 'PayloadsQuarantined',
+  /** Records ingest moved to the dead-letter queue at once because they can never be stored. */
+  RecordsDeadLettered: 'RecordsDeadLettered',
+  /** Records ingest put back with a backoff because the database was unavailable. */
+  IngestRetriesDeferred: 'IngestRetriesDeferred',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -47,6 +53,8 @@ export const Route = {
 export const Table = {
   messages: 'messages',
   statusUpdates: 'message_status_updates',
+  /** Signed payloads that failed the schema or a limit, stored sealed (ARCHITECTURE §1). */
+  quarantined: 'quarantined_payloads',
   auditLog: 'admin_audit_log',
   adminLockouts: 'admin_lockouts',
   migrations: 'schema_migrations',
@@ -56,6 +64,7 @@ export const Table = {
 export const SealPurpose = {
   message: 'messages',
   status: 'message_status_updates',
+  quarantined: 'quarantined_payloads',
 } as const;
 
 /** Structured log event names (security events are alarmed on through their metrics). */
@@ -64,6 +73,10 @@ export const LogEvent = {
   adminAuthRejected: 'security.admin_auth_rejected',
   adminLockout: 'security.admin_lockout',
   invalidPayload: 'webhook.invalid_payload',
+  /** A record ingest can never store, moved to the dead-letter queue. */
+  deadLettered: 'ingest.dead_lettered',
+  /** The database was unavailable: the record comes back after a backoff. */
+  retryDeferred: 'ingest.retry_deferred',
   secretsUnavailable: 'webhook.secrets_unavailable',
   webhookUnexpectedFault: 'webhook.unexpected_fault',
   adminUnexpectedFault: 'admin.unexpected_fault',

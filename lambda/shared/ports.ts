@@ -1,5 +1,10 @@
 // Ports: the roles the cores depend on. Adapters in ./adapters implement them per technology.
 
+import type { QueuedEnvelope } from './envelope-schema.js';
+
+/** The webhook ↔ ingest contract lives in envelope-schema.ts (one zod schema, types inferred). */
+export type { QueuedEnvelope } from './envelope-schema.js';
+
 /** Wall-clock time, injectable so tests control cache ages, retention cut-offs and grace windows. */
 export interface Clock {
   /** Milliseconds since the Unix epoch. */
@@ -22,39 +27,6 @@ export interface KeyProvider {
   generateDataKey(): Promise<DataKey>;
   decryptDataKey(encrypted: Buffer): Promise<Buffer>;
 }
-
-/** What the webhook puts on the queue: sealed PII plus non-PII metadata, nothing else. */
-export type QueuedEnvelope =
-  | {
-      readonly v: 1;
-      readonly kind: 'message';
-      readonly messageSid: string;
-      readonly accountSid: string;
-      readonly messagingServiceSid?: string;
-      /** Blind indexes (hex HMAC-SHA256) of the normalised From and To numbers. */
-      readonly fromIndex: string;
-      readonly toIndex: string;
-      readonly numMedia: number;
-      readonly receivedAt: string;
-      /** base64url of the sealed record holding every PII field. */
-      readonly sealed: string;
-      readonly idempotencyToken?: string;
-    }
-  | {
-      readonly v: 1;
-      readonly kind: 'status';
-      readonly messageSid: string;
-      readonly accountSid: string;
-      readonly status: string;
-      readonly errorCode?: string;
-      /** Blind indexes of From and To when the callback carries them (erasure finds statuses by them). */
-      readonly fromIndex?: string;
-      readonly toIndex?: string;
-      readonly receivedAt: string;
-      /** base64url of the sealed record holding every parameter of the callback. */
-      readonly sealed: string;
-      readonly idempotencyToken?: string;
-    };
 
 /** Durable queue between the webhook and the ingest function (SQS in AWS, in-process locally). */
 export interface MessageQueue {

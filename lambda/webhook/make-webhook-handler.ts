@@ -10,6 +10,7 @@ import {
   jsonResponse,
   mediaType,
   queryStringCandidates,
+  RETRY_AFTER_SECONDS,
 } from '../shared/http.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -50,7 +51,7 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
     try {
       deps = await getDeps();
     } catch {
-      return errorResponse(503, { 'Retry-After': '5' });
+      return errorResponse(503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     }
     try {
       const outcome = await processWebhook(
@@ -68,7 +69,7 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
     } catch (error) {
       // Unexpected faults still answer without detail; nothing was queued, so Twilio may retry.
       deps.logger.error(LogEvent.webhookUnexpectedFault, { error });
-      return errorResponse(503, { 'Retry-After': '5' });
+      return errorResponse(503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     } finally {
       deps.metrics.flush();
     }

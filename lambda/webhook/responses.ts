@@ -1,7 +1,7 @@
 // The one place webhook outcomes become HTTP responses (ARCHITECTURE §2).
 
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { errorResponse, SECURITY_HEADERS } from '../shared/http.js';
+import { errorResponse, RETRY_AFTER_SECONDS, SECURITY_HEADERS } from '../shared/http.js';
 import type { WebhookOutcome } from './webhook-core.js';
 
 /** What twilio-node's `new MessagingResponse().toString()` produces: reply with nothing. */
@@ -25,13 +25,11 @@ export function webhookResponse(outcome: WebhookOutcome): APIGatewayProxyResult 
           return errorResponse(415);
         case 'signature':
           return errorResponse(403);
-        case 'invalid':
-          return errorResponse(400);
       }
       break;
     case 'unavailable':
       // Twilio retries only on connection failures unless the URL carries #rc/#rp overrides (docs/DEPLOY.md).
-      return errorResponse(503, { 'Retry-After': '5' });
+      return errorResponse(503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
   }
   return errorResponse(503);
 }

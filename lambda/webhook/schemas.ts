@@ -7,27 +7,38 @@
 // https://www.twilio.com/docs/messaging/guides/outbound-message-logging (status callbacks).
 
 import { z } from 'zod';
+import { MAX_MEDIA } from '../shared/envelope-schema.js';
 
-/** A body over this many parameters is not a Twilio webhook (the largest carry ~40 plus media). */
+/**
+ * More parameters than Twilio's largest payloads carry (~40 plus media): such a payload, when signed, is
+ * quarantined rather than refused (ARCHITECTURE §1), so this bounds the work of validation only.
+ */
 export const MAX_PARAMS = 120;
-export const MAX_MEDIA = 10;
+export { MAX_MEDIA };
+
+/**
+ * The checks a custom rule reports, as the `message` of its issue: quarantined rows name them, so they
+ * come from this fixed vocabulary and never quote input.
+ */
+export const CustomCheck = { tooLong: 'too_long', tooMany: 'too_many', format: 'format' } as const;
 
 const sid = (prefix: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `a ${prefix} SID`);
 const MessageSid = z.string().regex(/^(SM|MM|IM|RM)[0-9a-fA-F]{32}$/, 'a message SID');
 
 const E164 = /^\+[1-9]\d{1,14}$/;
 const SHORT_CODE = /^\d{3,8}$/;
-const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
+// Twilio's alphanumeric sender IDs: up to 11 characters, at least one letter; letters, digits, spaces
+// and `+ - _ &` are allowed (https://help.twilio.com/articles/223133767), dots appear in practice.
+const ALPHANUMERIC_SENDER = /^(?=.*[A-Za-z])[A-Za-z0-9 +\-_&.]{1,11}$/;
 const CHANNEL_ADDRESS =
   /^(whatsapp|messenger|rcs|apple|line|wechat|kakao|viber|email|chat|sms|mms):[^\s]{1,256}$/;
 
 /** From/To: E.164, a short code, an alphanumeric sender id, or a channel address (`whatsapp:+…`). */
-export const Address = z
-  .string()
-  .refine(
-    (v) => E164.test(v) || SHORT_CODE.test(v) || ALPHANUMERIC_SENDER.test(v) || CHANNEL_ADDRESS.test(v),
-    'an E.164 number, short code, sender id or channel address',
-  );
+export const Address = z.string().refine(
+  (v) => E164.test(v) || SHORT_CODE.test(v) || ALPHANUMERIC_SENDER.test(v) || CHANNEL_ADDRESS.test(v),
+  // An E.164 number, short code, sender id or channel address; the name is all a quarantined row keeps.
+  CustomCheck.format,
+);
 
 /** Twilio's documented body limits: 1,600 characters for SMS, 4,096 for WhatsApp and other channels. */
 export function bodyLimitFor(address: string): number {
@@ -80,11 +91,11 @@ export const InboundMessage = z
   .superRefine((message, ctx) => {
     // Twilio's limits count characters; String.length counts UTF-16 units, so an emoji would count twice.
     if (characterCount(message.Body) > bodyLimitFor(message.From)) {
-      ctx.addIssue({ code: 'custom', path: ['Body'], message: 'longer than the channel allows' });
+      ctx.addIssue({ code: 'custom', path: ['Body'], message: CustomCheck.tooLong });
     }
     const numMedia = Number(message.NumMedia);
     if (numMedia > MAX_MEDIA) {
-      ctx.addIssue({ code: 'custom', path: ['NumMedia'], message: `more than ${MAX_MEDIA} media` });
+      ctx.addIssue({ code: 'custom', path: ['NumMedia'], message: CustomCheck.tooMany });
       return;
     }
     const extra = message as Record<string, unknown>;
@@ -92,10 +103,10 @@ export const InboundMessage = z
       const url = extra[`MediaUrl${i}`];
       const type = extra[`MediaContentType${i}`];
       if (typeof url !== 'string' || !/^https:\/\/[^\s]+$/.test(url)) {
-        ctx.addIssue({ code: 'custom', path: [`MediaUrl${i}`], message: 'an https media URL' });
+        ctx.addIssue({ code: 'custom', path: [`MediaUrl${i}`], message: CustomCheck.format });
       }
       if (typeof type !== 'string' || !/^[\w.+-]+\/[\w.+-]+$/.test(type)) {
-        ctx.addIssue({ code: 'custom', path: [`MediaContentType${i}`], message: 'a media type' });
+        ctx.addIssue({ code: 'custom', path: [`MediaContentType${i}`], message: CustomCheck.format });
       }
     }
   });

@@ -2,12 +2,14 @@
 // Expected outcomes are values; faults of the ports (secrets, KMS, SQS) become `unavailable`.
 
 import type { BlindIndexer } from '../shared/blind-index.js';
+import { normalizeIdempotencyToken, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
 import { maskPhone } from '../shared/mask.js';
 import type { Metrics } from '../shared/metrics.js';
 import { LogEvent, MetricName, SealPurpose } from '../shared/names.js';
-import type { Clock, MessageQueue, QueuedEnvelope } from '../shared/ports.js';
-import type { Sealer } from '../shared/seal.js';
+import type { Clock, MessageQueue } from '../shared/ports.js';
+import type { SealContext, Sealer } from '../shared/seal.js';
+import { failedChecksOf, quarantineFields } from './quarantine.js';
 import { InboundMessage, MAX_PARAMS, StatusCallback } from './schemas.js';
 import type { SignedParams, TwilioSignatureVerifier } from './signature.js';
 import { parseFormBody } from './twilio-params.js';
@@ -30,11 +32,19 @@ export interface WebhookRequest {
   readonly idempotencyToken: string | undefined;
 }
 
-export type RejectionReason = 'too_large' | 'media_type' | 'signature' | 'invalid';
+/** Only what fails before the signature is known is refused (ARCHITECTURE §1). */
+export type RejectionReason = 'too_large' | 'media_type' | 'signature';
 export type UnavailableReason = 'secrets' | 'encryption' | 'queue';
 
 export type WebhookOutcome =
-  | { readonly kind: 'accepted'; readonly webhook: WebhookKind; readonly messageSid: string }
+  | {
+      readonly kind: 'accepted';
+      readonly webhook: WebhookKind;
+      /** Absent when a quarantined payload carried no valid MessageSid. */
+      readonly messageSid: string | undefined;
+      /** Stored sealed as quarantined: answered like any other. */
+      readonly quarantined: boolean;
+    }
   | { readonly kind: 'rejected'; readonly reason: RejectionReason }
   | { readonly kind: 'unavailable'; readonly reason: UnavailableReason };
 
@@ -70,15 +80,20 @@ export async function processWebhook(
   const verdict = await verifySignature(request, params, accountSid, deps);
   if (verdict !== 'verified') return verdict;
 
-  if (Object.keys(params).length > MAX_PARAMS) return invalid(deps, request.kind, 'too many parameters');
-  const validated =
-    request.kind === 'message' ? InboundMessage.safeParse(params) : StatusCallback.safeParse(params);
-  if (!validated.success)
-    return invalid(
-      deps,
-      request.kind,
-      validated.error.issues.map((i) => i.path.join('.')),
-    );
+  // From here on the request is Twilio's: it is stored, whatever its payload (ARCHITECTURE §1).
+  let validated: InboundMessage | StatusCallback | undefined;
+  let failedChecks: string[] | undefined;
+  if (Object.keys(params).length > MAX_PARAMS) failedChecks = ['Params:too_many'];
+  else {
+    const result =
+      request.kind === 'message' ? InboundMessage.safeParse(params) : StatusCallback.safeParse(params);
+    if (result.success) validated = result.data;
+    else failedChecks = failedChecksOf(result.error, KNOWN_FIELDS[request.kind]);
+  }
+  if (failedChecks) {
+    deps.metrics.count(MetricName.InvalidPayloads);
+    deps.logger.warn(LogEvent.invalidPayload, { kind: request.kind, checks: failedChecks });
+  }
 
   let index: BlindIndexer;
   try {
@@ -87,24 +102,29 @@ export async function processWebhook(
     deps.logger.error(LogEvent.secretsUnavailable, { error, secret: 'blind-index key' });
     return unavailable('secrets');
   }
-  const envelopeParts = envelopeFields(request, validated.data, index);
+  const fields: EnvelopeFields = validated
+    ? envelopeFields(request, validated, index)
+    : quarantinedFields(request.kind, params, failedChecks ?? [], index);
   const receivedAt = new Date(deps.clock.now()).toISOString();
 
   let sealed: Buffer;
   try {
     // The whole signed payload is sealed: every PII field, and unknown fields that may hold PII.
-    sealed = await deps.sealer.seal(Buffer.from(JSON.stringify(params), 'utf8'), {
-      purpose: request.kind === 'message' ? SealPurpose.message : SealPurpose.status,
-      id: envelopeParts.sealedId,
-    });
+    sealed = await deps.sealer.seal(Buffer.from(JSON.stringify(params), 'utf8'), fields.seal);
   } catch (error) {
     deps.logger.error(LogEvent.encryptionFailed, { error });
     deps.metrics.count(MetricName.EncryptionFailures);
     return unavailable('encryption');
   }
 
-  const { sealedId: _sealedId, ...parts } = envelopeParts;
-  const envelope = { v: 1, ...parts, receivedAt, sealed: sealed.toString('base64url') } as QueuedEnvelope;
+  const idempotencyToken = normalizeIdempotencyToken(request.idempotencyToken);
+  const envelope: QueuedEnvelope = {
+    v: 1,
+    ...fields.parts,
+    receivedAt,
+    sealed: sealed.toString('base64url'),
+    ...(idempotencyToken ? { idempotencyToken } : {}),
+  };
   try {
     await deps.queue.send(envelope);
   } catch (error) {
@@ -113,47 +133,80 @@ export async function processWebhook(
     return unavailable('queue');
   }
   deps.metrics.count(request.kind === 'message' ? MetricName.MessagesQueued : MetricName.StatusUpdatesQueued);
-  deps.logger.info(LogEvent.queued, { kind: request.kind, messageSid: envelope.messageSid });
-  return { kind: 'accepted', webhook: request.kind, messageSid: envelope.messageSid };
+  deps.logger.info(LogEvent.queued, {
+    kind: request.kind,
+    messageSid: envelope.messageSid,
+    quarantined: envelope.kind === 'quarantined',
+  });
+  return {
+    kind: 'accepted',
+    webhook: request.kind,
+    messageSid: envelope.messageSid,
+    quarantined: envelope.kind === 'quarantined',
+  };
 }
 
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
-type EnvelopeFields = DistributiveOmit<QueuedEnvelope, 'sealed' | 'v' | 'receivedAt'> & {
-  readonly sealedId: string;
+/** Field names of each route's schema: a quarantined row names these, anything else is `UnknownField`. */
+const KNOWN_FIELDS: Readonly<Record<WebhookKind, ReadonlySet<string>>> = {
+  message: new Set(Object.keys(InboundMessage.shape)),
+  status: new Set(Object.keys(StatusCallback.shape)),
 };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+interface EnvelopeFields {
+  readonly parts: DistributiveOmit<QueuedEnvelope, 'sealed' | 'v' | 'receivedAt' | 'idempotencyToken'>;
+  /** The encryption context of the sealed record: the table and the row it belongs to. */
+  readonly seal: SealContext;
+}
 
 function envelopeFields(
   request: WebhookRequest,
   data: InboundMessage | StatusCallback,
   index: BlindIndexer,
 ): EnvelopeFields {
-  const idempotency = request.idempotencyToken ? { idempotencyToken: request.idempotencyToken } : {};
   if (request.kind === 'message') {
     const m = data as InboundMessage;
     return {
-      kind: 'message',
-      messageSid: m.MessageSid,
-      accountSid: m.AccountSid,
-      ...(m.MessagingServiceSid ? { messagingServiceSid: m.MessagingServiceSid } : {}),
-      fromIndex: index(m.From),
-      toIndex: index(m.To),
-      numMedia: Number(m.NumMedia),
-      ...idempotency,
-      sealedId: m.MessageSid,
+      parts: {
+        kind: 'message',
+        messageSid: m.MessageSid,
+        accountSid: m.AccountSid,
+        ...(m.MessagingServiceSid ? { messagingServiceSid: m.MessagingServiceSid } : {}),
+        fromIndex: index(m.From),
+        toIndex: index(m.To),
+        numMedia: Number(m.NumMedia),
+      },
+      seal: { purpose: SealPurpose.message, id: m.MessageSid },
     };
   }
   const s = data as StatusCallback;
   return {
-    kind: 'status',
-    messageSid: s.MessageSid,
-    accountSid: s.AccountSid,
-    status: s.MessageStatus,
-    ...(s.ErrorCode ? { errorCode: s.ErrorCode } : {}),
-    ...(s.From ? { fromIndex: index(s.From) } : {}),
-    ...(s.To ? { toIndex: index(s.To) } : {}),
-    ...idempotency,
-    sealedId: statusSealId(s.MessageSid, s.MessageStatus),
+    parts: {
+      kind: 'status',
+      messageSid: s.MessageSid,
+      accountSid: s.AccountSid,
+      status: s.MessageStatus,
+      ...(s.ErrorCode ? { errorCode: s.ErrorCode } : {}),
+      ...(s.From ? { fromIndex: index(s.From) } : {}),
+      ...(s.To ? { toIndex: index(s.To) } : {}),
+    },
+    seal: { purpose: SealPurpose.status, id: statusSealId(s.MessageSid, s.MessageStatus) },
   };
+}
+
+function quarantinedFields(
+  route: WebhookKind,
+  params: SignedParams,
+  failedChecks: string[],
+  index: BlindIndexer,
+): EnvelopeFields {
+  const parts = quarantineFields(route, params, failedChecks, index);
+  return { parts, seal: quarantineSealContext(parts.payloadKey) };
+}
+
+/** The encryption context of a quarantined record: its own table, keyed by the payload key. */
+export function quarantineSealContext(payloadKey: string): SealContext {
+  return { purpose: SealPurpose.quarantined, id: payloadKey };
 }
 
 /** The encryption-context id of a status update's sealed record. */
@@ -192,10 +245,4 @@ async function verifySignature(
     from: single(params, 'From') ? maskPhone(single(params, 'From') as string) : undefined,
   });
   return rejected('signature');
-}
-
-function invalid(deps: WebhookCoreDeps, kind: WebhookKind, fields: string | string[]): WebhookOutcome {
-  deps.metrics.count(MetricName.InvalidPayloads);
-  deps.logger.warn(LogEvent.invalidPayload, { kind, fields });
-  return rejected('invalid');
 }

@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { ADMIN_ROUTES } from '../../lambda/admin/routes.js';
-import { ErrorBody } from '../../lambda/shared/http.js';
+import { ErrorBody, RETRY_AFTER_SECONDS } from '../../lambda/shared/http.js';
 import { Route } from '../../lambda/shared/names.js';
 import { acknowledge } from './pin.js';
 
@@ -32,6 +32,7 @@ const GATEWAY_RESPONSES: ReadonlyArray<{
   type: apigw.ResponseType;
   status?: string;
   error: string;
+  headers?: Readonly<Record<string, string>>;
 }> = [
   // Unknown routes: API Gateway calls them "missing authentication token"; callers see a plain 404.
   {
@@ -47,7 +48,15 @@ const GATEWAY_RESPONSES: ReadonlyArray<{
     error: ErrorBody[404],
   },
   { id: 'WafFiltered', type: apigw.ResponseType.WAF_FILTERED, status: '403', error: ErrorBody[403] },
-  { id: 'Throttled', type: apigw.ResponseType.THROTTLED, status: '429', error: ErrorBody[429] },
+  // THROTTLED defaults to 429, which Twilio never retries: a throttled webhook would be lost. 503 with
+  // Retry-After is retried with `rp=…5xx` (ARCHITECTURE §1; docs/DEPLOY.md for the URL overrides).
+  {
+    id: 'Throttled',
+    type: apigw.ResponseType.THROTTLED,
+    status: '503',
+    error: ErrorBody[503],
+    headers: { 'Retry-After': `'${RETRY_AFTER_SECONDS}'` },
+  },
   { id: 'TooLarge', type: apigw.ResponseType.REQUEST_TOO_LARGE, status: '413', error: ErrorBody[413] },
   { id: 'Default4xx', type: apigw.ResponseType.DEFAULT_4XX, error: ErrorBody[400] },
   { id: 'Default5xx', type: apigw.ResponseType.DEFAULT_5XX, error: ErrorBody[503] },
@@ -163,7 +172,7 @@ export class PublicApi extends Construct {
       this.api.addGatewayResponse(response.id, {
         type: response.type,
         statusCode: response.status,
-        responseHeaders: { ...SECURITY_HEADERS, 'Content-Type': "'application/json'" },
+        responseHeaders: { ...SECURITY_HEADERS, 'Content-Type': "'application/json'", ...response.headers },
         templates: { 'application/json': JSON.stringify({ error: response.error }) },
       });
     }

@@ -8,23 +8,21 @@ import { ErrorBody } from '../../lambda/shared/http.js';
 
 type Statement = wafv2.CfnWebACL.StatementProperty;
 
-/** Body-inspecting rules of the managed groups: they COUNT everywhere and are re-applied outside the webhooks. */
-export const COUNTED_BODY_RULES = {
-  AWSManagedRulesCommonRuleSet: [
-    'SizeRestrictions_BODY',
-    'CrossSiteScripting_BODY',
-    'GenericLFI_BODY',
-    'GenericRFI_BODY',
-    'EC2MetaDataSSRF_BODY',
-  ],
-  AWSManagedRulesSQLiRuleSet: ['SQLi_BODY', 'SQLiExtendedPatterns_BODY'],
+/**
+ * Managed rule groups are pinned to a static version (ManagedRuleGroupStatement `Version`): without one, WAF
+ * follows the vendor's default version, and a rule AWS adds later would start judging our traffic unseen.
+ * Versions from the AWS Managed Rules changelog (docs/DEPLOY.md says how to check and upgrade them). The
+ * IP reputation groups (AmazonIpReputationList, AnonymousIpList) have no versions: AWS updates their lists.
+ */
+export const MANAGED_RULE_GROUP_VERSIONS = {
+  AWSManagedRulesCommonRuleSet: 'Version_1.19',
+  AWSManagedRulesSQLiRuleSet: 'Version_2.3',
+  AWSManagedRulesKnownBadInputsRuleSet: 'Version_1.23',
+  AWSManagedRulesAdminProtectionRuleSet: 'Version_1.0',
 } as const;
 
-/** Label namespaces of the managed groups whose counted matches the re-block rule looks at. */
-export const BODY_RULE_LABEL_NAMESPACES = [
-  'awswaf:managed:aws:core-rule-set:',
-  'awswaf:managed:aws:sql-database:',
-];
+/** Header whose presence exempts a webhook request from the per-IP rate limit (the handler verifies it). */
+export const TWILIO_SIGNATURE_HEADER = 'x-twilio-signature';
 export const HOSTING_PROVIDER_LABEL = 'awswaf:managed:aws:anonymous-ip-list:HostingProviderIPList';
 
 export interface WebAclProps {
@@ -79,6 +77,8 @@ export class WebAcl extends Construct {
   readonly webhookScope: Statement;
   /** Matches requests to the admin routes (URL-decoded, lower-cased: over-matching only makes them stricter). */
   readonly adminScope: Statement;
+  /** Matches requests that carry a non-empty X-Twilio-Signature header (not whether it verifies). */
+  readonly signaturePresent: Statement;
 
   constructor(scope: Construct, id: string, props: WebAclProps) {
     super(scope, id);
@@ -108,6 +108,15 @@ export class WebAcl extends Construct {
       },
     };
 
+    this.signaturePresent = {
+      sizeConstraintStatement: {
+        fieldToMatch: { singleHeader: { Name: TWILIO_SIGNATURE_HEADER } },
+        comparisonOperator: 'GT',
+        size: 0,
+        textTransformations: [{ priority: 0, type: 'NONE' }],
+      },
+    };
+
     const rules: wafv2.CfnWebACL.RuleProperty[] = [];
     const add = (rule: Omit<wafv2.CfnWebACL.RuleProperty, 'priority' | 'visibilityConfig'>) =>
       rules.push({
@@ -131,11 +140,34 @@ export class WebAcl extends Construct {
         statement: allOf([this.adminScope, not({ ipSetReferenceStatement: { arn: allowList.attrArn } })]),
       });
     }
+    // Per-IP limits never count signed webhooks (ARCHITECTURE §1, §7): Twilio sends from shared addresses, and
+    // a burst of status callbacks after a campaign is genuine. A rate-based rule only counts (and blocks)
+    // requests that match its scope-down statement (AWS WAF developer guide, "Applying rate limiting").
     add({
       name: 'RateLimitPerIp',
       action: { block: {} },
       statement: {
-        rateBasedStatement: { limit: props.rateLimitPerIp, aggregateKeyType: 'IP', evaluationWindowSec: 300 },
+        rateBasedStatement: {
+          limit: props.rateLimitPerIp,
+          aggregateKeyType: 'IP',
+          evaluationWindowSec: 300,
+          scopeDownStatement: not(this.webhookScope),
+        },
+      },
+    });
+    // On the webhook routes only requests without X-Twilio-Signature are counted: "size > 0" does not match a
+    // missing header, so the NOT matches it, and an empty one. A forger who adds any signature escapes this
+    // rule but not the stage throttle, and costs one HMAC before the 403 (SignatureFailures alarms).
+    add({
+      name: 'WebhookUnsignedRateLimitPerIp',
+      action: { block: {} },
+      statement: {
+        rateBasedStatement: {
+          limit: props.rateLimitPerIp,
+          aggregateKeyType: 'IP',
+          evaluationWindowSec: 300,
+          scopeDownStatement: allOf([this.webhookScope, not(this.signaturePresent)]),
+        },
       },
     });
     add({
@@ -169,14 +201,21 @@ export class WebAcl extends Construct {
     });
     const managed = (
       name: string,
-      options: { scopeDown?: Statement; countRules?: readonly string[] } = {},
+      options: {
+        scopeDown?: Statement;
+        countRules?: readonly string[];
+        countAll?: boolean;
+        ruleName?: string;
+      } = {},
     ): Omit<wafv2.CfnWebACL.RuleProperty, 'priority' | 'visibilityConfig'> => ({
-      name,
-      overrideAction: { none: {} },
+      name: options.ruleName ?? name,
+      // `count` on the group makes every rule in it count, the ones AWS adds later included.
+      overrideAction: options.countAll ? { count: {} } : { none: {} },
       statement: {
         managedRuleGroupStatement: {
           vendorName: 'AWS',
           name,
+          version: (MANAGED_RULE_GROUP_VERSIONS as Record<string, string>)[name],
           scopeDownStatement: options.scopeDown,
           ruleActionOverrides: options.countRules?.map((rule) => ({
             name: rule,
@@ -195,25 +234,19 @@ export class WebAcl extends Construct {
       }),
     );
     add(managed('AWSManagedRulesKnownBadInputsRuleSet', { scopeDown: not(this.webhookScope) }));
-    // Header, URI and query rules block everywhere; body rules count, since SMS text may look like XSS or SQL.
+    // The body-inspecting groups block everywhere but the webhook routes, and only count there (scoped by path,
+    // never by rule names): SMS text may look like XSS or SQL, and a rule AWS adds later must not block it.
+    for (const group of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet']) {
+      add(managed(group, { scopeDown: not(this.webhookScope) }));
+      add(managed(group, { scopeDown: this.webhookScope, countAll: true, ruleName: `${group}OnWebhooks` }));
+    }
+    // AdminProtection blocks any /admin path, ours included: it guards every other path.
+    // Nor does it judge the webhooks: there the signature is the authority (ARCHITECTURE §7).
     add(
-      managed('AWSManagedRulesCommonRuleSet', {
-        countRules: COUNTED_BODY_RULES.AWSManagedRulesCommonRuleSet,
+      managed('AWSManagedRulesAdminProtectionRuleSet', {
+        scopeDown: allOf([not(this.adminScope), not(this.webhookScope)]),
       }),
     );
-    add(managed('AWSManagedRulesSQLiRuleSet', { countRules: COUNTED_BODY_RULES.AWSManagedRulesSQLiRuleSet }));
-    // AdminProtection blocks any /admin path, ours included: it guards every other path.
-    add(managed('AWSManagedRulesAdminProtectionRuleSet', { scopeDown: not(this.adminScope) }));
-    add({
-      name: 'BodyRulesOutsideWebhooks',
-      action: { block: {} },
-      statement: allOf([
-        anyOf(
-          BODY_RULE_LABEL_NAMESPACES.map((key) => ({ labelMatchStatement: { scope: 'NAMESPACE', key } })),
-        ),
-        not(this.webhookScope),
-      ]),
-    });
     add({
       name: 'HostingProvidersOnAdmin',
       action: { block: {} },

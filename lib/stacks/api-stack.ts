@@ -224,10 +224,28 @@ export class ApiStack extends Stack {
         [EnvVar.dbPort]: String(POSTGRES_PORT),
         [EnvVar.dbName]: database.databaseName,
         [EnvVar.dbUser]: APP_DB_ROLE,
+        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
+        [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
       },
     });
     // IAM auth to the proxy as the application role only (rds-db:connect on that proxy and user).
     database.proxy.grantConnect(this.ingest.function, APP_DB_ROLE);
+    // A record that can never be stored goes to the dead-letter queue at once (ARCHITECTURE §1): SendMessage
+    // there plus the two KMS calls SSE-KMS needs, as for the webhook. ChangeMessageVisibility on the source
+    // queue (the backoff) comes with the event source's own grant.
+    this.ingest.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:SendMessage'],
+        resources: [this.ingestQueue.deadLetterQueue.queueArn],
+      }),
+    );
+    this.ingest.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [this.queueKey.keyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
+      }),
+    );
     this.ingest.function.addEventSource(
       new sources.SqsEventSource(this.ingestQueue.queue, {
         batchSize: config.ingest.batchSize,

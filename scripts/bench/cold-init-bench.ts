@@ -55,7 +55,12 @@ function targets(workDir: string): Target[] {
     // As deployed: the webhook alone uses the runtime's SDK (lib/stacks/api-stack.ts, useRuntimeAwsSdk).
     { name: 'webhook', entry: lambda('webhook/handler.ts'), external: ['@aws-sdk/*'], env: webhookEnv },
     { name: 'webhook, SDK bundled', entry: lambda('webhook/handler.ts'), external: [], env: webhookEnv },
-    { name: 'ingest', entry: lambda('ingest/handler.ts'), external: bundledSdk, env: { ...base, ...DB_ENV } },
+    {
+      name: 'ingest',
+      entry: lambda('ingest/handler.ts'),
+      external: bundledSdk,
+      env: { ...base, ...DB_ENV, [EnvVar.queueUrl]: QUEUE_URL, [EnvVar.dlqUrl]: `${QUEUE_URL}-dlq` },
+    },
     {
       name: 'admin',
       entry: lambda('admin/handler.ts'),

@@ -47,12 +47,29 @@ const SCALES: Readonly<Record<ScaleName, AdversarialScale>> = {
   },
 };
 
-const ScaleEnv = z.object({ ADVERSARIAL_SCALE: z.enum(['reduced', 'full']).default('reduced') });
+const ScaleEnv = z.object({
+  ADVERSARIAL_SCALE: z.enum(['reduced', 'full']).default('reduced'),
+  /** Overrides the Postgres outage length, to measure a long one (docs/RELIABILITY.md). */
+  ADVERSARIAL_OUTAGE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(4 * 3600)
+    .optional(),
+});
 
 function load(): AdversarialScale {
-  const parsed = ScaleEnv.safeParse({ ADVERSARIAL_SCALE: process.env.ADVERSARIAL_SCALE || undefined });
-  if (!parsed.success) throw new Error('invalid environment: ADVERSARIAL_SCALE must be "reduced" or "full"');
-  return SCALES[parsed.data.ADVERSARIAL_SCALE];
+  const parsed = ScaleEnv.safeParse({
+    ADVERSARIAL_SCALE: process.env.ADVERSARIAL_SCALE || undefined,
+    ADVERSARIAL_OUTAGE_SECONDS: process.env.ADVERSARIAL_OUTAGE_SECONDS || undefined,
+  });
+  if (!parsed.success)
+    throw new Error(
+      'invalid environment: ADVERSARIAL_SCALE must be "reduced" or "full", ADVERSARIAL_OUTAGE_SECONDS 1-14400',
+    );
+  const chosen = SCALES[parsed.data.ADVERSARIAL_SCALE];
+  const outage = parsed.data.ADVERSARIAL_OUTAGE_SECONDS;
+  return outage === undefined ? chosen : { ...chosen, outageMs: outage * 1000 };
 }
 
 export const scale: AdversarialScale = load();

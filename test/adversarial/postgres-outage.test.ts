@@ -84,79 +84,85 @@ async function sendSigned(s: RunningStack, count: number): Promise<{ accepted: s
 }
 
 describe('PostgreSQL stopped under traffic', () => {
-  it('keeps answering 200, holds the queue, and stores every accepted message after recovery', async () => {
-    const s = stack as RunningStack;
-    const row = reportRow(`Postgres down ${scale.outageMs / 1000} s under traffic`);
-    const third = Math.ceil(scale.outageMessages / 3);
-    const accepted: string[] = [];
-    const refused: number[] = [];
-    const take = (r: { accepted: string[]; other: number[] }) => {
-      accepted.push(...r.accepted);
-      refused.push(...r.other);
-    };
+  it(
+    'keeps answering 200, holds the queue, and stores every accepted message after recovery',
+    async () => {
+      const s = stack as RunningStack;
+      const row = reportRow(`Postgres down ${scale.outageMs / 1000} s under traffic`);
+      const third = Math.ceil(scale.outageMessages / 3);
+      const accepted: string[] = [];
+      const refused: number[] = [];
+      const take = (r: { accepted: string[]; other: number[] }) => {
+        accepted.push(...r.accepted);
+        refused.push(...r.other);
+      };
 
-    take(await sendSigned(s, third));
+      take(await sendSigned(s, third));
 
-    const stoppedPid = server?.pid;
-    await server?.stop();
-    server = undefined;
-    if (stoppedPid !== undefined) expect(processAlive(stoppedPid)).toBe(false);
-    const outageEnds = Date.now() + scale.outageMs;
-    // Traffic spread over the outage, in bounded slices.
-    const slices = 5;
-    for (let i = 0; i < slices; i++) {
-      take(await sendSigned(s, Math.ceil(third / slices)));
-      const wait = Math.max(0, (outageEnds - Date.now()) / (slices - i));
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
-    // During the outage: health is public and fine; admin health answers without detail of the fault.
-    expect((await fetch(`${s.url}${Route.health}`)).status).toBe(200);
-    const adminHealth = await fetch(`${s.url}/admin/health`, { headers: { 'X-Admin-Token': s.adminToken } });
-    const adminBody = await adminHealth.text();
-    expect(
-      leaksIn({ status: adminHealth.status, headers: '', body: adminBody }, { secrets: await s.secrets() }),
-    ).toEqual([]);
-    // The queue holds what the database cannot take, and admin health says the database is down.
-    const health = JSON.parse(adminBody) as {
-      database: { reachable: boolean };
-      queue: { depth: number; inFlight: number };
-    };
-    expect(health.database.reachable).toBe(false);
-    const held = health.queue.depth + health.queue.inFlight;
-    expect(held).toBeGreaterThan(0);
-    row.note = `admin health in outage: ${adminHealth.status}, queue held ${held}`;
-
-    await startServer();
-    take(await sendSigned(s, third));
-    row.cases = accepted.length + refused.length;
-    row.sent = accepted.length;
-
-    const restarted = server as unknown as RunningPostgres;
-    const db = new pg.Client(restarted.url);
-    await db.connect();
-    try {
-      const count = async () =>
-        (
-          await db.query<{ n: number }>(
-            'SELECT count(DISTINCT message_sid)::int AS n FROM messages WHERE message_sid = ANY($1)',
-            [accepted],
-          )
-        ).rows[0]?.n ?? 0;
-      const deadline = Date.now() + DRAIN_MS;
-      let stored = await count();
-      while (stored < accepted.length && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        stored = await count();
+      const stoppedPid = server?.pid;
+      await server?.stop();
+      server = undefined;
+      if (stoppedPid !== undefined) expect(processAlive(stoppedPid)).toBe(false);
+      const outageEnds = Date.now() + scale.outageMs;
+      // Traffic spread over the outage, in bounded slices.
+      const slices = 5;
+      for (let i = 0; i < slices; i++) {
+        take(await sendSigned(s, Math.ceil(third / slices)));
+        const wait = Math.max(0, (outageEnds - Date.now()) / (slices - i));
+        await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      row.stored = stored;
-      row.failures = refused.length + (accepted.length - stored);
-      expect(refused).toEqual([]);
-      expect(accepted).toHaveLength(third * 2 + Math.ceil(third / slices) * slices);
-      expect(stored).toBe(accepted.length);
-    } finally {
-      await db.end();
-    }
-    const deadLetters = await readFile(path.join(s.dataDir, 'dead-letters.jsonl'), 'utf8').catch(() => '');
-    expect(deadLetters).toBe('');
-  });
+      // During the outage: health is public and fine; admin health answers without detail of the fault.
+      expect((await fetch(`${s.url}${Route.health}`)).status).toBe(200);
+      const adminHealth = await fetch(`${s.url}/admin/health`, {
+        headers: { 'X-Admin-Token': s.adminToken },
+      });
+      const adminBody = await adminHealth.text();
+      expect(
+        leaksIn({ status: adminHealth.status, headers: '', body: adminBody }, { secrets: await s.secrets() }),
+      ).toEqual([]);
+      // The queue holds what the database cannot take, and admin health says the database is down.
+      const health = JSON.parse(adminBody) as {
+        database: { reachable: boolean };
+        queue: { depth: number; inFlight: number };
+      };
+      expect(health.database.reachable).toBe(false);
+      const held = health.queue.depth + health.queue.inFlight;
+      expect(held).toBeGreaterThan(0);
+      row.note = `admin health in outage: ${adminHealth.status}, queue held ${held}`;
+
+      await startServer();
+      take(await sendSigned(s, third));
+      row.cases = accepted.length + refused.length;
+      row.sent = accepted.length;
+
+      const restarted = server as unknown as RunningPostgres;
+      const db = new pg.Client(restarted.url);
+      await db.connect();
+      try {
+        const count = async () =>
+          (
+            await db.query<{ n: number }>(
+              'SELECT count(DISTINCT message_sid)::int AS n FROM messages WHERE message_sid = ANY($1)',
+              [accepted],
+            )
+          ).rows[0]?.n ?? 0;
+        const deadline = Date.now() + DRAIN_MS;
+        let stored = await count();
+        while (stored < accepted.length && Date.now() < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          stored = await count();
+        }
+        row.stored = stored;
+        row.failures = refused.length + (accepted.length - stored);
+        expect(refused).toEqual([]);
+        expect(accepted).toHaveLength(third * 2 + Math.ceil(third / slices) * slices);
+        expect(stored).toBe(accepted.length);
+      } finally {
+        await db.end();
+      }
+      const deadLetters = await readFile(path.join(s.dataDir, 'dead-letters.jsonl'), 'utf8').catch(() => '');
+      expect(deadLetters).toBe('');
+    },
+    scale.outageMs + 150_000,
+  );
 });

@@ -244,10 +244,41 @@ describe.each(ENVS)('%s stacks', (env) => {
       });
     });
 
+    it('budgets receives for a 4-hour database outage and keeps dead letters longer than the queue does', () => {
+      // 29 receives at 30 s doubling to 15 min span ~6 h (test/unit/ingest/database-outage.test.ts runs it).
+      const queues = Object.values(api.findResources('AWS::SQS::Queue')).map((q) => q.Properties);
+      const ingest = queues.find((q) => q.QueueName === `signalgate-${env}-ingest`);
+      const dlq = queues.find((q) => q.QueueName === `signalgate-${env}-ingest-dlq`);
+      expect(ingest.RedrivePolicy.maxReceiveCount).toBe(29);
+      expect(ingest.MessageRetentionPeriod).toBe(4 * 24 * 3600);
+      // A standard queue keeps a message's first enqueue time in the DLQ: its retention must be the longer.
+      expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+      // Ingest backs off (ChangeMessageVisibility, from the event source's grant) and dead-letters poison.
+      const ingestFn = onlyId(api, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+      });
+      const variables =
+        api.findResources('AWS::Lambda::Function')[ingestFn]?.Properties.Environment.Variables;
+      expect(variables[EnvVar.queueUrl]).toEqual(ref('IngestQueue'));
+      expect(variables[EnvVar.dlqUrl]).toEqual(ref('IngestDeadLetterQueue'));
+      const statements = Object.values(api.findResources('AWS::IAM::Policy')).flatMap(
+        (p) => p.Properties.PolicyDocument.Statement,
+      );
+      expect(statements).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Action: 'sqs:SendMessage', Resource: arnOf('IngestDeadLetterQueue') }),
+          expect.objectContaining({
+            Action: expect.arrayContaining(['sqs:ChangeMessageVisibility']),
+            Resource: arnOf('IngestQueue'),
+          }),
+        ]),
+      );
+    });
+
     it('encrypts queue and DLQ with the queue CMK, TLS only, with a redrive to the DLQ', () => {
       api.hasResourceProperties('AWS::SQS::Queue', {
         KmsMasterKeyId: arnOf('QueueKey'),
-        RedrivePolicy: { deadLetterTargetArn: arnOf('IngestDeadLetterQueue'), maxReceiveCount: 5 },
+        RedrivePolicy: { deadLetterTargetArn: arnOf('IngestDeadLetterQueue'), maxReceiveCount: 29 },
       });
       api.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: `signalgate-${env}-ingest-dlq`,
@@ -480,11 +511,36 @@ describe.each(ENVS)('%s web ACL', (env) => {
   const rules = rulesOf(templates.api);
   const prefix = config.api.customDomain ? '' : `/${config.api.stageName}`;
 
-  it('rate-limits every IP, and admin routes tighter', () => {
+  it('rate-limits every IP off the webhooks and unsigned webhook requests, and admin routes tighter', () => {
     expect(rule(rules, 'RateLimitPerIp').Statement.RateBasedStatement).toEqual({
       Limit: config.waf.rateLimitPerIp,
       AggregateKeyType: 'IP',
       EvaluationWindowSec: 300,
+      ScopeDownStatement: notWebhook(prefix),
+    });
+    expect(rule(rules, 'WebhookUnsignedRateLimitPerIp').Statement.RateBasedStatement).toEqual({
+      Limit: config.waf.rateLimitPerIp,
+      AggregateKeyType: 'IP',
+      EvaluationWindowSec: 300,
+      ScopeDownStatement: {
+        AndStatement: {
+          Statements: [
+            notWebhook(prefix).NotStatement.Statement,
+            {
+              NotStatement: {
+                Statement: {
+                  SizeConstraintStatement: {
+                    FieldToMatch: { SingleHeader: { Name: 'x-twilio-signature' } },
+                    ComparisonOperator: 'GT',
+                    Size: 0,
+                    TextTransformations: [{ Priority: 0, Type: 'NONE' }],
+                  },
+                },
+              },
+            },
+          ],
+        },
+      },
     });
     expect(rule(rules, 'AdminRateLimitPerIp').Statement.RateBasedStatement).toEqual({
       Limit: config.waf.adminRateLimitPerIp,
@@ -509,29 +565,28 @@ describe.each(ENVS)('%s web ACL', (env) => {
     ).toEqual([{ Name: 'HostingProviderIPList', ActionToUse: { Count: {} } }]);
   });
 
-  it('counts body rules (SMS text may look like XSS or SQL) and re-blocks them outside the webhooks', () => {
-    const common = rule(rules, 'AWSManagedRulesCommonRuleSet').Statement.ManagedRuleGroupStatement;
-    expect(common.ScopeDownStatement).toBeUndefined();
-    expect(common.RuleActionOverrides.map((o: CfnJson) => o.Name)).toEqual(
-      expect.arrayContaining(['CrossSiteScripting_BODY', 'SizeRestrictions_BODY', 'GenericLFI_BODY']),
-    );
-    for (const o of common.RuleActionOverrides) expect(o.ActionToUse).toEqual({ Count: {} });
-    const sqli = rule(rules, 'AWSManagedRulesSQLiRuleSet').Statement.ManagedRuleGroupStatement;
-    expect(sqli.RuleActionOverrides.map((o: CfnJson) => o.Name)).toEqual([
-      'SQLi_BODY',
-      'SQLiExtendedPatterns_BODY',
-    ]);
-    const reblock = rule(rules, 'BodyRulesOutsideWebhooks');
-    expect(reblock.Action).toEqual({ Block: {} });
-    expect(reblock.Statement.AndStatement.Statements[1]).toEqual(notWebhook(prefix));
-    expect(reblock.Priority).toBeGreaterThan(rule(rules, 'AWSManagedRulesSQLiRuleSet').Priority);
+  it('blocks with the body-inspecting groups off the webhooks and only counts them on the webhooks, by path', () => {
+    for (const group of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet']) {
+      const blocking = rule(rules, group);
+      expect(blocking.OverrideAction).toEqual({ None: {} });
+      expect(blocking.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(notWebhook(prefix));
+      expect(blocking.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toBeUndefined();
+      const counting = rule(rules, `${group}OnWebhooks`);
+      expect(counting.OverrideAction).toEqual({ Count: {} });
+      expect(counting.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
+        notWebhook(prefix).NotStatement.Statement,
+      );
+    }
+    expect(rules.find((r) => r.Name === 'BodyRulesOutsideWebhooks')).toBeUndefined();
   });
 
   it('scopes AdminProtection away from our own /admin routes, and blocks hosting providers only there', () => {
     expect(
       rule(rules, 'AWSManagedRulesAdminProtectionRuleSet').Statement.ManagedRuleGroupStatement
         .ScopeDownStatement,
-    ).toEqual({ NotStatement: { Statement: adminScope(prefix) } });
+    ).toEqual({
+      AndStatement: { Statements: [{ NotStatement: { Statement: adminScope(prefix) } }, notWebhook(prefix)] },
+    });
     const hosting = rule(rules, 'HostingProvidersOnAdmin');
     expect(hosting.Action).toEqual({ Block: {} });
     expect(hosting.Statement.AndStatement.Statements.slice(0, 2)).toEqual([

@@ -3,6 +3,7 @@
 // custom metric in the synthesised templates must watch a namespace, name and full dimension set that was
 // emitted; every emitted security metric must have an alarm.
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeIngestHandler } from '../../lambda/ingest/make-ingest-handler.js';
 import { createLogger } from '../../lambda/shared/logger.js';
@@ -93,7 +94,8 @@ async function exerciseHandlers(): Promise<void> {
     token: web.token,
     params: inboundParams({ MessageSid: 'not-a-sid' }),
   });
-  expect((await web.handler(invalid)).statusCode).toBe(400);
+  // Quarantined, not refused: the signature verified (ARCHITECTURE §1).
+  expect((await web.handler(invalid)).statusCode).toBe(200);
   web.queue.failing = true;
   expect(
     (await web.handler(signedWebhookEvent({ token: web.token, params: inboundParams() }))).statusCode,
@@ -108,16 +110,41 @@ async function exerciseHandlers(): Promise<void> {
   expect(sealed.statusCode).toBe(503);
   emf.push(...sealingDown.emf);
 
-  // Ingest against a real Postgres: stored, duplicate, failed.
-  const ingest = makeIngestHandler(async () => ({
-    db: db.pool,
-    metrics: createEmfMetrics(FIXTURE_ENVIRONMENT, (l) => emf.push(l)),
-    logger: createLogger('signalgate-ingest', () => {}),
-  }));
+  // Ingest against a real Postgres: stored, quarantined, duplicate, dead-lettered; then deferred while the
+  // database is unreachable.
+  const deadLettered: string[] = [];
+  const deferred: number[] = [];
+  const redelivery = {
+    backoff: { baseSeconds: 30, capSeconds: 900 },
+    queue: {
+      defer: async (_handle: string, seconds: number) => void deferred.push(seconds),
+      deadLetter: async (record: { messageId: string }) => void deadLettered.push(record.messageId),
+    },
+  };
+  const ingestOn = (pool: pg.Pool) =>
+    makeIngestHandler(async () => ({
+      db: pool,
+      metrics: createEmfMetrics(FIXTURE_ENVIRONMENT, (l) => emf.push(l)),
+      logger: createLogger('signalgate-ingest', () => {}),
+      redelivery,
+    }));
+  const ingest = ingestOn(db.pool);
   const bodies = envelopes.map((e) => JSON.stringify(e));
   await ingest(sqsEvent(bodies));
   const second = await ingest(sqsEvent([...bodies, 'not an envelope']));
-  expect(second.batchItemFailures).toHaveLength(1);
+  expect(second.batchItemFailures).toHaveLength(0);
+  expect(deadLettered).toHaveLength(1);
+  const down = new pg.Pool({
+    connectionString: 'postgres://nobody:x@127.0.0.1:1/none',
+    connectionTimeoutMillis: 500,
+  });
+  try {
+    const third = await ingestOn(down)(sqsEvent(bodies.slice(0, 1)));
+    expect(third.batchItemFailures).toHaveLength(1);
+    expect(deferred).toEqual([30]);
+  } finally {
+    await down.end();
+  }
 
   // Admin API: failed authentications up to a lockout.
   const admin = adminFixture(db.pool);

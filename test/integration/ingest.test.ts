@@ -9,7 +9,7 @@ import { SealPurpose } from '../../lambda/shared/names.js';
 import type { QueuedEnvelope } from '../../lambda/shared/ports.js';
 import { inboundParams, signedWebhookEvent, statusParams } from '../helpers/api-events.js';
 import { sumMetric } from '../helpers/emf.js';
-import { sqsEvent } from '../helpers/sqs-events.js';
+import { sqsEvent, sqsRecord } from '../helpers/sqs-events.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { webhookFixture } from '../helpers/webhook-fixture.js';
 
@@ -71,7 +71,9 @@ describe('migrations', () => {
       const clients = await Promise.all(Array.from({ length: 4 }, () => fresh.pool.connect()));
       const results = await Promise.all(clients.map((c) => runMigrations(c)));
       for (const c of clients) c.release();
-      expect(results.flatMap((r) => r.applied).sort()).toEqual(MIGRATIONS.map((m) => m.version));
+      expect(results.flatMap((r) => r.applied).sort((a, b) => a - b)).toEqual(
+        MIGRATIONS.map((m) => m.version),
+      );
     } finally {
       await fresh.drop();
     }
@@ -179,6 +181,84 @@ describe('ingest', () => {
       expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
         event.Records.map((r) => r.messageId).sort(),
       );
+    } finally {
+      await dead.end();
+    }
+  });
+
+  it('stores a quarantined payload once, sealed, with only the names of its failed checks in clear', async () => {
+    const { handler, metric } = ingestWith(db.pool);
+    const fixture = webhookFixture();
+    const secretBody = `quarantine-secret ${'z'.repeat(1700)}`;
+    const params = inboundParams({ From: '+14155550177', Body: secretBody });
+    const res = await fixture.handler(signedWebhookEvent({ token: fixture.token, params }));
+    expect(res.statusCode).toBe(200);
+    const [envelope] = fixture.queue.sent.splice(0);
+    const body = JSON.stringify(envelope);
+    expect((await handler(sqsEvent([body, body]))).batchItemFailures).toEqual([]);
+    expect(metric('PayloadsQuarantined')).toBe(1);
+    expect(metric('DuplicatesDropped')).toBe(1);
+    const rows = await db.pool.query<Record<string, unknown>>(
+      'SELECT route, failed_checks, message_sid, row_to_json(q)::text AS whole FROM quarantined_payloads q WHERE message_sid = $1',
+      [params.MessageSid],
+    );
+    expect(rows.rows).toHaveLength(1);
+    expect(rows.rows[0]).toMatchObject({ route: 'message', failed_checks: ['Body:too_long'] });
+    for (const plaintext of ['+14155550177', '14155550177', 'quarantine-secret', '+14155550100']) {
+      expect(rows.rows[0]?.whole).not.toContain(plaintext);
+    }
+  });
+
+  it('dead-letters a record the database refuses at once, and backs off while the database is unreachable', async () => {
+    const calls: string[] = [];
+    const redelivery = {
+      backoff: { baseSeconds: 30, capSeconds: 900 },
+      queue: {
+        defer: async (handle: string, seconds: number) => void calls.push(`defer ${handle} ${seconds}`),
+        deadLetter: async (r: { messageId: string; reason: string }) =>
+          void calls.push(`dead-letter ${r.messageId} ${r.reason}`),
+      },
+    };
+    const { sent } = await envelopes(2);
+    const refusedSid = sent[0]?.messageSid as string;
+    await db.pool.query(`
+      CREATE FUNCTION refuse_one_check() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.message_sid = '${refusedSid}' THEN RAISE check_violation USING MESSAGE = 'refused'; END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER refuse_one_check BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_one_check();`);
+    try {
+      const handler = makeIngestHandler(async () => ({
+        db: db.pool,
+        metrics: createEmfMetrics('test', () => {}),
+        logger: createLogger('signalgate-ingest', () => {}),
+        redelivery,
+      }));
+      const event = sqsEvent(sent.map((e) => JSON.stringify(e)));
+      expect((await handler(event)).batchItemFailures).toEqual([]);
+      expect(calls).toEqual([`dead-letter ${event.Records[0]?.messageId} refused by the database`]);
+    } finally {
+      await db.pool.query('DROP TRIGGER refuse_one_check ON messages; DROP FUNCTION refuse_one_check();');
+    }
+    calls.length = 0;
+    const dead = new pg.Pool({
+      connectionString: 'postgres://nobody:x@127.0.0.1:1/none',
+      connectionTimeoutMillis: 500,
+    });
+    try {
+      const handler = makeIngestHandler(async () => ({
+        db: dead,
+        metrics: createEmfMetrics('test', () => {}),
+        logger: createLogger('signalgate-ingest', () => {}),
+        redelivery,
+      }));
+      const event = { Records: [sqsRecord(JSON.stringify(sent[1]), 4)] };
+      expect((await handler(event)).batchItemFailures).toEqual([
+        { itemIdentifier: event.Records[0]?.messageId },
+      ]);
+      // The fourth receive waits 30 s × 2³ = 240 s.
+      expect(calls).toEqual([`defer ${event.Records[0]?.receiptHandle} 240`]);
     } finally {
       await dead.end();
     }

@@ -6,7 +6,9 @@ import { Table } from '../../shared/names.js';
 import type {
   DatabaseStatus,
   RetentionStore,
+  RowCounts,
   StoredMessage,
+  StoredQuarantined,
   StoredStatus,
   SubjectRecords,
 } from '../ports.js';
@@ -38,6 +40,16 @@ interface StatusRow {
   sealed: Buffer;
 }
 
+interface QuarantinedRow {
+  route: string;
+  failed_checks: string[];
+  message_sid: string | null;
+  payload_key: string;
+  received_at: Date;
+  stored_at: Date;
+  sealed: Buffer;
+}
+
 export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, DatabaseStatus {
   readonly #db: Queryable;
 
@@ -45,7 +57,9 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     this.#db = db;
   }
 
-  async find(index: string): Promise<{ messages: StoredMessage[]; statuses: StoredStatus[] }> {
+  async find(
+    index: string,
+  ): Promise<{ messages: StoredMessage[]; statuses: StoredStatus[]; quarantined: StoredQuarantined[] }> {
     const messages = await this.#db.query<MessageRow>(
       `SELECT message_sid, account_sid, messaging_service_sid, num_media, received_at, stored_at, sealed
        FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 ORDER BY received_at, message_sid`,
@@ -56,7 +70,21 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
        FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES} ORDER BY received_at, id`,
       [index],
     );
+    const quarantined = await this.#db.query<QuarantinedRow>(
+      `SELECT route, failed_checks, message_sid, payload_key, received_at, stored_at, sealed
+       FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1 ORDER BY received_at, id`,
+      [index],
+    );
     return {
+      quarantined: quarantined.rows.map((r) => ({
+        route: r.route,
+        failedChecks: r.failed_checks,
+        messageSid: r.message_sid,
+        payloadKey: r.payload_key,
+        receivedAt: r.received_at,
+        storedAt: r.stored_at,
+        sealed: r.sealed,
+      })),
       messages: messages.rows.map((r) => ({
         messageSid: r.message_sid,
         accountSid: r.account_sid,
@@ -77,25 +105,29 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     };
   }
 
-  async erase(index: string): Promise<{ messages: number; statuses: number }> {
-    // One statement: both deletes see the same snapshot and commit together.
-    const result = await this.#db.query<{ messages: number; statuses: number }>(
+  async erase(index: string): Promise<RowCounts> {
+    // One statement: the deletes see the same snapshot and commit together.
+    const result = await this.#db.query<RowCounts>(
       `WITH gone_statuses AS (
          DELETE FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES} RETURNING 1
        ), gone_messages AS (
          DELETE FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 RETURNING 1
+       ), gone_quarantined AS (
+         DELETE FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1 RETURNING 1
        )
        SELECT (SELECT count(*) FROM gone_messages)::int AS messages,
-              (SELECT count(*) FROM gone_statuses)::int AS statuses`,
+              (SELECT count(*) FROM gone_statuses)::int AS statuses,
+              (SELECT count(*) FROM gone_quarantined)::int AS quarantined`,
       [index],
     );
-    return result.rows[0] ?? { messages: 0, statuses: 0 };
+    return result.rows[0] ?? { messages: 0, statuses: 0, quarantined: 0 };
   }
 
-  async deleteReceivedBefore(cutoff: Date): Promise<{ messages: number; statuses: number }> {
+  async deleteReceivedBefore(cutoff: Date): Promise<RowCounts> {
     return {
       messages: await this.#deleteInBatches(Table.messages, 'message_sid', cutoff),
       statuses: await this.#deleteInBatches(Table.statusUpdates, 'id', cutoff),
+      quarantined: await this.#deleteInBatches(Table.quarantined, 'id', cutoff),
     };
   }
 
@@ -106,12 +138,13 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     return result.rows[0]?.version ?? 0;
   }
 
-  async storedCounts(): Promise<{ messages: number; statuses: number }> {
-    const result = await this.#db.query<{ messages: number; statuses: number }>(
+  async storedCounts(): Promise<RowCounts> {
+    const result = await this.#db.query<RowCounts>(
       `SELECT (SELECT count(*) FROM ${Table.messages})::int AS messages,
-              (SELECT count(*) FROM ${Table.statusUpdates})::int AS statuses`,
+              (SELECT count(*) FROM ${Table.statusUpdates})::int AS statuses,
+              (SELECT count(*) FROM ${Table.quarantined})::int AS quarantined`,
     );
-    return result.rows[0] ?? { messages: 0, statuses: 0 };
+    return result.rows[0] ?? { messages: 0, statuses: 0, quarantined: 0 };
   }
 
   async #deleteInBatches(table: string, key: string, cutoff: Date): Promise<number> {

@@ -79,6 +79,32 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'quarantined payloads',
+    sql: `
+      -- Signed webhooks whose payload failed the schema or a limit (ARCHITECTURE §1): stored sealed, with
+      -- the names of the failed checks (never their values). Generic over routes (messages, statuses,
+      -- later voice callbacks). payload_key is a keyed digest of the payload: a redelivery is a no-op.
+      CREATE TABLE ${Table.quarantined} (
+        id                bigserial PRIMARY KEY,
+        payload_key       text NOT NULL UNIQUE CHECK (payload_key ~ '^[0-9a-f]{64}$'),
+        route             text NOT NULL,
+        failed_checks     text[] NOT NULL,
+        message_sid       text,
+        account_sid       text,
+        from_index        text,
+        to_index          text,
+        sealed            bytea NOT NULL,
+        idempotency_token text,
+        received_at       timestamptz NOT NULL,
+        stored_at         timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX quarantined_payloads_from_index ON ${Table.quarantined} (from_index);
+      CREATE INDEX quarantined_payloads_to_index ON ${Table.quarantined} (to_index);
+      CREATE INDEX quarantined_payloads_received_at ON ${Table.quarantined} (received_at);
+    `,
+  },
 ];
 
 /**
@@ -112,6 +138,12 @@ BEGIN
       GRANT SELECT, INSERT ON ${Table.auditLog} TO ${APP_DB_ROLE};
       REVOKE UPDATE, DELETE, TRUNCATE ON ${Table.auditLog} FROM ${APP_DB_ROLE};
       GRANT USAGE ON SEQUENCE ${Table.auditLog}_id_seq TO ${APP_DB_ROLE};
+    END IF;
+    IF to_regclass('${Table.quarantined}') IS NOT NULL THEN
+      -- Like the other stored rows: ingest inserts, admin exports and erases, retention deletes; no UPDATE.
+      GRANT SELECT, INSERT, DELETE ON ${Table.quarantined} TO ${APP_DB_ROLE};
+      REVOKE UPDATE, TRUNCATE ON ${Table.quarantined} FROM ${APP_DB_ROLE};
+      GRANT USAGE ON SEQUENCE ${Table.quarantined}_id_seq TO ${APP_DB_ROLE};
     END IF;
     IF to_regclass('${Table.adminLockouts}') IS NOT NULL THEN
       GRANT SELECT, INSERT, UPDATE, DELETE ON ${Table.adminLockouts} TO ${APP_DB_ROLE};

@@ -18,6 +18,7 @@ export const RunbookSection = {
   lambdaThrottles: 'lambda-throttles',
   api5xx: 'api-5xx',
   dlqNotEmpty: 'dlq-not-empty',
+  dlqOldestMessageAge: 'dlq-oldest-message-age',
   oldestMessageAge: 'oldest-message-age',
   wafBlockedSpike: 'waf-blocked-spike',
   rdsCpu: 'rds-cpu',

@@ -47,6 +47,11 @@ export interface AlarmThresholds {
   readonly dlqVisibleMessages?: number;
   /** @default 300 */
   readonly oldestMessageAgeSeconds?: number;
+  /**
+   * A dead letter waits for a human (runbook, redrive); this pages again when one has waited a day, well
+   * inside the dead-letter queue's retention. @default 86400
+   */
+  readonly dlqOldestMessageAgeSeconds?: number;
   /** @default 1000 */
   readonly wafBlockedPer5Min?: number;
   /** @default 80 */
@@ -73,6 +78,7 @@ const DEFAULT_THRESHOLDS: Required<AlarmThresholds> = {
   api5xxPer5Min: 5,
   dlqVisibleMessages: 1,
   oldestMessageAgeSeconds: 300,
+  dlqOldestMessageAgeSeconds: 86_400,
   wafBlockedPer5Min: 1000,
   rdsCpuPercent: 80,
   rdsFreeStorageGiB: 10,
@@ -268,13 +274,26 @@ export class SignalgateAlarms extends Construct {
     this.add(
       'DlqNotEmpty',
       RunbookSection.dlqNotEmpty,
-      'Messages reached the ingest dead-letter queue: they were not stored after every retry.',
+      'Records reached the ingest dead-letter queue: they can never be stored as they are, or outlived the 4-hour outage budget.',
       {
         metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
           statistic: cloudwatch.Stats.MAXIMUM,
           period: Duration.minutes(1),
         }),
         threshold: t.dlqVisibleMessages,
+        window: once,
+      },
+    );
+    this.add(
+      'DlqOldestMessageAge',
+      RunbookSection.dlqOldestMessageAge,
+      'A dead letter has waited too long for its redrive: its retention is running out.',
+      {
+        metric: props.deadLetterQueue.metricApproximateAgeOfOldestMessage({
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: ALARM_PERIOD,
+        }),
+        threshold: t.dlqOldestMessageAgeSeconds,
         window: once,
       },
     );

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PostgresAuditLog } from '../../../lambda/admin/adapters/postgres-audit-log.js';
 import { PostgresSubjectRecords } from '../../../lambda/admin/adapters/postgres-subject-records.js';
@@ -7,7 +8,7 @@ import { SECURITY_HEADERS } from '../../../lambda/shared/http.js';
 import { createLogger } from '../../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
 import { APP_DB_ROLE, MetricName, Route } from '../../../lambda/shared/names.js';
-import { randomSid, statusParams } from '../../helpers/api-events.js';
+import { inboundParams, randomSid, statusParams } from '../../helpers/api-events.js';
 import { sumMetric } from '../../helpers/emf.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.js';
 import { adminFixture, auditCount, LOCKOUT, RETENTION_DAYS } from './admin-fixture.js';
@@ -28,7 +29,9 @@ afterAll(async () => {
   await db?.drop();
 });
 beforeEach(async () => {
-  await db.pool.query('TRUNCATE messages, message_status_updates, admin_audit_log, admin_lockouts');
+  await db.pool.query(
+    'TRUNCATE messages, message_status_updates, quarantined_payloads, admin_audit_log, admin_lockouts',
+  );
   f = adminFixture(db.pool);
 });
 
@@ -270,7 +273,43 @@ describe('subject export and erasure', () => {
       `SELECT detail FROM admin_audit_log WHERE route = $1 ORDER BY id`,
       [Route.adminSubject],
     );
-    expect(audit.rows[0]?.detail).toEqual({ erased: 2, statuses: 1 });
+    expect(audit.rows[0]?.detail).toEqual({ erased: 2, statuses: 1, quarantined: 0 });
+  });
+
+  it("exports the subject's quarantined payloads flagged as such, and erases them with the subject", async () => {
+    const long = 'a long message '.repeat(120);
+    await f.storeAnything(inboundParams({ From: SUBJECT, To: PEER, Body: long }));
+    await f.storeAnything(
+      statusParams({ From: PEER, To: SUBJECT, MessageStatus: 'delivery_unknown' }),
+      '/webhooks/twilio/status',
+    );
+    await f.storeAnything(inboundParams({ From: OTHER, To: PEER, Body: long }));
+
+    const response = await f.call('GET', `/admin/subjects/${enc(SUBJECT)}/messages`, { token: f.token });
+    expect(response.statusCode).toBe(200);
+    const body = json(response.body) as {
+      quarantined: Array<{
+        quarantined: boolean;
+        route: string;
+        failedChecks: string[];
+        params: Record<string, string>;
+      }>;
+    };
+    expect(body.quarantined.map((q) => [q.quarantined, q.route, q.failedChecks])).toEqual([
+      [true, 'message', ['Body:too_long']],
+      [true, 'status', ['MessageStatus:invalid_value']],
+    ]);
+    expect(body.quarantined[0]?.params.Body).toBe(long);
+    expect(body.quarantined[1]?.params.MessageStatus).toBe('delivery_unknown');
+
+    const metrics = json((await f.call('GET', '/admin/metrics', { token: f.token })).body) as {
+      stored: { quarantined: number };
+    };
+    expect(metrics.stored.quarantined).toBe(3);
+
+    await f.call('DELETE', `/admin/subjects/${enc(SUBJECT)}`, { token: f.token });
+    const left = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM quarantined_payloads');
+    expect(left.rows[0]?.n).toBe(1);
   });
 });
 
@@ -285,6 +324,11 @@ describe('retention', () => {
     await db.pool.query(
       `INSERT INTO message_status_updates (message_sid, status, sealed, received_at) VALUES ($1, 'sent', '\\x00', $2)`,
       [sid, receivedAt],
+    );
+    await db.pool.query(
+      `INSERT INTO quarantined_payloads (payload_key, route, failed_checks, message_sid, sealed, received_at)
+       VALUES ($1, 'message', '{Body:too_long}', $2, '\\x00', $3)`,
+      [randomBytes(32).toString('hex'), sid, receivedAt],
     );
     return sid;
   }
@@ -305,6 +349,11 @@ describe('retention', () => {
       'SELECT count(*)::int AS n FROM message_status_updates',
     );
     expect(statuses.rows[0]?.n).toBe(2);
+    // Quarantined rows follow retention like the rest (ARCHITECTURE §1).
+    const quarantined = await db.pool.query<{ message_sid: string }>(
+      'SELECT message_sid FROM quarantined_payloads',
+    );
+    expect(quarantined.rows.map((r) => r.message_sid).sort()).toEqual([atCutoff, recent].sort());
   });
 
   it('runs on a schedule with the same cut-off and leaves an audit row', async () => {
@@ -347,7 +396,7 @@ describe('health and metrics', () => {
     await f.storeMessages({ From: SUBJECT, To: PEER });
     await f.call('GET', '/admin/health', { token: 'nope' });
     const body = json((await f.call('GET', '/admin/metrics', { token: f.token })).body);
-    expect(body.stored).toEqual({ messages: 1, statusUpdates: 0 });
+    expect(body.stored).toEqual({ messages: 1, statusUpdates: 0, quarantined: 0 });
     expect(body.counters).toMatchObject({ source: 'local', windowSeconds: null });
     expect(body.failures).toMatchObject({ adminAuth: 1 });
   });

@@ -114,7 +114,17 @@ export function adminFixture(db: Queryable) {
       }
       const envelopes = web.queue.sent.slice(from);
       await storeEnvelopes(db, envelopes);
-      return envelopes.map((e) => e.messageSid);
+      return envelopes.map((e) => {
+        if (e.kind !== 'message') throw new Error(`the webhook queued a ${e.kind} envelope`);
+        return e.messageSid;
+      });
+    },
+    /** Sends one signed webhook and stores whatever it queued, a quarantined payload included. */
+    async storeAnything(params: Record<string, string>, path = '/webhooks/twilio/messages'): Promise<void> {
+      const from = web.queue.sent.length;
+      const response = await web.handler(signedWebhookEvent({ token: web.token, params, path }));
+      if (response.statusCode >= 300) throw new Error(`webhook answered ${response.statusCode}`);
+      await storeEnvelopes(db, web.queue.sent.slice(from));
     },
     /** Sends a signed status callback through the webhook and stores it. */
     async storeStatus(params: Record<string, string>): Promise<void> {

@@ -34,7 +34,7 @@ async function queryIds(): Promise<(name: MetricName) => string | undefined> {
 
 const database: DatabaseStatus = {
   migrationVersion: async () => 1,
-  storedCounts: async () => ({ messages: 7, statuses: 3 }),
+  storedCounts: async () => ({ messages: 7, statuses: 3, quarantined: 0 }),
 };
 
 describe('CloudWatchMetricCounters', () => {
@@ -98,7 +98,7 @@ describe('CloudWatchMetricCounters', () => {
     expect(body.counters.source).toBe('unavailable');
     expect(body.counters.messagesStored).toBeNull();
     expect(body.failures.signature).toBeNull();
-    expect(body.stored).toEqual({ messages: 7, statusUpdates: 3 });
+    expect(body.stored).toEqual({ messages: 7, statusUpdates: 3, quarantined: 0 });
   });
 
   it('feeds /admin/metrics: failures grouped by kind from the CloudWatch sums', async () => {

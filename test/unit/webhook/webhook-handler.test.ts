@@ -127,32 +127,72 @@ describe('POST /webhooks/twilio/messages', () => {
     expect(res.statusCode).toBe(403);
   });
 
-  it('answers 400 and counts InvalidPayloads when a genuine payload fails validation', async () => {
+  it('stores a genuine payload that fails validation as quarantined, answered 200 like any other', async () => {
     const f = webhookFixture();
-    for (const params of [
-      inboundParams({ From: 'not a number!' }),
-      inboundParams({ MessageSid: 'SM123' }),
-      inboundParams({ NumMedia: '1' }),
-      inboundParams({ Body: 'x'.repeat(1601) }),
-    ]) {
+    const cases: Array<[Record<string, string>, string[], string]> = [
+      [inboundParams({ From: 'not a number!' }), ['From:format'], 'not a number!'],
+      [inboundParams({ MessageSid: 'SM123' }), ['MessageSid:invalid_format'], 'SM123'],
+      [inboundParams({ NumMedia: '1' }), ['MediaUrl:format', 'MediaContentType:format'], 'NumMedia'],
+      [inboundParams({ Body: 'x'.repeat(1601) }), ['Body:too_long'], 'x'.repeat(1601)],
+    ];
+    for (const [params, checks, input] of cases) {
       const res = await f.handler(signedWebhookEvent({ token: f.token, params }));
-      expect(res.statusCode).toBe(400);
+      expect(res.statusCode).toBe(200);
+      expect(res.body).toBe(EMPTY_TWIML);
       expectSecurityHeaders(res.headers);
+      const envelope = f.queue.sent.at(-1);
+      expect(envelope).toMatchObject({ kind: 'quarantined', route: 'message', failedChecks: checks });
+      // The clear part of the envelope holds neither the failing value nor any number or body.
+      const queued = JSON.stringify({ ...envelope, sealed: undefined });
+      for (const secret of [input, params.From, params.To]) expect(queued).not.toContain(secret);
     }
     expect(f.metric('InvalidPayloads')).toBe(4);
-    expect(f.queue.sent).toHaveLength(0);
+    expect(f.queue.sent).toHaveLength(4);
   });
 
-  it('counts the SMS body limit in characters, so 1,600 emoji pass and 1,601 do not', async () => {
+  it('keeps a quarantined payload sealed whole, under its own table and payload key', async () => {
+    const f = webhookFixture();
+    const params = inboundParams({ Body: 'y'.repeat(2000) });
+    await f.handler(signedWebhookEvent({ token: f.token, params }));
+    const envelope = f.queue.sent[0];
+    if (envelope?.kind !== 'quarantined') throw new Error('expected a quarantined envelope');
+    expect(envelope.messageSid).toBe(params.MessageSid);
+    const opened = await f.deps.sealer.open(Buffer.from(envelope.sealed, 'base64url'), {
+      purpose: 'quarantined_payloads',
+      id: envelope.payloadKey,
+    });
+    expect(JSON.parse(opened.toString('utf8'))).toEqual(params);
+    // A redelivery of the same request has the same key, so the store keeps it once.
+    await f.handler(signedWebhookEvent({ token: f.token, params }));
+    const again = f.queue.sent[1];
+    expect(again?.kind === 'quarantined' && again.payloadKey).toBe(envelope.payloadKey);
+  });
+
+  it('counts the SMS body limit in characters, so 1,600 emoji pass and 1,601 are quarantined', async () => {
     const f = webhookFixture();
     const fits = await f.handler(
       signedWebhookEvent({ token: f.token, params: inboundParams({ Body: '😀'.repeat(1600) }) }),
     );
     expect(fits.statusCode).toBe(200);
+    expect(f.queue.sent[0]?.kind).toBe('message');
     const over = await f.handler(
       signedWebhookEvent({ token: f.token, params: inboundParams({ Body: '😀'.repeat(1601) }) }),
     );
-    expect(over.statusCode).toBe(400);
+    expect(over.statusCode).toBe(200);
+    expect(f.queue.sent[1]).toMatchObject({ kind: 'quarantined', failedChecks: ['Body:too_long'] });
+  });
+
+  it('bounds the unsigned idempotency header instead of queueing what ingest would refuse', async () => {
+    const f = webhookFixture();
+    const send = (token: string) => {
+      const event = signedWebhookEvent({ token: f.token, params: inboundParams() });
+      event.headers['I-Twilio-Idempotency-Token'] = token;
+      return f.handler(event);
+    };
+    expect((await send('a'.repeat(300))).statusCode).toBe(200);
+    expect((await send('tab\tand\u00e9')).statusCode).toBe(200);
+    expect((await send('  ok-token  ')).statusCode).toBe(200);
+    expect(f.queue.sent.map((e) => e.idempotencyToken)).toEqual(['a'.repeat(256), undefined, 'ok-token']);
   });
 
   it('refuses the previous token when the secret source cannot say when the rotation happened', async () => {
@@ -303,12 +343,17 @@ describe('POST /webhooks/twilio/status', () => {
     expect(JSON.stringify(f.queue.sent[0])).not.toContain(params.To);
   });
 
-  it('answers 403, 400, 413, 415 and 405 as the messages route does', async () => {
+  it('answers 403, 413, 415 and 405 as the messages route does, and quarantines an unknown status', async () => {
     const f = webhookFixture();
     const sign = (params: Record<string, string>, token = f.token) =>
       signedWebhookEvent({ token, params, path: STATUS_PATH });
     expect((await f.handler(sign(statusParams(), 'wrong'))).statusCode).toBe(403);
-    expect((await f.handler(sign(statusParams({ MessageStatus: 'exploded' })))).statusCode).toBe(400);
+    expect((await f.handler(sign(statusParams({ MessageStatus: 'exploded' })))).statusCode).toBe(204);
+    expect(f.queue.sent[0]).toMatchObject({
+      kind: 'quarantined',
+      route: 'status',
+      failedChecks: ['MessageStatus:invalid_value'],
+    });
     expect((await f.handler(sign(statusParams({ Extra: 'q'.repeat(40_000) })))).statusCode).toBe(413);
     const json = sign(statusParams());
     json.headers['Content-Type'] = 'application/json';

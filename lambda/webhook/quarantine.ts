@@ -1,0 +1,94 @@
+// Quarantine (ARCHITECTURE §1, "the rule of the edge"): a payload whose signature verified but that
+// fails the schema or a limit is still stored, sealed, with the names of the failed checks. Generic
+// over routes: any signed webhook (messages, statuses, later voice callbacks) can be quarantined.
+
+import { createHash } from 'node:crypto';
+import type { z } from 'zod';
+import type { BlindIndexer } from '../shared/blind-index.js';
+import {
+  FAILED_CHECK_PATTERN,
+  MAX_FAILED_CHECKS,
+  type QuarantinedEnvelope,
+  type QuarantineRoute,
+  SID_PATTERN,
+} from '../shared/envelope-schema.js';
+import type { SignedParams } from './signature.js';
+
+/** Names a field by our schema's vocabulary; anything else (input) is `UnknownField`. */
+function fieldName(key: PropertyKey | undefined, known: ReadonlySet<string>): string {
+  if (typeof key !== 'string') return 'Payload';
+  const media = /^(MediaUrl|MediaContentType)\d+$/.exec(key);
+  if (media) return media[1] as string;
+  return known.has(key) && /^[A-Za-z]{1,40}$/.test(key) ? key : 'UnknownField';
+}
+
+/** zod's issue codes are a fixed vocabulary; custom issues carry our own check name as their message. */
+function checkName(issue: z.core.$ZodIssue): string {
+  const name = issue.code === 'custom' ? issue.message : issue.code;
+  return /^[a-z_]{1,32}$/.test(name) ? name : 'custom';
+}
+
+/**
+ * The failed checks of a validation error as `Field:check` names, deduplicated and bounded. Never a value
+ * and never an unknown key: a quarantined row's reason must not quote input (issue 10, bad input).
+ */
+export function failedChecksOf(error: z.ZodError, knownFields: ReadonlySet<string>): string[] {
+  const names = new Set<string>();
+  for (const issue of error.issues) {
+    const name = `${fieldName(issue.path[0], knownFields)}:${checkName(issue)}`;
+    if (FAILED_CHECK_PATTERN.test(name)) names.add(name);
+    if (names.size === MAX_FAILED_CHECKS) break;
+  }
+  return names.size > 0 ? [...names] : ['Payload:invalid'];
+}
+
+function single(params: SignedParams, key: string): string | undefined {
+  const value = params[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A value carried in clear only when it matches its own pattern. */
+function sidOrNothing(value: string | undefined): string | undefined {
+  return value !== undefined && SID_PATTERN.test(value) ? value : undefined;
+}
+
+/**
+ * Keyed digest of the whole signed payload: a Twilio redelivery of the same request has the same key, so
+ * it is stored once. Keyed with the blind-index key, because a bare hash of a payload with few unknowns
+ * (a short status callback) could be confirmed by guessing its numbers.
+ */
+export function payloadKey(route: QuarantineRoute, params: SignedParams, index: BlindIndexer): string {
+  const canonical = JSON.stringify(
+    Object.keys(params)
+      .sort()
+      .map((key) => [key, params[key]]),
+  );
+  const digest = createHash('sha256').update(`${route}\n${canonical}`).digest('hex');
+  return index(`quarantine:${digest}`);
+}
+
+export type QuarantineFields = Omit<QuarantinedEnvelope, 'v' | 'receivedAt' | 'sealed' | 'idempotencyToken'>;
+
+/** The clear fields of a quarantined envelope: only what passed its own check (SIDs, blind indexes). */
+export function quarantineFields(
+  route: QuarantineRoute,
+  params: SignedParams,
+  failedChecks: string[],
+  index: BlindIndexer,
+): QuarantineFields {
+  const from = single(params, 'From');
+  const to = single(params, 'To');
+  const messageSid = sidOrNothing(single(params, 'MessageSid'));
+  const accountSid = sidOrNothing(single(params, 'AccountSid'));
+  return {
+    kind: 'quarantined',
+    route,
+    failedChecks,
+    payloadKey: payloadKey(route, params, index),
+    ...(messageSid ? { messageSid } : {}),
+    ...(accountSid ? { accountSid } : {}),
+    // Indexed whatever their shape, so the subject's export and erasure find quarantined rows too.
+    ...(from ? { fromIndex: index(from) } : {}),
+    ...(to ? { toIndex: index(to) } : {}),
+  };
+}
