@@ -18,6 +18,8 @@ export const MetricName = {
   QueueFailures: 'QueueFailures',
   EncryptionFailures: 'EncryptionFailures',
   RotationFailures: 'RotationFailures',
+  /** A webhook arrived for an account whose secret holds no real Twilio auth token (answered 503). */
+  TwilioTokenNotConfigured: 'TwilioTokenNotConfigured',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -65,6 +67,7 @@ export const LogEvent = {
   adminLockout: 'security.admin_lockout',
   invalidPayload: 'webhook.invalid_payload',
   secretsUnavailable: 'webhook.secrets_unavailable',
+  twilioTokenNotConfigured: 'webhook.twilio_token_not_configured',
   webhookUnexpectedFault: 'webhook.unexpected_fault',
   adminUnexpectedFault: 'admin.unexpected_fault',
   previousAdminTokenUsed: 'admin.previous_token_used',

@@ -31,7 +31,7 @@ export interface WebhookRequest {
 }
 
 export type RejectionReason = 'too_large' | 'media_type' | 'signature' | 'invalid';
-export type UnavailableReason = 'secrets' | 'encryption' | 'queue';
+export type UnavailableReason = 'secrets' | 'encryption' | 'queue' | 'token_not_configured';
 
 export type WebhookOutcome =
   | { readonly kind: 'accepted'; readonly webhook: WebhookKind; readonly messageSid: string }
@@ -180,10 +180,18 @@ async function verifySignature(
       request.urls.some(
         (url) => deps.verifier.verify({ url, params, signature: request.signature, tokens: candidates }) >= 0,
       );
-    if (verifies(tokens)) return 'verified';
-    // A miss may mean the token was just rotated: look again, at most once per refresh interval.
+    if (tokens.length > 0 && verifies(tokens)) return 'verified';
+    // A miss may mean the token was just rotated (or just set for the first time): look again, at
+    // most once per refresh interval.
     const fresh = await deps.tokens.refreshedTokens(secretId).catch(() => undefined);
-    if (fresh && verifies(fresh)) return 'verified';
+    if (fresh && fresh.length > 0 && verifies(fresh)) return 'verified';
+    if ((fresh ?? tokens).length === 0) {
+      // No real token yet (first deploy: the secret holds its placeholder). Nothing can verify, so
+      // nothing is stored; 503 lets Twilio retry (#rp=5xx) once the operator has set the token.
+      deps.metrics.count(MetricName.TwilioTokenNotConfigured);
+      deps.logger.error(LogEvent.twilioTokenNotConfigured, { accountSid });
+      return unavailable('token_not_configured');
+    }
   }
   deps.metrics.count(MetricName.SignatureFailures);
   deps.logger.security(LogEvent.signatureRejected, {

@@ -24,6 +24,7 @@ const SECURITY_METRICS: readonly string[] = [
   MetricName.AdminAuthFailures,
   MetricName.AdminLockouts,
   MetricName.InvalidPayloads,
+  MetricName.TwilioTokenNotConfigured,
 ];
 /** The environment the fixtures run the handlers under; deployed functions get theirs from SIGNALGATE_ENV. */
 const FIXTURE_ENVIRONMENT = 'test';
@@ -107,6 +108,13 @@ async function exerciseHandlers(): Promise<void> {
   );
   expect(sealed.statusCode).toBe(503);
   emf.push(...sealingDown.emf);
+  // First deploy: the secret still holds the placeholder, so no token is configured.
+  const unconfigured = webhookFixture({ token: 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN' });
+  const early = await unconfigured.handler(
+    signedWebhookEvent({ token: unconfigured.token, params: inboundParams() }),
+  );
+  expect(early.statusCode).toBe(503);
+  emf.push(...unconfigured.emf);
 
   // Ingest against a real Postgres: stored, duplicate, failed.
   const ingest = makeIngestHandler(async () => ({

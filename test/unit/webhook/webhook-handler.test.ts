@@ -15,6 +15,10 @@ import {
 import { TWILIO_SECRET_ID, twilioSecret, webhookFixture } from '../../helpers/webhook-fixture.js';
 
 const STATUS_PATH = '/webhooks/twilio/status';
+/** Shaped like a Twilio auth token (32 lowercase hex), as every token a rotation produces is. */
+const NEW_TOKEN = '0123456789abcdef0123456789abcdef';
+/** What each Twilio secret holds from the first deploy until the operator sets the real token. */
+const DEPLOY_PLACEHOLDER = 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN';
 
 function expectSecurityHeaders(headers: Record<string, unknown> | undefined) {
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(headers?.[name]).toBe(value);
@@ -87,12 +91,10 @@ describe('POST /webhooks/twilio/messages', () => {
 
   it('accepts a webhook signed with the previous token while a previous token exists', async () => {
     const f = webhookFixture();
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     f.clock.advance(120_000); // past the secret cache age, so the rotation is seen
     const withOld = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
-    const withNew = await f.handler(
-      signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }),
-    );
+    const withNew = await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
     expect([withOld.statusCode, withNew.statusCode]).toEqual([200, 200]);
     f.secrets.forgetPrevious(TWILIO_SECRET_ID);
     f.clock.advance(120_000);
@@ -105,15 +107,15 @@ describe('POST /webhooks/twilio/messages', () => {
   it('picks up a rotated token at once on a signature miss, without waiting for the cache age', async () => {
     const f = webhookFixture({ secretCacheMs: 300_000 });
     await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('promoted-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     f.clock.advance(15_000);
-    const res = await f.handler(signedWebhookEvent({ token: 'promoted-token', params: inboundParams() }));
+    const res = await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
     expect(res.statusCode).toBe(200);
   });
 
   it('rejects the previous token once its grace after rotation has passed', async () => {
     const f = webhookFixture();
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     f.clock.advance(25 * 3600_000);
     const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
     expect(res.statusCode).toBe(403);
@@ -164,12 +166,10 @@ describe('POST /webhooks/twilio/messages', () => {
       },
     };
     const g = webhookFixture({ token: f.token, secretSource: unknownAge });
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     const res = await g.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
     expect(res.statusCode).toBe(403);
-    const withNew = await g.handler(
-      signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }),
-    );
+    const withNew = await g.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
     expect(withNew.statusCode).toBe(200);
   });
 
@@ -288,6 +288,73 @@ describe('POST /webhooks/twilio/messages', () => {
     expect(logText).not.toContain(f.token);
     expect(logText).not.toContain('+14155550111');
     expect(logText).not.toContain('secret-body-text');
+  });
+});
+
+describe('before a real Twilio auth token is configured (first deploy)', () => {
+  const notTokens = [
+    DEPLOY_PLACEHOLDER,
+    '',
+    'x',
+    '0123456789ABCDEF0123456789ABCDEF', // upper case: Twilio tokens are lowercase hex
+    '0123456789abcdef0123456789abcde', // 31 characters
+    '0123456789abcdef0123456789abcdef0', // 33 characters
+    'g123456789abcdef0123456789abcdef', // not hex
+  ];
+
+  it.each(notTokens)(
+    'answers 503 + Retry-After to a request signed with the secret value %j, storing nothing',
+    async (value) => {
+      const f = webhookFixture({ token: value });
+      const res = await f.handler(signedWebhookEvent({ token: value, params: inboundParams() }));
+      expect(res.statusCode).toBe(503);
+      expect(res.headers?.['Retry-After']).toBe('5');
+      expect(f.queue.sent).toHaveLength(0);
+      expect(f.metric('TwilioTokenNotConfigured')).toBe(1);
+      expect(f.metric('MessagesQueued')).toBe(0);
+    },
+  );
+
+  it('answers 503 (not 403) to an unsigned request too, and counts it as not configured', async () => {
+    const f = webhookFixture({ token: DEPLOY_PLACEHOLDER });
+    const res = await f.handler(
+      apiEvent({
+        path: '/webhooks/twilio/messages',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: formBody(inboundParams()),
+      }),
+    );
+    expect(res.statusCode).toBe(503);
+    expect(f.queue.sent).toHaveLength(0);
+    expect(f.metric('TwilioTokenNotConfigured')).toBe(1);
+  });
+
+  it('accepts the first real token as soon as it is set, and never the placeholder as its previous token', async () => {
+    const f = webhookFixture({ token: DEPLOY_PLACEHOLDER });
+    expect(
+      (await f.handler(signedWebhookEvent({ token: DEPLOY_PLACEHOLDER, params: inboundParams() })))
+        .statusCode,
+    ).toBe(503);
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN)); // the operator's put-secret-value
+    f.clock.advance(10_000); // the least refresh interval of the secret cache
+    const genuine = await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
+    expect(genuine.statusCode).toBe(200);
+    const forged = await f.handler(
+      signedWebhookEvent({ token: DEPLOY_PLACEHOLDER, params: inboundParams() }),
+    );
+    expect(forged.statusCode).toBe(403);
+    expect(f.queue.sent).toHaveLength(1);
+  });
+
+  it('never accepts a previous value that is not a token, even within the grace', async () => {
+    const f = webhookFixture({ token: NEW_TOKEN });
+    const g = webhookFixture({ token: 'x' });
+    g.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    const withX = await g.handler(signedWebhookEvent({ token: 'x', params: inboundParams() }));
+    expect(withX.statusCode).toBe(403);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
   });
 });
 
