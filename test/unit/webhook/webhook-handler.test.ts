@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SECURITY_HEADERS } from '../../../lambda/shared/http.js';
 import type { DataKey, KeyProvider } from '../../../lambda/shared/ports.js';
 import { EMPTY_TWIML } from '../../../lambda/webhook/responses.js';
 import {
@@ -12,6 +11,7 @@ import {
   signedWebhookEvent,
   statusParams,
 } from '../../helpers/api-events.js';
+import { EXPECTED_SECURITY_HEADERS } from '../../helpers/security-headers.js';
 import { TWILIO_SECRET_ID, twilioSecret, webhookFixture } from '../../helpers/webhook-fixture.js';
 
 const STATUS_PATH = '/webhooks/twilio/status';
@@ -21,7 +21,7 @@ const NEW_TOKEN = '0123456789abcdef0123456789abcdef';
 const DEPLOY_PLACEHOLDER = 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN';
 
 function expectSecurityHeaders(headers: Record<string, unknown> | undefined) {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(headers?.[name]).toBe(value);
+  for (const [name, value] of Object.entries(EXPECTED_SECURITY_HEADERS)) expect(headers?.[name]).toBe(value);
 }
 
 describe('POST /webhooks/twilio/messages', () => {
@@ -381,6 +381,32 @@ describe('POST /webhooks/twilio/status', () => {
     json.headers['Content-Type'] = 'application/json';
     expect((await f.handler(json)).statusCode).toBe(415);
     expect((await f.handler(apiEvent({ path: STATUS_PATH, httpMethod: 'GET' }))).statusCode).toBe(405);
+  });
+});
+
+describe('security headers', () => {
+  it('are on every answer the handler gives, HSTS included (API Gateway does not add it to proxy responses)', async () => {
+    const f = webhookFixture();
+    const answers = [
+      await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() })), // 200
+      await f.handler(signedWebhookEvent({ token: f.token, params: statusParams(), path: STATUS_PATH })), // 204
+      await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() })), // 403
+      await f.handler(apiEvent({ path: '/nowhere', httpMethod: 'GET' })), // 404
+      await f.handler(apiEvent({ path: '/health', httpMethod: 'GET' })), // 200 JSON
+    ];
+    f.queue.failing = true;
+    answers.push(await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))); // 503
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 204, 403, 404, 200, 503]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject({
+        'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+        'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
+        'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
+      });
+    }
   });
 });
 
