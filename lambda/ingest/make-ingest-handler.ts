@@ -51,6 +51,8 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
       }
       if (result.duplicates.length > 0)
         deps.metrics.count(MetricName.DuplicatesDropped, result.duplicates.length);
+      // Acknowledged, not retried: storing them would undo an erasure (ARCHITECTURE §4).
+      if (result.erased.length > 0) deps.metrics.count(MetricName.ErasedSubjectDropped, result.erased.length);
       for (const { index, error } of result.failed) {
         const id = valid[index]?.id;
         if (id) failures.push(id);
@@ -59,6 +61,7 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
       deps.logger.info(LogEvent.stored, {
         stored: result.stored.length,
         duplicates: result.duplicates.length,
+        erasedSubjectDropped: result.erased.length,
         failed: failures.length,
       });
     } catch (error) {

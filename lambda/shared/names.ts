@@ -20,6 +20,8 @@ export const MetricName = {
   RotationFailures: 'RotationFailures',
   /** A webhook arrived for an account whose secret holds no real Twilio auth token (answered 503). */
   TwilioTokenNotConfigured: 'TwilioTokenNotConfigured',
+  /** Envelopes ingest dropped because they name an erased subject (redelivery, SQS retry, DLQ redrive, journal). */
+  ErasedSubjectDropped: 'ErasedSubjectDropped',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -51,6 +53,8 @@ export const Table = {
   statusUpdates: 'message_status_updates',
   auditLog: 'admin_audit_log',
   adminLockouts: 'admin_lockouts',
+  /** Tombstones of erased subjects: blind index and time only, kept past retention (ARCHITECTURE §4). */
+  erasedSubjects: 'erased_subjects',
   migrations: 'schema_migrations',
 } as const;
 

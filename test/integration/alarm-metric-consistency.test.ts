@@ -4,6 +4,7 @@
 // emitted; every emitted security metric must have an alarm.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresSubjectRecords } from '../../lambda/admin/adapters/postgres-subject-records.js';
 import { makeIngestHandler } from '../../lambda/ingest/make-ingest-handler.js';
 import { createLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
@@ -126,6 +127,10 @@ async function exerciseHandlers(): Promise<void> {
   await ingest(sqsEvent(bodies));
   const second = await ingest(sqsEvent([...bodies, 'not an envelope']));
   expect(second.batchItemFailures).toHaveLength(1);
+  // Erasure: a redelivery of an erased subject's message is dropped and counted.
+  const subjectIndex = envelopes[0]?.fromIndex as string;
+  await new PostgresSubjectRecords(db.pool).erase(subjectIndex);
+  await ingest(sqsEvent(bodies.slice(0, 1)));
 
   // Admin API: failed authentications up to a lockout.
   const admin = adminFixture(db.pool);
