@@ -118,6 +118,8 @@ export const EnvVar = {
   retentionDays: 'RETENTION_DAYS',
   /** Dead-letter queue of the ingest queue (admin health reports its depth). */
   dlqUrl: 'DLQ_URL',
+  /** How long after a rotation the previous Twilio auth token still verifies (config rotation.previousTokenGraceMinutes). */
+  twilioPreviousTokenGraceSeconds: 'TWILIO_PREVIOUS_TOKEN_GRACE_SECONDS',
   /** How long after a rotation the previous admin token is still accepted. */
   adminTokenGraceSeconds: 'ADMIN_TOKEN_GRACE_SECONDS',
   /** Failed admin authentications from one source IP, within the window, that start a lockout. */

@@ -121,6 +121,35 @@ describe('POST /webhooks/twilio/messages', () => {
     expect(res.statusCode).toBe(403);
   });
 
+  it('accepts the previous token up to the configured grace after the rotation and refuses it after', async () => {
+    const f = webhookFixture({ previousTokenGraceMs: 600_000, secretCacheMs: 60_000 });
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    f.clock.advance(599_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+    f.clock.advance(2_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(403);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+  });
+
+  it('bounds the previous token to 15 minutes when no grace is configured', async () => {
+    const f = webhookFixture({ secretCacheMs: 60_000 });
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    f.clock.advance(14 * 60_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+    f.clock.advance(2 * 60_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(403);
+  });
+
   it('chooses the token by AccountSid, so one account cannot sign for another', async () => {
     const f = webhookFixture({ tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET_ID } });
     const res = await f.handler(
