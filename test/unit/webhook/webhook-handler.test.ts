@@ -137,6 +137,23 @@ describe('POST /webhooks/twilio/messages', () => {
     ).toBe(200);
   });
 
+  it('refuses the previous token within seconds of an emergency revocation, not after the cache age', async () => {
+    const f = webhookFixture({ secretCacheMs: 300_000 });
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    // Cached now: current NEW_TOKEN, previous the old token (within its grace).
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+    f.secrets.forgetPrevious(TWILIO_SECRET_ID); // AWSPREVIOUS removed by npm run rotate -- --revoke-previous
+    f.clock.advance(10_000); // the least refresh interval; the 5-minute cache has not expired
+    const forged = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(forged.statusCode).toBe(403);
+    expect(f.queue.sent).toHaveLength(1);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+  });
+
   it('bounds the previous token to 15 minutes when no grace is configured', async () => {
     const f = webhookFixture({ secretCacheMs: 60_000 });
     f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
