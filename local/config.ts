@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { z } from 'zod';
+import { TWILIO_AUTH_TOKEN_PATTERN } from '../lambda/shared/secret-values.js';
 
 /** ARCHITECTURE §8 plus one override for tests and parallel stacks. */
 const LocalEnv = z.object({
@@ -10,7 +11,11 @@ const LocalEnv = z.object({
     .url({ protocol: /^https?$/ })
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
-  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  // Anything else would never verify a signature (ARCHITECTURE §3): refuse it at start, not at the first webhook.
+  TWILIO_AUTH_TOKEN: z
+    .string()
+    .regex(TWILIO_AUTH_TOKEN_PATTERN, 'must be a Twilio auth token (32 lowercase hex characters)')
+    .optional(),
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Set by npm for `npm start`: the stack then follows npm's lifetime (see parent-watch.ts). */

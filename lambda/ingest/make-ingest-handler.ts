@@ -65,6 +65,8 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
       }
       if (result.duplicates.length > 0)
         deps.metrics.count(MetricName.DuplicatesDropped, result.duplicates.length);
+      // Acknowledged, not retried: storing them would undo an erasure (ARCHITECTURE §4).
+      if (result.erased.length > 0) deps.metrics.count(MetricName.ErasedSubjectDropped, result.erased.length);
       for (const { index, error } of result.failed) {
         const record = valid[index]?.record;
         if (!record) continue;
@@ -75,6 +77,7 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
       deps.logger.info(LogEvent.stored, {
         stored: result.stored.length,
         duplicates: result.duplicates.length,
+        erasedSubjectDropped: result.erased.length,
         failed: result.failed.length + poisoned.length,
       });
     } catch (error) {

@@ -1,6 +1,10 @@
 // Stores queued envelopes exactly once (ARCHITECTURE §1): the unique MessageSid (MessageSid + status,
 // the payload key of a quarantined payload) make a redelivery a no-op. A batch is written with one statement per kind; if that
 // statement fails, each record is retried alone so one bad record fails by itself.
+// Erasure is final (ARCHITECTURE §4): the INSERT itself skips any envelope whose blind index has a
+// tombstone, so a Twilio redelivery, an SQS retry, a DLQ redrive or a journal replay of an erased
+// subject's message is dropped (and counted), never stored again. The check sits in the same
+// statement as the insert; the erasure's table lock orders the two (postgres-subject-records.ts).
 
 import type { Queryable } from '../shared/db/pool.js';
 import type {
@@ -16,6 +20,8 @@ export interface StoreResult {
   readonly stored: number[];
   /** Envelope positions that were already stored (duplicates dropped). */
   readonly duplicates: number[];
+  /** Envelope positions dropped because they name an erased subject. */
+  readonly erased: number[];
   /** Envelope positions that could not be stored, with the fault. */
   readonly failed: { index: number; error: unknown }[];
 }
@@ -24,6 +30,9 @@ const INSERT_MESSAGES = `
   INSERT INTO ${Table.messages}
     (message_sid, account_sid, messaging_service_sid, from_index, to_index, num_media, sealed, idempotency_token, received_at)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::bytea[], $8::text[], $9::timestamptz[])
+    AS r(message_sid, account_sid, messaging_service_sid, from_index, to_index, num_media, sealed, idempotency_token, received_at)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index))
   ON CONFLICT (message_sid) DO NOTHING
   RETURNING message_sid`;
 
@@ -31,6 +40,9 @@ const INSERT_STATUSES = `
   INSERT INTO ${Table.statusUpdates}
     (message_sid, status, error_code, from_index, to_index, sealed, idempotency_token, received_at)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::timestamptz[])
+    AS r(message_sid, status, error_code, from_index, to_index, sealed, idempotency_token, received_at)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index))
   ON CONFLICT (message_sid, status) DO NOTHING
   RETURNING message_sid, status`;
 
@@ -97,6 +109,17 @@ function keyOf(e: QueuedEnvelope): string {
   }
 }
 
+/** Blind indexes of these envelopes that have a tombstone (asked only when some row was not inserted). */
+async function erasedIndexes(db: Queryable, rows: readonly QueuedEnvelope[]): Promise<Set<string>> {
+  const indexes = [...new Set(rows.flatMap((r) => [r.fromIndex, r.toIndex].filter((i) => i !== undefined)))];
+  if (indexes.length === 0) return new Set();
+  const result = await db.query<{ blind_index: string }>(
+    `SELECT blind_index FROM ${Table.erasedSubjects} WHERE blind_index = ANY($1::text[])`,
+    [indexes],
+  );
+  return new Set(result.rows.map((r) => r.blind_index));
+}
+
 /** Inserts one kind's rows; returns the keys that were new. */
 async function insertKind(
   db: Queryable,
@@ -131,6 +154,7 @@ export async function storeEnvelopes(
 ): Promise<StoreResult> {
   const stored: number[] = [];
   const duplicates: number[] = [];
+  const erased: number[] = [];
   const failed: { index: number; error: unknown }[] = [];
 
   for (const kind of ['message', 'status', 'quarantined'] as const) {
@@ -142,28 +166,43 @@ export async function storeEnvelopes(
         kind,
         positions.map((i) => envelopes[i] as QueuedEnvelope),
       );
-      classify(positions, fresh);
+      await classify(positions, fresh);
     } catch {
       // Isolate the record that broke the batch statement: each one alone.
       for (const i of positions) {
         try {
-          classify([i], await insertKind(db, kind, [envelopes[i] as QueuedEnvelope]));
+          await classify([i], await insertKind(db, kind, [envelopes[i] as QueuedEnvelope]));
         } catch (error) {
           failed.push({ index: i, error });
         }
       }
     }
   }
-  return { stored: stored.sort((a, b) => a - b), duplicates: duplicates.sort((a, b) => a - b), failed };
+  const sorted = (list: number[]) => list.sort((a, b) => a - b);
+  return { stored: sorted(stored), duplicates: sorted(duplicates), erased: sorted(erased), failed };
 
-  function classify(positions: number[], fresh: Set<string>): void {
+  async function classify(positions: number[], fresh: Set<string>): Promise<void> {
+    const missing = positions.filter((i) => !fresh.has(keyOf(envelopes[i] as QueuedEnvelope)));
+    const tombstoned =
+      missing.length > 0
+        ? await erasedIndexes(
+            db,
+            missing.map((i) => envelopes[i] as QueuedEnvelope),
+          )
+        : new Set<string>();
     // Within one batch the same key may appear twice: only its first occurrence is the new row.
     const claimed = new Set<string>();
     for (const i of positions) {
-      const key = keyOf(envelopes[i] as QueuedEnvelope);
+      const envelope = envelopes[i] as QueuedEnvelope;
+      const key = keyOf(envelope);
       if (fresh.has(key) && !claimed.has(key)) {
         claimed.add(key);
         stored.push(i);
+      } else if (
+        !fresh.has(key) &&
+        [envelope.fromIndex, envelope.toIndex].some((index) => index !== undefined && tombstoned.has(index))
+      ) {
+        erased.push(i);
       } else {
         duplicates.push(i);
       }

@@ -5,17 +5,21 @@ import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 /** A Lambda handler for API Gateway REST proxy events (webhook and admin functions). */
 export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
 
-/** ARCHITECTURE §2: on every response. HSTS is added by API Gateway's stage in AWS, not locally. */
+/**
+ * ARCHITECTURE §2: on every response — the handlers', API Gateway's gateway responses and the WAF's
+ * custom 413 all take their headers from here (lib/constructs quote them for API Gateway and list them
+ * for WAF). HSTS is included: API Gateway does not add it to proxy responses, so the handlers must, and
+ * a browser ignores it over the local stack's plain HTTP (RFC 6797 §8.1), so it is harmless there.
+ */
 export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'X-Content-Type-Options': 'nosniff',
   'X-Frame-Options': 'DENY',
   'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
   'Referrer-Policy': 'no-referrer',
   'Cache-Control': 'no-store',
+  // Two years, the span the HSTS preload list asks for.
+  'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
 };
-
-/** Added only where the transport is HTTPS (API Gateway); harmless but misleading on loopback HTTP. */
-export const HSTS_HEADER = { 'Strict-Transport-Security': 'max-age=63072000; includeSubDomains' } as const;
 
 /** Generic error bodies: never a stack trace, SQL, secret or phone number. */
 /**

@@ -24,6 +24,10 @@ export const MetricName = {
   RecordsDeadLettered: 'RecordsDeadLettered',
   /** Records ingest put back with a backoff because the database was unavailable. */
   IngestRetriesDeferred: 'IngestRetriesDeferred',
+  /** A webhook arrived for an account whose secret holds no real Twilio auth token (answered 503). */
+  TwilioTokenNotConfigured: 'TwilioTokenNotConfigured',
+  /** Envelopes ingest dropped because they name an erased subject (redelivery, SQS retry, DLQ redrive, journal). */
+  ErasedSubjectDropped: 'ErasedSubjectDropped',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -57,6 +61,8 @@ export const Table = {
   quarantined: 'quarantined_payloads',
   auditLog: 'admin_audit_log',
   adminLockouts: 'admin_lockouts',
+  /** Tombstones of erased subjects: blind index and time only, kept past retention (ARCHITECTURE §4). */
+  erasedSubjects: 'erased_subjects',
   migrations: 'schema_migrations',
 } as const;
 
@@ -78,6 +84,7 @@ export const LogEvent = {
   /** The database was unavailable: the record comes back after a backoff. */
   retryDeferred: 'ingest.retry_deferred',
   secretsUnavailable: 'webhook.secrets_unavailable',
+  twilioTokenNotConfigured: 'webhook.twilio_token_not_configured',
   webhookUnexpectedFault: 'webhook.unexpected_fault',
   adminUnexpectedFault: 'admin.unexpected_fault',
   previousAdminTokenUsed: 'admin.previous_token_used',
@@ -124,6 +131,8 @@ export const EnvVar = {
   retentionDays: 'RETENTION_DAYS',
   /** Dead-letter queue of the ingest queue (admin health reports its depth). */
   dlqUrl: 'DLQ_URL',
+  /** How long after a rotation the previous Twilio auth token still verifies (config rotation.previousTokenGraceMinutes). */
+  twilioPreviousTokenGraceSeconds: 'TWILIO_PREVIOUS_TOKEN_GRACE_SECONDS',
   /** How long after a rotation the previous admin token is still accepted. */
   adminTokenGraceSeconds: 'ADMIN_TOKEN_GRACE_SECONDS',
   /** Failed admin authentications from one source IP, within the window, that start a lockout. */

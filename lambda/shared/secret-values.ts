@@ -6,9 +6,24 @@ import type { SecretSource, SecretVersions } from './ports.js';
 
 export const TwilioTokenSecret = z.object({
   accountSid: z.string().regex(/^AC[0-9a-fA-F]{32}$/),
-  authToken: z.string().min(1),
+  // Any string parses; only a value shaped like a token verifies (isTwilioAuthToken), so an empty
+  // or placeholder value reads as "not configured" (503 + alarm), not as a secrets fault.
+  authToken: z.string(),
 });
 export type TwilioTokenSecret = z.infer<typeof TwilioTokenSecret>;
+
+/**
+ * What a Twilio auth token looks like: 32 lowercase hex characters (Twilio's Auth Token resource;
+ * the Secrets Manager Twilio rotation documents the same "32-character hexadecimal Auth Token").
+ * A secret holding anything else (the deploy-time placeholder, a typo, an empty string) is "not
+ * configured" and never verifies a signature: an HMAC keyed by a public placeholder is a forgery.
+ */
+export const TWILIO_AUTH_TOKEN_PATTERN = /^[0-9a-f]{32}$/;
+
+/** Whether a value can be a real Twilio auth token (see TWILIO_AUTH_TOKEN_PATTERN). */
+export function isTwilioAuthToken(value: string): boolean {
+  return TWILIO_AUTH_TOKEN_PATTERN.test(value);
+}
 
 export const AdminTokenSecret = z.object({ token: z.string().min(32) });
 export const BlindIndexSecret = z.object({ key: z.string().min(32) });

@@ -23,7 +23,7 @@ export interface WebhookPorts {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly sealerOptions?: SealerOptions;
-  /** @default 24 hours, see TwilioTokenDirectory */
+  /** @default DEFAULT_PREVIOUS_TOKEN_GRACE_MS, see TwilioTokenDirectory */
   readonly previousTokenGraceMs?: number;
 }
 

@@ -43,6 +43,7 @@ const awsDeps = lazyRetrying<WebhookDeps>(async () => {
     keyProvider: new KmsHttpKeyProvider(client(KMS_PROTOCOL), config[EnvVar.kmsKeyId], environment),
     secretSource: new SecretsManagerHttpSource(client(SECRETS_MANAGER_PROTOCOL)),
     secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,
+    previousTokenGraceMs: config[EnvVar.twilioPreviousTokenGraceSeconds] * 1000,
     tokenSecrets: config[EnvVar.twilioTokenSecrets],
     blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
     queue: new SqsHttpQueue(client(SQS_PROTOCOL), config[EnvVar.queueUrl]),

@@ -5,6 +5,7 @@ import { systemClock } from '../shared/ports.js';
 import type { CachedSecretSource } from '../shared/secret-cache.js';
 import {
   derivedPerValue,
+  isTwilioAuthToken,
   parseSecret,
   previousWithinGrace,
   TwilioTokenSecret,
@@ -14,11 +15,15 @@ import {
 export type TokenSecretMap = Readonly<Record<string, string>>;
 export const ANY_ACCOUNT = '*';
 
+/** 15 minutes: covers the rotation's promotion delay and a 5-minute secret cache with margin. */
+export const DEFAULT_PREVIOUS_TOKEN_GRACE_MS = 15 * 60_000;
+
 export interface TwilioTokenDirectoryOptions {
   /**
-   * How long after a rotation the previous token still verifies. Twilio deletes the old primary
-   * token when the secondary is promoted, so past this window only a thief could sign with it.
-   * @default 86_400_000 (24 hours)
+   * How long after a rotation the previous token still verifies: promotion delay + secret cache age +
+   * margin (ARCHITECTURE §3), from the environment's config. Twilio deletes the old primary token
+   * when the secondary is promoted, so past this window only a thief could sign with it.
+   * @default DEFAULT_PREVIOUS_TOKEN_GRACE_MS
    */
   readonly previousGraceMs?: number;
   readonly clock?: Clock;
@@ -33,7 +38,7 @@ export class TwilioTokenDirectory {
   constructor(secrets: CachedSecretSource, map: TokenSecretMap, options: TwilioTokenDirectoryOptions = {}) {
     this.#secrets = secrets;
     this.#map = map;
-    this.#graceMs = options.previousGraceMs ?? 86_400_000;
+    this.#graceMs = options.previousGraceMs ?? DEFAULT_PREVIOUS_TOKEN_GRACE_MS;
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -43,7 +48,12 @@ export class TwilioTokenDirectory {
     return this.#map[ANY_ACCOUNT];
   }
 
-  /** Current token first, then the previous one while it is within its grace. */
+  /**
+   * Current token first, then the previous one while it is within its grace. Only values that are
+   * Twilio auth tokens count: an empty list means no real token is configured for this account, so
+   * nothing can verify (the caller answers 503 and counts TwilioTokenNotConfigured). A previous
+   * value that is not a token (the placeholder replaced by the first real token) is never accepted.
+   */
   async tokens(secretId: string): Promise<string[]> {
     return this.#tokensOf(await this.#secrets.getVersions(secretId));
   }
@@ -59,9 +69,12 @@ export class TwilioTokenDirectory {
   );
 
   #tokensOf(versions: SecretVersions): string[] {
-    const tokens = [this.#authToken(versions.current)];
+    const current = this.#authToken(versions.current);
+    if (!isTwilioAuthToken(current)) return [];
+    const tokens = [current];
     if (previousWithinGrace(versions, this.#graceMs, this.#clock.now())) {
-      tokens.push(this.#authToken(versions.previous as string));
+      const previous = this.#authToken(versions.previous as string);
+      if (isTwilioAuthToken(previous)) tokens.push(previous);
     }
     return tokens;
   }

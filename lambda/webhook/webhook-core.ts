@@ -34,7 +34,7 @@ export interface WebhookRequest {
 
 /** Only what fails before the signature is known is refused (ARCHITECTURE §1). */
 export type RejectionReason = 'too_large' | 'media_type' | 'signature';
-export type UnavailableReason = 'secrets' | 'encryption' | 'queue';
+export type UnavailableReason = 'secrets' | 'encryption' | 'queue' | 'token_not_configured';
 
 export type WebhookOutcome =
   | {
@@ -229,14 +229,31 @@ async function verifySignature(
       deps.logger.error(LogEvent.secretsUnavailable, { error });
       return unavailable('secrets');
     }
-    const verifies = (candidates: readonly string[]) =>
-      request.urls.some(
-        (url) => deps.verifier.verify({ url, params, signature: request.signature, tokens: candidates }) >= 0,
-      );
-    if (verifies(tokens)) return 'verified';
-    // A miss may mean the token was just rotated: look again, at most once per refresh interval.
+    /** Index of the token that verified (0 current, 1 previous), or -1. */
+    const verifiedBy = (candidates: readonly string[]) => {
+      for (const url of request.urls) {
+        const t = deps.verifier.verify({ url, params, signature: request.signature, tokens: candidates });
+        if (t >= 0) return t;
+      }
+      return -1;
+    };
+    const cached = tokens.length > 0 ? verifiedBy(tokens) : -1;
+    if (cached === 0) return 'verified';
+    // A previous-token hit is re-checked against a fresh read (at most once per refresh interval), so
+    // an emergency revocation (AWSPREVIOUS removed: npm run rotate -- --revoke-previous) takes effect
+    // within that interval instead of the cache age. A miss may mean the token was just rotated (or
+    // set for the first time): look again, likewise rate-limited.
     const fresh = await deps.tokens.refreshedTokens(secretId).catch(() => undefined);
-    if (fresh && verifies(fresh)) return 'verified';
+    // Refreshed moments ago (or Secrets Manager unreachable): the cached previous token is within its grace.
+    if (fresh === undefined && cached > 0) return 'verified';
+    if (fresh && fresh.length > 0 && verifiedBy(fresh) >= 0) return 'verified';
+    if ((fresh ?? tokens).length === 0) {
+      // No real token yet (first deploy: the secret holds its placeholder). Nothing can verify, so
+      // nothing is stored; 503 lets Twilio retry (#rp=5xx) once the operator has set the token.
+      deps.metrics.count(MetricName.TwilioTokenNotConfigured);
+      deps.logger.error(LogEvent.twilioTokenNotConfigured, { accountSid });
+      return unavailable('token_not_configured');
+    }
   }
   deps.metrics.count(MetricName.SignatureFailures);
   deps.logger.security(LogEvent.signatureRejected, {

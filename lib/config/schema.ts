@@ -1,5 +1,9 @@
 // The typed, validated shape of one deployment environment's configuration (ARCHITECTURE §7).
 import { z } from 'zod';
+import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
+
+/** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
+export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
 
 /** Environments the app knows; `-c env=NAME` picks one. */
 export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -188,6 +192,12 @@ export const envConfigSchema = z
       databaseDays: z.number().int().min(1).max(365),
       adminTokenDays: z.number().int().min(1).max(365),
       twilioTokenDays: z.number().int().min(1).max(365),
+      /**
+       * How long the previous Twilio auth token and the previous admin token stay valid after a
+       * rotation (ARCHITECTURE §3): at least the promotion delay + secret cache age + a minute, so no
+       * genuine webhook is refused mid-switch; at most an hour, so a leaked old token dies with it.
+       */
+      previousTokenGraceMinutes: z.number().int().min(1).max(60).default(10),
     }),
   })
   .superRefine((cfg, ctx) => {
@@ -229,6 +239,14 @@ export const envConfigSchema = z
         code: 'custom',
         path: ['waf', 'adminRateLimitPerIp'],
         message: 'must be <= waf.rateLimitPerIp (the admin limit is the tight one)',
+      });
+    }
+    const graceFloorMs = PROMOTION_DELAY_MS + cfg.secretCacheSeconds * 1000 + PREVIOUS_TOKEN_GRACE_MARGIN_MS;
+    if (cfg.rotation.previousTokenGraceMinutes * 60_000 < graceFloorMs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['rotation', 'previousTokenGraceMinutes'],
+        message: `must be >= ${Math.ceil(graceFloorMs / 60_000)} (promotion delay + secretCacheSeconds + 1 minute margin)`,
       });
     }
     const domain = cfg.api.customDomain;

@@ -9,19 +9,18 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { ADMIN_ROUTES } from '../../lambda/admin/routes.js';
-import { ErrorBody, RETRY_AFTER_SECONDS } from '../../lambda/shared/http.js';
+import { ErrorBody, RETRY_AFTER_SECONDS, SECURITY_HEADERS } from '../../lambda/shared/http.js';
 import { Route } from '../../lambda/shared/names.js';
 import { acknowledge } from './pin.js';
 
-/** Headers every response carries (ARCHITECTURE §2), in API Gateway's quoted static-value syntax. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'X-Content-Type-Options': "'nosniff'",
-  'X-Frame-Options': "'DENY'",
-  'Content-Security-Policy': "'default-src \\'none\\'; frame-ancestors \\'none\\''",
-  'Referrer-Policy': "'no-referrer'",
-  'Cache-Control': "'no-store'",
-  'Strict-Transport-Security': "'max-age=31536000; includeSubDomains'",
-};
+/**
+ * The security headers of every response (lambda/shared/http.ts, ARCHITECTURE §2) in API Gateway's
+ * static-value syntax: the value in single quotes, a quote inside it escaped with a backslash. Every
+ * gateway response, present and future (THROTTLED included), takes its headers from here.
+ */
+export const GATEWAY_SECURITY_HEADERS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(SECURITY_HEADERS).map(([name, value]) => [name, `'${value.replace(/'/g, "\\'")}'`]),
+);
 
 /**
  * Gateway responses: the same generic JSON bodies as the handlers' (lambda/shared/http.ts), so a caller
@@ -172,7 +171,11 @@ export class PublicApi extends Construct {
       this.api.addGatewayResponse(response.id, {
         type: response.type,
         statusCode: response.status,
-        responseHeaders: { ...SECURITY_HEADERS, 'Content-Type': "'application/json'", ...response.headers },
+        responseHeaders: {
+          ...GATEWAY_SECURITY_HEADERS,
+          'Content-Type': "'application/json'",
+          ...response.headers,
+        },
         templates: { 'application/json': JSON.stringify({ error: response.error }) },
       });
     }

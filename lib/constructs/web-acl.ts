@@ -4,7 +4,7 @@ import { ArnFormat, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { ErrorBody } from '../../lambda/shared/http.js';
+import { ErrorBody, SECURITY_HEADERS } from '../../lambda/shared/http.js';
 
 type Statement = wafv2.CfnWebACL.StatementProperty;
 
@@ -186,7 +186,14 @@ export class WebAcl extends Construct {
       name: 'BodyTooLarge',
       action: {
         block: {
-          customResponse: { responseCode: 413, customResponseBodyKey: 'PayloadTooLarge' },
+          customResponse: {
+            responseCode: 413,
+            customResponseBodyKey: 'PayloadTooLarge',
+            // WAF answers this itself, before API Gateway: without these the 413 would lack HSTS and
+            // the rest. WAF sends custom response headers as named (only inserted request headers get
+            // an x-amzn-waf- prefix); Content-Type comes from the body's contentType, as WAF requires.
+            responseHeaders: Object.entries(SECURITY_HEADERS).map(([name, value]) => ({ name, value })),
+          },
         },
       },
       statement: {

@@ -169,6 +169,7 @@ export class ApiStack extends Stack {
         [EnvVar.twilioTokenSecrets]: Stack.of(this).toJsonString(this.secrets.twilioSecretArnsJson()),
         [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
         [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
+        [EnvVar.twilioPreviousTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
       },
     });
     // SendMessage plus exactly the two KMS calls SSE-KMS needs (grantSendMessages would add kms:ReEncrypt* and
@@ -293,6 +294,7 @@ export class ApiStack extends Stack {
         [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
         [EnvVar.monitoredSecretArns]: Stack.of(this).toJsonString(monitoredSecrets),
         [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
+        [EnvVar.adminTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
       },
     });
     this.secrets.adminToken.grantRead(this.admin.function);

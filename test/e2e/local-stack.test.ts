@@ -7,7 +7,6 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SECURITY_HEADERS } from '../../lambda/shared/http.js';
 import { Route } from '../../lambda/shared/names.js';
 import { freePort } from '../../local/embedded-postgres.js';
 import { randomSid } from '../../scripts/simulate/payloads.js';
@@ -17,6 +16,7 @@ import {
   simulationPassed,
 } from '../../scripts/simulate/run-simulation.js';
 import { processAlive, type StackProcess, spawnLocalStack, waitForReady } from '../helpers/local-stack.js';
+import { EXPECTED_SECURITY_HEADERS } from '../helpers/security-headers.js';
 
 let dir: string;
 let dataDir: string;
@@ -46,7 +46,8 @@ afterAll(async () => {
 });
 
 function expectSecurityHeaders(headers: Headers): void {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(headers.get(name), name).toBe(value);
+  for (const [name, value] of Object.entries(EXPECTED_SECURITY_HEADERS))
+    expect(headers.get(name), name).toBe(value);
 }
 
 async function expectGenericError(response: Response, status: number): Promise<void> {
@@ -143,7 +144,7 @@ describe('the local stack', () => {
         `GET ${Route.health} HTTP/1.1\r\nHost: 127.0.0.1\r\nBad Header\r\n\r\n`,
       );
       expect(answer).toMatch(/^HTTP\/1\.1 400 /);
-      for (const [name, value] of Object.entries(SECURITY_HEADERS))
+      for (const [name, value] of Object.entries(EXPECTED_SECURITY_HEADERS))
         expect(rawHeader(answer, name), name).toBe(value);
       expect(answer).not.toMatch(/ at |node:/);
       const garbage = await rawExchange('\u0000\u0001 not http at all\r\n\r\n');

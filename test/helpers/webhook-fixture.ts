@@ -34,6 +34,8 @@ export interface WebhookFixtureOptions {
   keyProvider?: KeyProvider;
   tokenSecrets?: Record<string, string>;
   secretCacheMs?: number;
+  /** @default the directory's default (15 minutes) */
+  previousTokenGraceMs?: number;
   /** Read secrets through this instead of the fixture's own MemorySecretSource. */
   secretSource?: SecretSource;
 }
@@ -65,6 +67,9 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
     metrics: createEmfMetrics('test', (line) => emf.push(line)),
     logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
     clock,
+    ...(options.previousTokenGraceMs !== undefined
+      ? { previousTokenGraceMs: options.previousTokenGraceMs }
+      : {}),
   });
   const handler = makeWebhookHandler(async () => deps);
   /** Sum of one metric over every EMF document written so far. */

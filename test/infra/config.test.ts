@@ -80,4 +80,18 @@ describe('environment config', () => {
     expect(prod.removalPolicies).toMatchObject({ keys: 'retain', secrets: 'retain', queues: 'retain' });
     expect(prod.removalPolicies.database).not.toBe('destroy');
   });
+
+  it('bounds the previous-token grace between promotion delay + secret cache age + a minute and an hour', () => {
+    // dev caches secrets 300 s; the Twilio rotation waits 20 s before promoting: 380 s, so 7 minutes at least.
+    const withGrace = (minutes: number) => ({
+      ...dev,
+      rotation: { ...dev.rotation, previousTokenGraceMinutes: minutes },
+    });
+    expect(() => parseEnvConfig('dev', withGrace(6))).toThrow(
+      'rotation.previousTokenGraceMinutes: must be >= 7 (promotion delay + secretCacheSeconds + 1 minute margin)',
+    );
+    expect(parseEnvConfig('dev', withGrace(7)).rotation.previousTokenGraceMinutes).toBe(7);
+    expect(() => parseEnvConfig('dev', withGrace(61))).toThrow(ConfigValidationError);
+    expect(parseEnvConfig('dev', dev).rotation.previousTokenGraceMinutes).toBe(10);
+  });
 });

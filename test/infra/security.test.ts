@@ -61,6 +61,20 @@ function looksLikeSecret(value: string): boolean {
 describe.each(ENVS)('%s security', (env) => {
   const synth = synthEnv(env);
 
+  it('bounds the previous Twilio and admin tokens to the configured grace (10 minutes), not hours', () => {
+    const functions = Object.values(synth.json.api.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    const variables = (name: string) =>
+      functions.map((f) => f.Properties?.Environment?.Variables ?? {}).filter((v) => name in v);
+    const twilio = variables('TWILIO_TOKEN_SECRET_ARNS');
+    expect(twilio).toHaveLength(1);
+    expect(twilio[0]?.TWILIO_PREVIOUS_TOKEN_GRACE_SECONDS).toBe('600');
+    const admin = variables('ADMIN_TOKEN_SECRET_ARN');
+    expect(admin.length).toBeGreaterThanOrEqual(1);
+    for (const v of admin) expect(v.ADMIN_TOKEN_GRACE_SECONDS).toBe('600');
+  });
+
   it('has no IAM statement allowing every action', () => {
     for (const { id, s } of identityStatements(env)) {
       expect(asArray(s.Action), `${id}`).not.toContain('*');

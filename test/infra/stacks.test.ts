@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { APP_DB_ROLE, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
 import { WebAcl, type WebAclProps } from '../../lib/constructs/web-acl.js';
+import { EXPECTED_GATEWAY_RESPONSE_PARAMETERS } from '../helpers/security-headers.js';
 import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
@@ -356,14 +357,8 @@ describe.each(ENVS)('%s stacks', (env) => {
         expect.arrayContaining(['DEFAULT_4XX', 'DEFAULT_5XX', 'WAF_FILTERED', 'THROTTLED']),
       );
       for (const response of responses) {
-        expect(response.Properties.ResponseParameters).toMatchObject({
-          'gatewayresponse.header.X-Content-Type-Options': "'nosniff'",
-          'gatewayresponse.header.X-Frame-Options': "'DENY'",
-          'gatewayresponse.header.Content-Security-Policy':
-            "'default-src \\'none\\'; frame-ancestors \\'none\\''",
-          'gatewayresponse.header.Cache-Control': "'no-store'",
-          'gatewayresponse.header.Strict-Transport-Security': expect.stringContaining('max-age='),
-        });
+        // Every header ARCHITECTURE §2 names, HSTS included, on every gateway response.
+        expect(response.Properties.ResponseParameters).toMatchObject(EXPECTED_GATEWAY_RESPONSE_PARAMETERS);
         expect(JSON.stringify(response.Properties.ResponseTemplates)).not.toContain('$context');
       }
     });
@@ -608,6 +603,23 @@ describe.each(ENVS)('%s web ACL', (env) => {
       Size: 32768,
     });
     expect(size.Action.Block.CustomResponse.ResponseCode).toBe(413);
+    // WAF answers this 413 itself, so it must carry the security headers (sent as named, not prefixed).
+    expect(size.Action.Block.CustomResponse.ResponseHeaders).toEqual(
+      expect.arrayContaining([
+        { Name: 'X-Content-Type-Options', Value: 'nosniff' },
+        { Name: 'X-Frame-Options', Value: 'DENY' },
+        { Name: 'Content-Security-Policy', Value: "default-src 'none'; frame-ancestors 'none'" },
+        { Name: 'Referrer-Policy', Value: 'no-referrer' },
+        { Name: 'Cache-Control', Value: 'no-store' },
+        { Name: 'Strict-Transport-Security', Value: 'max-age=63072000; includeSubDomains' },
+      ]),
+    );
+    // WAF refuses a custom content-type header (the body's ContentType sets it) and duplicate names.
+    const names = size.Action.Block.CustomResponse.ResponseHeaders.map((h: { Name: string }) =>
+      h.Name.toLowerCase(),
+    );
+    expect(names).not.toContain('content-type');
+    expect(new Set(names).size).toBe(names.length);
     templates.api.hasResourceProperties('AWS::WAFv2::WebACL', {
       AssociationConfig: { RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_32' } } },
     });

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresSubjectRecords } from '../../lambda/admin/adapters/postgres-subject-records.js';
 import { makeIngestHandler } from '../../lambda/ingest/make-ingest-handler.js';
 import { createLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
@@ -25,6 +26,7 @@ const SECURITY_METRICS: readonly string[] = [
   MetricName.AdminAuthFailures,
   MetricName.AdminLockouts,
   MetricName.InvalidPayloads,
+  MetricName.TwilioTokenNotConfigured,
 ];
 /** The environment the fixtures run the handlers under; deployed functions get theirs from SIGNALGATE_ENV. */
 const FIXTURE_ENVIRONMENT = 'test';
@@ -109,6 +111,13 @@ async function exerciseHandlers(): Promise<void> {
   );
   expect(sealed.statusCode).toBe(503);
   emf.push(...sealingDown.emf);
+  // First deploy: the secret still holds the placeholder, so no token is configured.
+  const unconfigured = webhookFixture({ token: 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN' });
+  const early = await unconfigured.handler(
+    signedWebhookEvent({ token: unconfigured.token, params: inboundParams() }),
+  );
+  expect(early.statusCode).toBe(503);
+  emf.push(...unconfigured.emf);
 
   // Ingest against a real Postgres: stored, quarantined, duplicate, dead-lettered; then deferred while the
   // database is unreachable.
@@ -145,6 +154,10 @@ async function exerciseHandlers(): Promise<void> {
   } finally {
     await down.end();
   }
+  // Erasure: a redelivery of an erased subject's message is dropped and counted.
+  const subjectIndex = envelopes[0]?.fromIndex as string;
+  await new PostgresSubjectRecords(db.pool).erase(subjectIndex);
+  await ingest(sqsEvent(bodies.slice(0, 1)));
 
   // Admin API: failed authentications up to a lockout.
   const admin = adminFixture(db.pool);

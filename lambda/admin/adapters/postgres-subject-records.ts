@@ -2,6 +2,7 @@
 // statement parameterised, each erase and retention batch one atomic statement.
 
 import type { Queryable } from '../../shared/db/pool.js';
+import { inTransaction } from '../../shared/db/transaction.js';
 import { Table } from '../../shared/names.js';
 import type {
   DatabaseStatus,
@@ -106,21 +107,40 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
   }
 
   async erase(index: string): Promise<RowCounts> {
-    // One statement: the deletes see the same snapshot and commit together.
-    const result = await this.#db.query<RowCounts>(
-      `WITH gone_statuses AS (
-         DELETE FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES} RETURNING 1
-       ), gone_messages AS (
-         DELETE FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 RETURNING 1
-       ), gone_quarantined AS (
-         DELETE FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1 RETURNING 1
-       )
-       SELECT (SELECT count(*) FROM gone_messages)::int AS messages,
-              (SELECT count(*) FROM gone_statuses)::int AS statuses,
-              (SELECT count(*) FROM gone_quarantined)::int AS quarantined`,
-      [index],
-    );
-    return result.rows[0] ?? { messages: 0, statuses: 0, quarantined: 0 };
+    return inTransaction(this.#db, async (tx) => {
+      // SHARE ROW EXCLUSIVE conflicts with the ROW EXCLUSIVE lock every ingest INSERT takes (and with
+      // itself), so this waits for inserts in flight to commit, and inserts that start meanwhile wait
+      // for this erasure. Under READ COMMITTED each statement's snapshot is taken after its locks, so
+      // the deletes below see every row committed before, and every later insert sees the tombstone
+      // (store-envelopes.ts): no message of the subject can slip in between (ARCHITECTURE §4).
+      await tx.query(
+        `LOCK TABLE ${Table.messages}, ${Table.statusUpdates}, ${Table.quarantined} IN SHARE ROW EXCLUSIVE MODE`,
+      );
+      // One statement: tombstone and deletes commit together or not at all (nothing is half-erased).
+      const result = await tx.query<RowCounts>(
+        `WITH tombstone AS (
+           INSERT INTO ${Table.erasedSubjects} (blind_index) VALUES ($1)
+           ON CONFLICT (blind_index) DO NOTHING RETURNING 1
+         ), gone_statuses AS (
+           DELETE FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES} RETURNING 1
+         ), gone_messages AS (
+           DELETE FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 RETURNING 1
+         ), gone_quarantined AS (
+           DELETE FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1 RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM gone_messages)::int AS messages,
+                (SELECT count(*) FROM gone_statuses)::int AS statuses,
+                (SELECT count(*) FROM gone_quarantined)::int AS quarantined,
+                (SELECT count(*) FROM tombstone)::int AS tombstones`,
+        [index],
+      );
+      const row = result.rows[0];
+      return {
+        messages: row?.messages ?? 0,
+        statuses: row?.statuses ?? 0,
+        quarantined: row?.quarantined ?? 0,
+      };
+    });
   }
 
   async deleteReceivedBefore(cutoff: Date): Promise<RowCounts> {

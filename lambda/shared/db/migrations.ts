@@ -1,7 +1,7 @@
 // Versioned SQL migrations, bundled into every function that needs them (no files to ship).
 // Append only: a landed migration is never edited; a change is a new version.
 
-import { APP_DB_ROLE, Table } from '../names.js';
+import { APP_DB_ROLE, DbRole, Table } from '../names.js';
 
 export interface Migration {
   readonly version: number;
@@ -105,6 +105,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX quarantined_payloads_received_at ON ${Table.quarantined} (received_at);
     `,
   },
+  {
+    version: 30,
+    name: 'erased subject tombstones',
+    sql: `
+      -- An erased subject leaves its blind index and the time, never the number (ARCHITECTURE §4).
+      -- The retention run does not touch this table: a tombstone outlives every copy of the data
+      -- (Twilio redeliveries, SQS retries, DLQ redrives, the local journal) it must stop.
+      CREATE TABLE ${Table.erasedSubjects} (
+        blind_index text PRIMARY KEY,
+        erased_at   timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];
 
 /**
@@ -151,4 +164,27 @@ BEGIN
   END IF;
 END
 $grants$;
+`;
+
+/**
+ * Grants on the erasure tombstones, re-applied after every migration run like APP_ROLE_GRANTS, for
+ * each role that exists: ingest reads them (to drop envelopes of erased subjects), admin writes them
+ * with the erasure. Nobody but the schema owner may UPDATE or DELETE a tombstone: that would un-erase.
+ */
+export const ERASURE_GRANTS = `
+DO $erasure$
+BEGIN
+  IF to_regclass('${Table.erasedSubjects}') IS NULL THEN RETURN; END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
+    GRANT SELECT, INSERT ON ${Table.erasedSubjects} TO ${APP_DB_ROLE};
+    REVOKE UPDATE, DELETE, TRUNCATE ON ${Table.erasedSubjects} FROM ${APP_DB_ROLE};
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${DbRole.ingest}') THEN
+    GRANT SELECT ON ${Table.erasedSubjects} TO ${DbRole.ingest};
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${DbRole.admin}') THEN
+    GRANT SELECT, INSERT ON ${Table.erasedSubjects} TO ${DbRole.admin};
+  END IF;
+END
+$erasure$;
 `;

@@ -10,6 +10,7 @@ export const RunbookSection = {
   adminAuthFailures: 'admin-auth-failures',
   adminLockouts: 'admin-lockouts',
   invalidPayloads: 'invalid-payloads',
+  twilioTokenNotConfigured: 'twilio-token-not-configured',
   queueFailures: 'queue-failures',
   encryptionFailures: 'encryption-failures',
   ingestFailures: 'ingest-failures',

@@ -194,6 +194,15 @@ export class SignalgateAlarms extends Construct {
       t.invalidPayloadsPer5Min,
       'Correctly signed webhooks that failed validation (Twilio changed a payload, or a signed replay of a malformed request).',
     );
+    // Any occurrence: a webhook arrived while its account's secret holds no real Twilio auth token
+    // (first deploy before the operator set it, or a bad put-secret-value); every such webhook got 503.
+    custom(
+      MetricName.TwilioTokenNotConfigured,
+      RunbookSection.twilioTokenNotConfigured,
+      1,
+      'A webhook arrived for a Twilio account whose secret holds no real auth token (32 lowercase hex); it was answered 503 and not stored.',
+      once,
+    );
     // Faults on the webhook path: every one of them is a webhook Twilio got a 5xx for.
     const queueFailures = custom(
       MetricName.QueueFailures,

@@ -4,12 +4,12 @@ import { PostgresAuditLog } from '../../../lambda/admin/adapters/postgres-audit-
 import { PostgresSubjectRecords } from '../../../lambda/admin/adapters/postgres-subject-records.js';
 import { makeRetentionHandler } from '../../../lambda/admin/make-retention-handler.js';
 import { LATEST_MIGRATION } from '../../../lambda/shared/db/migrate.js';
-import { SECURITY_HEADERS } from '../../../lambda/shared/http.js';
 import { createLogger } from '../../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
 import { APP_DB_ROLE, MetricName, Route } from '../../../lambda/shared/names.js';
 import { inboundParams, randomSid, statusParams } from '../../helpers/api-events.js';
 import { sumMetric } from '../../helpers/emf.js';
+import { EXPECTED_SECURITY_HEADERS } from '../../helpers/security-headers.js';
 import { createTestDatabase, type TestDatabase } from '../../helpers/test-database.js';
 import { adminFixture, auditCount, LOCKOUT, RETENTION_DAYS } from './admin-fixture.js';
 
@@ -52,7 +52,7 @@ describe('admin API authentication and audit', () => {
     const before = await auditCount(db.pool);
     const response = await f.call(method, path, { token: f.token });
     expect(response.statusCode).toBe(200);
-    expect(response.headers).toMatchObject(SECURITY_HEADERS);
+    expect(response.headers).toMatchObject(EXPECTED_SECURITY_HEADERS);
     expect(await auditCount(db.pool)).toBe(before + 1);
   });
 
@@ -65,7 +65,7 @@ describe('admin API authentication and audit', () => {
       expect(wrong.statusCode).toBe(401);
       expect(wrong.body).toBe(missing.body);
       expect(wrong.headers).toEqual(missing.headers);
-      expect(missing.headers).toMatchObject(SECURITY_HEADERS);
+      expect(missing.headers).toMatchObject(EXPECTED_SECURITY_HEADERS);
       expect(await auditCount(db.pool)).toBe(2);
     },
   );
@@ -79,7 +79,7 @@ describe('admin API authentication and audit', () => {
       const locked = await f.call(method, path, { token: f.token });
       expect(locked.statusCode).toBe(429);
       expect(Number(locked.headers?.['Retry-After'])).toBeGreaterThan(0);
-      expect(locked.headers).toMatchObject(SECURITY_HEADERS);
+      expect(locked.headers).toMatchObject(EXPECTED_SECURITY_HEADERS);
       expect(await auditCount(db.pool)).toBe(LOCKOUT.threshold + 1);
     },
   );

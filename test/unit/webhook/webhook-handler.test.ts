@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SECURITY_HEADERS } from '../../../lambda/shared/http.js';
 import type { DataKey, KeyProvider } from '../../../lambda/shared/ports.js';
 import { EMPTY_TWIML } from '../../../lambda/webhook/responses.js';
 import {
@@ -12,12 +11,17 @@ import {
   signedWebhookEvent,
   statusParams,
 } from '../../helpers/api-events.js';
+import { EXPECTED_SECURITY_HEADERS } from '../../helpers/security-headers.js';
 import { TWILIO_SECRET_ID, twilioSecret, webhookFixture } from '../../helpers/webhook-fixture.js';
 
 const STATUS_PATH = '/webhooks/twilio/status';
+/** Shaped like a Twilio auth token (32 lowercase hex), as every token a rotation produces is. */
+const NEW_TOKEN = '0123456789abcdef0123456789abcdef';
+/** What each Twilio secret holds from the first deploy until the operator sets the real token. */
+const DEPLOY_PLACEHOLDER = 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN';
 
 function expectSecurityHeaders(headers: Record<string, unknown> | undefined) {
-  for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(headers?.[name]).toBe(value);
+  for (const [name, value] of Object.entries(EXPECTED_SECURITY_HEADERS)) expect(headers?.[name]).toBe(value);
 }
 
 describe('POST /webhooks/twilio/messages', () => {
@@ -87,12 +91,10 @@ describe('POST /webhooks/twilio/messages', () => {
 
   it('accepts a webhook signed with the previous token while a previous token exists', async () => {
     const f = webhookFixture();
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     f.clock.advance(120_000); // past the secret cache age, so the rotation is seen
     const withOld = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
-    const withNew = await f.handler(
-      signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }),
-    );
+    const withNew = await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
     expect([withOld.statusCode, withNew.statusCode]).toEqual([200, 200]);
     f.secrets.forgetPrevious(TWILIO_SECRET_ID);
     f.clock.advance(120_000);
@@ -105,18 +107,64 @@ describe('POST /webhooks/twilio/messages', () => {
   it('picks up a rotated token at once on a signature miss, without waiting for the cache age', async () => {
     const f = webhookFixture({ secretCacheMs: 300_000 });
     await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('promoted-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     f.clock.advance(15_000);
-    const res = await f.handler(signedWebhookEvent({ token: 'promoted-token', params: inboundParams() }));
+    const res = await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
     expect(res.statusCode).toBe(200);
   });
 
   it('rejects the previous token once its grace after rotation has passed', async () => {
     const f = webhookFixture();
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     f.clock.advance(25 * 3600_000);
     const res = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
     expect(res.statusCode).toBe(403);
+  });
+
+  it('accepts the previous token up to the configured grace after the rotation and refuses it after', async () => {
+    const f = webhookFixture({ previousTokenGraceMs: 600_000, secretCacheMs: 60_000 });
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    f.clock.advance(599_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+    f.clock.advance(2_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(403);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+  });
+
+  it('refuses the previous token within seconds of an emergency revocation, not after the cache age', async () => {
+    const f = webhookFixture({ secretCacheMs: 300_000 });
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    // Cached now: current NEW_TOKEN, previous the old token (within its grace).
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+    f.secrets.forgetPrevious(TWILIO_SECRET_ID); // AWSPREVIOUS removed by npm run rotate -- --revoke-previous
+    f.clock.advance(10_000); // the least refresh interval; the 5-minute cache has not expired
+    const forged = await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
+    expect(forged.statusCode).toBe(403);
+    expect(f.queue.sent).toHaveLength(1);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+  });
+
+  it('bounds the previous token to 15 minutes when no grace is configured', async () => {
+    const f = webhookFixture({ secretCacheMs: 60_000 });
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    f.clock.advance(14 * 60_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+    f.clock.advance(2 * 60_000);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))).statusCode,
+    ).toBe(403);
   });
 
   it('chooses the token by AccountSid, so one account cannot sign for another', async () => {
@@ -204,12 +252,10 @@ describe('POST /webhooks/twilio/messages', () => {
       },
     };
     const g = webhookFixture({ token: f.token, secretSource: unknownAge });
-    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret('brand-new-token'));
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
     const res = await g.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }));
     expect(res.statusCode).toBe(403);
-    const withNew = await g.handler(
-      signedWebhookEvent({ token: 'brand-new-token', params: inboundParams() }),
-    );
+    const withNew = await g.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
     expect(withNew.statusCode).toBe(200);
   });
 
@@ -331,6 +377,73 @@ describe('POST /webhooks/twilio/messages', () => {
   });
 });
 
+describe('before a real Twilio auth token is configured (first deploy)', () => {
+  const notTokens = [
+    DEPLOY_PLACEHOLDER,
+    '',
+    'x',
+    '0123456789ABCDEF0123456789ABCDEF', // upper case: Twilio tokens are lowercase hex
+    '0123456789abcdef0123456789abcde', // 31 characters
+    '0123456789abcdef0123456789abcdef0', // 33 characters
+    'g123456789abcdef0123456789abcdef', // not hex
+  ];
+
+  it.each(notTokens)(
+    'answers 503 + Retry-After to a request signed with the secret value %j, storing nothing',
+    async (value) => {
+      const f = webhookFixture({ token: value });
+      const res = await f.handler(signedWebhookEvent({ token: value, params: inboundParams() }));
+      expect(res.statusCode).toBe(503);
+      expect(res.headers?.['Retry-After']).toBe('5');
+      expect(f.queue.sent).toHaveLength(0);
+      expect(f.metric('TwilioTokenNotConfigured')).toBe(1);
+      expect(f.metric('MessagesQueued')).toBe(0);
+    },
+  );
+
+  it('answers 503 (not 403) to an unsigned request too, and counts it as not configured', async () => {
+    const f = webhookFixture({ token: DEPLOY_PLACEHOLDER });
+    const res = await f.handler(
+      apiEvent({
+        path: '/webhooks/twilio/messages',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: formBody(inboundParams()),
+      }),
+    );
+    expect(res.statusCode).toBe(503);
+    expect(f.queue.sent).toHaveLength(0);
+    expect(f.metric('TwilioTokenNotConfigured')).toBe(1);
+  });
+
+  it('accepts the first real token as soon as it is set, and never the placeholder as its previous token', async () => {
+    const f = webhookFixture({ token: DEPLOY_PLACEHOLDER });
+    expect(
+      (await f.handler(signedWebhookEvent({ token: DEPLOY_PLACEHOLDER, params: inboundParams() })))
+        .statusCode,
+    ).toBe(503);
+    f.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN)); // the operator's put-secret-value
+    f.clock.advance(10_000); // the least refresh interval of the secret cache
+    const genuine = await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }));
+    expect(genuine.statusCode).toBe(200);
+    const forged = await f.handler(
+      signedWebhookEvent({ token: DEPLOY_PLACEHOLDER, params: inboundParams() }),
+    );
+    expect(forged.statusCode).toBe(403);
+    expect(f.queue.sent).toHaveLength(1);
+  });
+
+  it('never accepts a previous value that is not a token, even within the grace', async () => {
+    const f = webhookFixture({ token: NEW_TOKEN });
+    const g = webhookFixture({ token: 'x' });
+    g.secrets.rotate(TWILIO_SECRET_ID, twilioSecret(NEW_TOKEN));
+    const withX = await g.handler(signedWebhookEvent({ token: 'x', params: inboundParams() }));
+    expect(withX.statusCode).toBe(403);
+    expect(
+      (await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() }))).statusCode,
+    ).toBe(200);
+  });
+});
+
 describe('POST /webhooks/twilio/status', () => {
   it('answers 204 once the status update is queued', async () => {
     const f = webhookFixture();
@@ -359,6 +472,32 @@ describe('POST /webhooks/twilio/status', () => {
     json.headers['Content-Type'] = 'application/json';
     expect((await f.handler(json)).statusCode).toBe(415);
     expect((await f.handler(apiEvent({ path: STATUS_PATH, httpMethod: 'GET' }))).statusCode).toBe(405);
+  });
+});
+
+describe('security headers', () => {
+  it('are on every answer the handler gives, HSTS included (API Gateway does not add it to proxy responses)', async () => {
+    const f = webhookFixture();
+    const answers = [
+      await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() })), // 200
+      await f.handler(signedWebhookEvent({ token: f.token, params: statusParams(), path: STATUS_PATH })), // 204
+      await f.handler(signedWebhookEvent({ token: NEW_TOKEN, params: inboundParams() })), // 403
+      await f.handler(apiEvent({ path: '/nowhere', httpMethod: 'GET' })), // 404
+      await f.handler(apiEvent({ path: '/health', httpMethod: 'GET' })), // 200 JSON
+    ];
+    f.queue.failing = true;
+    answers.push(await f.handler(signedWebhookEvent({ token: f.token, params: inboundParams() }))); // 503
+    expect(answers.map((a) => a.statusCode)).toEqual([200, 204, 403, 404, 200, 503]);
+    for (const answer of answers) {
+      expect(answer.headers).toMatchObject({
+        'Strict-Transport-Security': 'max-age=63072000; includeSubDomains',
+        'X-Content-Type-Options': 'nosniff',
+        'X-Frame-Options': 'DENY',
+        'Content-Security-Policy': "default-src 'none'; frame-ancestors 'none'",
+        'Referrer-Policy': 'no-referrer',
+        'Cache-Control': 'no-store',
+      });
+    }
   });
 });
 
