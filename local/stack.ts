@@ -15,11 +15,12 @@ import { LocalKeyProvider } from '../lambda/shared/adapters/local/local-key-prov
 import { MemorySecretSource } from '../lambda/shared/adapters/local/memory-secret-source.js';
 import { createLogger, type LogSink } from '../lambda/shared/logger.js';
 import { createEmfMetrics } from '../lambda/shared/metrics.js';
-import { ServiceName } from '../lambda/shared/names.js';
+import { AdminRole, ServiceName } from '../lambda/shared/names.js';
 import { systemClock } from '../lambda/shared/ports.js';
 import { buildWebhookDeps } from '../lambda/webhook/build-webhook-deps.js';
 import { makeWebhookHandler } from '../lambda/webhook/make-webhook-handler.js';
 import { ANY_ACCOUNT } from '../lambda/webhook/twilio-tokens.js';
+import { type AdminCredentials, loadAdminCredentials } from './admin-credentials.js';
 import { type LocalConfig, type LocalPaths, localPaths } from './config.js';
 import { type LocalDatabase, openLocalDatabase } from './database.js';
 import { createLocalServer } from './http-server.js';
@@ -37,8 +38,11 @@ const LOCAL_RETENTION_DAYS = 30;
 export const LocalSecretId = {
   twilio: 'local/twilio-auth-token',
   blindIndex: 'local/blind-index-key',
-  admin: 'local/admin-token',
+  admin: 'local/admin-credentials',
 } as const;
+
+/** The holder id of ADMIN_TOKEN in the audit log: one more credential, holding every role. */
+export const LOCAL_ADMIN_TOKEN_ID = 'admin-token';
 
 /** Bounds of a clean stop: in-flight requests, then the queue drain (what is left is journaled). */
 const REQUEST_GRACE_MS = 5_000;
@@ -49,6 +53,11 @@ export interface RunningStack {
   readonly publicBaseUrl: string;
   readonly paths: LocalPaths;
   readonly secrets: LocalSecrets;
+  /** The admin credentials per holder, and where they came from. */
+  readonly adminCredentials: {
+    readonly credentials: AdminCredentials;
+    readonly from: 'environment' | 'file';
+  };
   readonly database: LocalDatabase;
   readonly queue: LocalQueue;
   /** Messages left by the last run and delivered again now. */
@@ -95,6 +104,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       twilioAuthToken: config.twilioAuthToken,
       adminToken: config.adminToken,
     });
+    const adminCredentials = await loadAdminCredentials(paths.adminCredentials, config.adminCredentials);
 
     const logFile = createWriteStream(paths.log, { flags: 'a', mode: 0o600 });
     cleanups.push(() => new Promise((resolve) => logFile.end(resolve)));
@@ -107,7 +117,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
     cleanups.push(() => database.stop());
 
     const ingestDeps = Promise.resolve({
-      db: database.pool,
+      db: database.rolePools.ingest,
       metrics: createEmfMetrics(ENVIRONMENT, metricsSink),
       logger: createLogger(ServiceName.ingest, sink),
     });
@@ -129,7 +139,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
         authToken: secrets.twilioAuthToken,
       }),
       [LocalSecretId.blindIndex]: JSON.stringify({ key: secrets.blindIndexKey }),
-      [LocalSecretId.admin]: JSON.stringify({ token: secrets.adminToken }),
+      [LocalSecretId.admin]: JSON.stringify({ credentials: adminCredentials.credentials }),
     });
     const webhookDeps = Promise.resolve(
       buildWebhookDeps({
@@ -150,11 +160,25 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
 
     const adminDeps = Promise.resolve(
       buildAdminDeps({
-        db: database.pool,
+        db: database.rolePools.admin,
         keyProvider: new LocalKeyProvider(secrets.wrappingKey),
         secretSource,
         secretCacheMs: 300_000,
         adminTokenSecretId: LocalSecretId.admin,
+        ...(secrets.adminToken
+          ? {
+              extraCredentials: [
+                {
+                  token: secrets.adminToken,
+                  caller: {
+                    id: LOCAL_ADMIN_TOKEN_ID,
+                    roles: [AdminRole.reader, AdminRole.privacy, AdminRole.operator],
+                  },
+                },
+              ],
+            }
+          : {}),
+        ownNumbers: config.ownNumbers,
         blindIndexSecretId: LocalSecretId.blindIndex,
         previousTokenGraceMs: 15 * 60_000,
         lockoutPolicy: { threshold: 10, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 },
@@ -169,7 +193,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
           };
         }),
         secretAges: new SourceSecretAges(secretSource, {
-          adminToken: LocalSecretId.admin,
+          adminCredentials: LocalSecretId.admin,
           blindIndexKey: LocalSecretId.blindIndex,
           twilioAuthToken: LocalSecretId.twilio,
         }),
@@ -195,6 +219,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       publicBaseUrl: config.publicBaseUrl,
       paths,
       secrets,
+      adminCredentials,
       database,
       queue,
       requeued: pending.length,

@@ -85,7 +85,7 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
     const a = adminFixture(db.pool);
     await a.storeMessages({ From: '+14155550111' });
     const row = reportRow('fuzz admin handler, no token (in-process, Postgres)');
-    const ctx = { twilioToken: a.web.token, adminToken: a.token, publicBaseUrl: PUBLIC_BASE_URL };
+    const ctx = { twilioToken: a.web.token, adminToken: a.tokens.alice, publicBaseUrl: PUBLIC_BASE_URL };
     await fc.assert(
       fc.asyncProperty(
         fuzzRequestArb(ctx),
@@ -97,7 +97,7 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
           const response = await a.handler(event);
           const problems = leaksIn(
             { status: response.statusCode, headers: headerText(response.headers), body: response.body },
-            { secrets: [a.token, a.web.token] },
+            { secrets: [...Object.values(a.tokens), a.web.token] },
           );
           if (response.statusCode >= 500) problems.push(`status ${response.statusCode}`);
           if (response.statusCode < 400) problems.push(`got ${response.statusCode} without the token`);
@@ -116,7 +116,7 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
     const row = reportRow('fuzz admin handler, with token (in-process, Postgres)');
     const ctx = {
       twilioToken: a.web.token,
-      adminToken: a.token,
+      adminToken: a.tokens.alice,
       publicBaseUrl: PUBLIC_BASE_URL,
       withAdminToken: true,
     };
@@ -127,10 +127,10 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
         // One caller per case: a lockout earned by one case must not hide the next case's behaviour.
         event.requestContext.identity.sourceIp = `198.51.${row.cases % 250}.${(row.cases >> 8) % 250}`;
         const response = await a.handler(event);
-        const exported = response.statusCode === 200 && request.path.endsWith('/messages');
+        const exported = response.statusCode === 200 && /\/(export|approvals\/)/.test(request.path);
         const problems = leaksIn(
           { status: response.statusCode, headers: headerText(response.headers), body: response.body },
-          { secrets: [a.token, a.web.token], phonesAllowed: exported },
+          { secrets: [...Object.values(a.tokens), a.web.token], phonesAllowed: exported },
         );
         if (response.statusCode >= 500) problems.push(`status ${response.statusCode}`);
         if (response.statusCode < 400 && !request.carriesAdminToken) problems.push('2xx without the token');

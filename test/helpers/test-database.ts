@@ -4,11 +4,15 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { runMigrations } from '../../lambda/shared/db/migrate.js';
+import type { DbRole } from '../../lambda/shared/names.js';
 import { databaseUrl } from '../../local/embedded-postgres.js';
 
 export interface TestDatabase {
   readonly url: string;
+  /** The schema owner's pool (a superuser): for setting up and inspecting state. */
   readonly pool: pg.Pool;
+  /** A pool logged in as one function's role, as that function connects. */
+  poolAs(role: DbRole, max?: number): pg.Pool;
   /** Drops the database; call from afterAll. */
   drop(): Promise<void>;
 }
@@ -30,10 +34,20 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       client.release();
     }
   }
+  const rolePools: pg.Pool[] = [];
   return {
     url,
     pool,
+    poolAs: (role, max = 10) => {
+      const roleUrl = new URL(url);
+      roleUrl.username = role;
+      roleUrl.password = inject('dbRolePassword');
+      const rolePool = new pg.Pool({ connectionString: roleUrl.toString(), max });
+      rolePools.push(rolePool);
+      return rolePool;
+    },
     drop: async () => {
+      await Promise.all(rolePools.map((p) => p.end()));
       await pool.end();
       const c = new pg.Client(serverUrl);
       await c.connect();
