@@ -26,6 +26,7 @@ import type {
   Approval,
   ApprovalAction,
   ApprovalStore,
+  AtomicStore,
   AuditEntry,
   AuditLog,
   AuditOutcome,
@@ -46,6 +47,8 @@ export interface AdminCoreDeps extends HealthDeps, MetricsDeps {
   readonly audit: AuditLog;
   readonly subjects: SubjectRecords;
   readonly approvals: ApprovalStore;
+  /** One transaction for an erasure: claim, rows and audit row commit together or not at all. */
+  readonly atomic: AtomicStore;
   /** The business's own numbers (E.164): export and erasure refuse them, one such export being everyone's data. */
   readonly ownNumbers: ReadonlySet<string>;
   /** A new approval id: 128 random bits, base64url. */
@@ -126,10 +129,12 @@ interface Call {
   fingerprint: string;
   caller: AdminCaller | undefined;
   detail: Record<string, unknown> | undefined;
+  /** Set when the audit row was written inside the action's own transaction. */
+  audited: boolean;
 }
 
 export async function handleAdminRequest(request: AdminRequest, deps: AdminCoreDeps): Promise<AdminOutcome> {
-  const call: Call = { fingerprint: NO_CALLER, caller: undefined, detail: undefined };
+  const call: Call = { fingerprint: NO_CALLER, caller: undefined, detail: undefined, audited: false };
   const outcome = await decide(request, deps, call);
   return record(request, outcome, call, deps);
 }
@@ -162,7 +167,7 @@ async function decide(request: AdminRequest, deps: AdminCoreDeps, call: Call): P
   if (!auth.caller.roles.some((role) => match.spec.roles.includes(role))) return refused('forbidden');
 
   try {
-    const result = await runRoute(match, request, auth.caller, deps);
+    const result = await runRoute(match, request, auth.caller, deps, call);
     call.detail = result.detail;
     const { detail: _detail, ...outcome } = result;
     return outcome as AdminOutcome;
@@ -218,6 +223,7 @@ async function runRoute(
   request: AdminRequest,
   caller: AdminCaller,
   deps: AdminCoreDeps,
+  call: Call,
 ): Promise<RouteResult> {
   switch (match.name) {
     case 'health':
@@ -231,7 +237,7 @@ async function runRoute(
     case 'subjectErase':
       return eraseRoute(request.body, caller, deps);
     case 'approval':
-      return approvalRoute(match.id, request.body, caller, deps);
+      return approvalRoute(request, match.id, caller, deps, call);
     case 'retentionRun': {
       if (parseBody(EmptyBody, request.body) === undefined) return refused('invalid');
       const run = await runRetention(deps);
@@ -349,12 +355,13 @@ async function eraseRoute(
 }
 
 async function approvalRoute(
+  request: AdminRequest,
   id: string | undefined,
-  rawBody: string | undefined,
   caller: AdminCaller,
   deps: AdminCoreDeps,
+  call: Call,
 ): Promise<RouteResult> {
-  if (parseBody(EmptyBody, rawBody) === undefined) return refused('invalid');
+  if (parseBody(EmptyBody, request.body) === undefined) return refused('invalid');
   if (id === undefined || !APPROVAL_ID.test(id)) return refused('not_found');
   const approval = await deps.approvals.get(id);
   if (!approval) return refused('not_found');
@@ -364,33 +371,49 @@ async function approvalRoute(
   if (approval.requestedBy === caller.id) return refuse('forbidden');
   const now = deps.clock.now();
   if (approval.approvedBy !== null || approval.expiresAt.getTime() <= now) return refuse('gone');
+  if (approval.action === 'erase') return eraseApproved(request, approval, caller, facts, deps, call);
+
   // The claim is the one atomic step: of two approvers racing, only one executes the request.
   if (!(await deps.approvals.claim(id, caller.id, new Date(now)))) return refuse('gone');
   try {
-    return await execute(approval, facts, deps);
+    const limit =
+      typeof approval.params.limit === 'number' ? approval.params.limit : AdminLimit.exportPageDefault;
+    const page = await exportPage(approval.subjectIndex, { kind: 'messages' }, limit, approval.id, deps);
+    return { ...page, detail: { ...facts, ...page.detail } };
   } catch (error) {
     await deps.approvals.release(id).catch(() => undefined);
     throw error;
   }
 }
 
-async function execute(
+/**
+ * An approved erasure, in one transaction: the claim (of two approvers racing, one wins), the rows
+ * (and whatever the erase core writes with them) and the audit row commit together, or nothing
+ * changes and the request can be approved again.
+ */
+async function eraseApproved(
+  request: AdminRequest,
   approval: Approval,
+  caller: AdminCaller,
   facts: Record<string, unknown>,
   deps: AdminCoreDeps,
+  call: Call,
 ): Promise<RouteResult> {
-  if (approval.action === 'erase') {
-    const erased = await deps.subjects.erase(approval.subjectIndex);
-    return {
+  const result = await deps.atomic.atomically(async (tx): Promise<RouteResult> => {
+    if (!(await tx.approvals.claim(approval.id, caller.id, new Date(deps.clock.now())))) {
+      return { ...refused('gone'), detail: facts };
+    }
+    const erased = await tx.subjects.erase(approval.subjectIndex);
+    const done: RouteResult = {
       kind: 'ok',
       body: { erased: erased.messages },
       detail: { ...facts, erased: erased.messages, statuses: erased.statuses },
     };
-  }
-  const limit =
-    typeof approval.params.limit === 'number' ? approval.params.limit : AdminLimit.exportPageDefault;
-  const page = await exportPage(approval.subjectIndex, { kind: 'messages' }, limit, approval.id, deps);
-  return { ...page, detail: { ...facts, ...page.detail } };
+    await tx.audit.append(auditEntry(request, done, { ...call, caller, detail: done.detail }, deps));
+    return done;
+  });
+  if (result.kind === 'ok') call.audited = true;
+  return result;
 }
 
 function parseLimit(raw: string | undefined): number | undefined {
@@ -416,14 +439,14 @@ function auditView(entry: AuditEntry) {
   };
 }
 
-async function record(
+function auditEntry(
   request: AdminRequest,
   outcome: AdminOutcome,
   call: Call,
   deps: AdminCoreDeps,
-): Promise<AdminOutcome> {
+): AuditEntry {
   const { match } = request;
-  const entry: AuditEntry = {
+  return {
     at: new Date(deps.clock.now()),
     route: match.kind === 'not_found' ? 'unknown' : match.template,
     method: match.method,
@@ -435,11 +458,22 @@ async function record(
     ...(call.caller ? { credential: call.caller.id, role: call.caller.roles.join(',') } : {}),
     ...(call.detail ? { detail: call.detail } : {}),
   };
+}
+
+async function record(
+  request: AdminRequest,
+  outcome: AdminOutcome,
+  call: Call,
+  deps: AdminCoreDeps,
+): Promise<AdminOutcome> {
+  const { match } = request;
+  const entry = auditEntry(request, outcome, call, deps);
   // `caller` is a log key the redactor masks as a phone number, so the fingerprint goes under its own name;
   // the time is the log line's own.
   const { at: _at, caller, ...rest } = entry;
   const logged = { ...rest, fingerprint: caller };
   deps.logger.info(LogEvent.adminCall, logged);
+  if (call.audited) return outcome;
   try {
     await deps.audit.append(entry);
   } catch (error) {

@@ -1,7 +1,7 @@
 // Assembles the admin API's dependencies from ports; shared by the Lambda entry, the local stack and tests.
 
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../shared/db/pool.js';
+import type { TransactionalDb } from '../shared/db/pool.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Clock, KeyProvider, SecretSource } from '../shared/ports.js';
@@ -9,6 +9,7 @@ import { Sealer } from '../shared/seal.js';
 import { CachedSecretSource } from '../shared/secret-cache.js';
 import { blindIndexFrom } from '../shared/secret-values.js';
 import { PostgresApprovals } from './adapters/postgres-approvals.js';
+import { PostgresAtomicStore } from './adapters/postgres-atomic-store.js';
 import { PostgresAuditLog } from './adapters/postgres-audit-log.js';
 import { PostgresLockoutStore } from './adapters/postgres-lockout-store.js';
 import { PostgresSubjectRecords } from './adapters/postgres-subject-records.js';
@@ -17,7 +18,8 @@ import type { AdminDeps } from './make-admin-handler.js';
 import type { LockoutPolicy, MetricCounters, QueueStats, SecretAges } from './ports.js';
 
 export interface AdminPorts {
-  readonly db: Queryable;
+  /** The admin role's pool: queries, and one connection per erasure transaction. */
+  readonly db: TransactionalDb;
   readonly keyProvider: KeyProvider;
   readonly secretSource: SecretSource;
   readonly secretCacheMs: number;
@@ -53,6 +55,7 @@ export function buildAdminDeps(ports: AdminPorts): AdminDeps {
       ...(ports.extraCredentials ? { extra: ports.extraCredentials } : {}),
     }),
     approvals: new PostgresApprovals(ports.db),
+    atomic: new PostgresAtomicStore(ports.db),
     ownNumbers: new Set(ports.ownNumbers),
     newApprovalId: () => randomBytes(16).toString('base64url'),
     lockouts: new PostgresLockoutStore(ports.db),

@@ -152,6 +152,18 @@ export interface SubjectRecords {
   erase(index: string): Promise<{ messages: number; statuses: number }>;
 }
 
+/** What one erasure writes together: the approval's claim, the rows (and whatever the erase writes), the audit row. */
+export interface AdminTransaction {
+  readonly subjects: SubjectRecords;
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditLog;
+}
+
+/** Runs work in one database transaction: all of it commits, or none of it (ARCHITECTURE §4: nothing half-erased). */
+export interface AtomicStore {
+  atomically<T>(work: (tx: AdminTransaction) => Promise<T>): Promise<T>;
+}
+
 export interface RetentionStore {
   /** Deletes messages and status updates received before `cutoff`; returns how many of each. */
   deleteReceivedBefore(cutoff: Date): Promise<{ messages: number; statuses: number }>;

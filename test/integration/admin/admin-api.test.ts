@@ -581,24 +581,54 @@ describe('four-eyes erasure', () => {
     expect([a.statusCode, b.statusCode].sort()).toEqual([200, 410]);
   });
 
-  it('leaves the request approvable when the erasure fails, and changes nothing', async () => {
+  /** Makes the database itself refuse a statement (as the schema owner), for the length of `run`. */
+  async function withFailingTrigger(table: string, when: string, run: () => Promise<void>) {
+    await db.pool.query(`CREATE FUNCTION fail_now() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN RAISE EXCEPTION 'canceling statement due to statement timeout'; END $$`);
+    await db.pool.query(
+      `CREATE TRIGGER fail_now BEFORE ${when} ON ${table} FOR EACH ROW EXECUTE FUNCTION fail_now()`,
+    );
+    try {
+      await run();
+    } finally {
+      await db.pool.query(`DROP TRIGGER fail_now ON ${table}`);
+      await db.pool.query('DROP FUNCTION fail_now()');
+    }
+  }
+
+  it('changes nothing when the erasure fails, and leaves the request approvable', async () => {
     await f.storeMessages({ From: SUBJECT, To: PEER });
     const request = await requestErasure();
-    // The erasure statement fails (a fault of the database), the claim is undone.
-    const failing = f.build({
-      db: {
-        query: async (sql: string, params?: unknown[]) => {
-          if (/DELETE FROM message/.test(sql))
-            throw new Error('canceling statement due to statement timeout');
-          return adminPool.query(sql, params);
-        },
-      } as never,
+    await withFailingTrigger('messages', 'DELETE', async () => {
+      const failed = await approve(request, f.tokens.bob);
+      expect(failed.statusCode).toBe(503);
+      expect(failed.body).toBe(JSON.stringify({ error: 'service unavailable' }));
     });
-    const failed = await f.call('POST', `/admin/approvals/${request}`, { token: f.tokens.bob }, failing);
-    expect(failed.statusCode).toBe(503);
-    expect(failed.body).not.toContain('statement');
     expect((await db.pool.query('SELECT count(*)::int AS n FROM messages')).rows[0]?.n).toBe(1);
+    expect((await db.pool.query('SELECT approved_by FROM admin_approvals')).rows).toEqual([
+      { approved_by: null },
+    ]);
     expect(json((await approve(request, f.tokens.bob)).body)).toEqual({ erased: 1 });
+  });
+
+  it('erases nothing when its audit row cannot be written: rows and audit commit together', async () => {
+    await f.storeMessages({ From: SUBJECT, To: PEER });
+    const request = await requestErasure();
+    const before = await auditCount(db.pool);
+    await withFailingTrigger('admin_audit_log', 'INSERT', async () => {
+      expect((await approve(request, f.tokens.bob)).statusCode).toBe(503);
+    });
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM messages')).rows[0]?.n).toBe(1);
+    expect(await auditCount(db.pool)).toBe(before);
+    const approved = await approve(request, f.tokens.bob);
+    expect(json(approved.body)).toEqual({ erased: 1 });
+    const rows = await db.pool.query(
+      `SELECT outcome, detail FROM admin_audit_log WHERE route = '/admin/approvals/{id}' ORDER BY id`,
+    );
+    // Exactly one row for the approval that erased: written in its transaction, not again after it.
+    expect(rows.rows).toEqual([
+      { outcome: 'allowed', detail: { request, action: 'erase', erased: 1, statuses: 0 } },
+    ]);
   });
 });
 

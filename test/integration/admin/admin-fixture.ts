@@ -10,7 +10,7 @@ import { buildAdminDeps } from '../../../lambda/admin/build-admin-deps.js';
 import { makeAdminHandler } from '../../../lambda/admin/make-admin-handler.js';
 import type { LockoutPolicy } from '../../../lambda/admin/ports.js';
 import { storeEnvelopes } from '../../../lambda/ingest/store-envelopes.js';
-import type { Queryable } from '../../../lambda/shared/db/pool.js';
+import type { Queryable, TransactionalDb } from '../../../lambda/shared/db/pool.js';
 import { createLogger } from '../../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
 import { apiEvent, inboundParams, signedWebhookEvent } from '../../helpers/api-events.js';
@@ -50,7 +50,7 @@ export interface CallOptions {
  * @param db the admin function's connection: the tests pass a pool logged in as its role.
  * @param ingestDb where stored messages go, as the ingest function's role.
  */
-export function adminFixture(db: Queryable, ingestDb: Queryable = db) {
+export function adminFixture(db: TransactionalDb, ingestDb: Queryable = db) {
   const web = webhookFixture();
   const tokens = {
     reader: newAdminToken(),
@@ -64,7 +64,7 @@ export function adminFixture(db: Queryable, ingestDb: Queryable = db) {
   const tally = new EmfTally();
   const responses: APIGatewayProxyResult[] = [];
 
-  const build = (overrides: { db?: Queryable } = {}) =>
+  const build = (overrides: { db?: TransactionalDb } = {}) =>
     makeAdminHandler(async () =>
       buildAdminDeps({
         db: overrides.db ?? db,
