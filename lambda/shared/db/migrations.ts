@@ -265,6 +265,15 @@ function roleBlock(role: string, grants: readonly Grant[]): string {
 export const APP_ROLE_GRANTS = `
 DO $grants$
 BEGIN
+  -- The former shared role is still created (NOLOGIN, no privilege) because the deploy-time migration
+  -- sets its password until the deployment logs in per function role.
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
+    BEGIN
+      CREATE ROLE ${APP_DB_ROLE} NOLOGIN;
+    EXCEPTION WHEN insufficient_privilege OR duplicate_object OR unique_violation THEN
+      RAISE NOTICE 'role ${APP_DB_ROLE} not created: %', SQLERRM;
+    END;
+  END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
     ${GOVERNED.map((on) => `IF to_regclass('${on}') IS NOT NULL THEN REVOKE ALL ON ${on.endsWith('_seq') ? 'SEQUENCE ' : ''}${on} FROM ${APP_DB_ROLE}; END IF;`).join('\n    ')}
   END IF;
