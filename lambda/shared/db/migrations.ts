@@ -242,11 +242,6 @@ function roleBlock(role: string, grants: readonly Grant[]): string {
       RAISE NOTICE 'role ${role} not created: %', SQLERRM;
     END;
   END IF;
-  -- A function role must never be the user that runs the migrations (the schema owner): revoking its
-  -- privileges would strip the owner. Fail the migration run loudly instead.
-  IF '${role}' = current_user THEN
-    RAISE EXCEPTION 'function role ${role} is the migrating user; give the owner another name';
-  END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
     EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role}', current_database());
     GRANT USAGE ON SCHEMA public TO ${role};
@@ -265,6 +260,13 @@ function roleBlock(role: string, grants: readonly Grant[]): string {
 export const APP_ROLE_GRANTS = `
 DO $grants$
 BEGIN
+  -- A function role must never be the user that runs the migrations (the schema owner): revoking its
+  -- privileges would strip the owner. Fail the migration run loudly instead, before changing anything.
+  IF current_user IN (${Object.keys(ROLE_PRIVILEGES)
+    .map((role) => `'${role}'`)
+    .join(', ')}) THEN
+    RAISE EXCEPTION 'function role % is the migrating user; give the owner another name', current_user;
+  END IF;
   -- The former shared role is still created (NOLOGIN, no privilege) because the deploy-time migration
   -- sets its password until the deployment logs in per function role.
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
