@@ -183,4 +183,37 @@ describe('each function role can do its own work', () => {
       client.release();
     }
   });
+
+  it('grants the quarantine table, once it exists, as the other stored rows', async () => {
+    // The table as its own migration creates it; the grants block runs after every migration run.
+    await db.pool.query(`CREATE TABLE quarantined_payloads (
+      id bigserial PRIMARY KEY, payload_key text NOT NULL UNIQUE, route text NOT NULL,
+      failed_checks text[] NOT NULL, from_index text, to_index text, sealed bytea NOT NULL,
+      received_at timestamptz NOT NULL, stored_at timestamptz NOT NULL DEFAULT now())`);
+    try {
+      await db.pool.query(APP_ROLE_GRANTS);
+      const insert = `INSERT INTO quarantined_payloads (payload_key, route, failed_checks, from_index, to_index, sealed, received_at)
+        VALUES ($1, '/webhooks/twilio/messages', '{Body}', 'i', 'i', '\\x01', now() - interval '90 days')
+        ON CONFLICT (payload_key) DO NOTHING RETURNING payload_key`;
+      expect((await ingest.query(insert, ['k1'])).rows).toEqual([{ payload_key: 'k1' }]);
+      expect((await ingest.query(insert, ['k1'])).rows).toEqual([]);
+      await expect(ingest.query('SELECT sealed FROM quarantined_payloads')).rejects.toThrow(
+        /permission denied/,
+      );
+      await expect(ingest.query('DELETE FROM quarantined_payloads')).rejects.toThrow(/permission denied/);
+      await expect(retention.query('SELECT sealed FROM quarantined_payloads')).rejects.toThrow(
+        /permission denied/,
+      );
+      expect((await admin.query('SELECT sealed FROM quarantined_payloads')).rowCount).toBe(1);
+      await expect(admin.query(`UPDATE quarantined_payloads SET route = 'x'`)).rejects.toThrow(
+        /permission denied/,
+      );
+      const gone = await retention.query(
+        `DELETE FROM quarantined_payloads WHERE id IN (SELECT id FROM quarantined_payloads WHERE received_at < now() - interval '30 days')`,
+      );
+      expect(gone.rowCount).toBe(1);
+    } finally {
+      await db.pool.query('DROP TABLE quarantined_payloads');
+    }
+  });
 });

@@ -162,6 +162,12 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/**
+ * Signed payloads stored sealed after failing the schema (ARCHITECTURE §1), added by another migration;
+ * its grants are listed here already (each is skipped while the table does not exist).
+ */
+const QUARANTINE_TABLE = 'quarantined_payloads';
+
 type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'USAGE';
 
 interface Grant {
@@ -185,11 +191,15 @@ export const ROLE_PRIVILEGES: Readonly<Record<DbRole, readonly Grant[]>> = {
     { on: Table.statusUpdates, privileges: ['INSERT'] },
     { on: Table.statusUpdates, privileges: ['SELECT'], columns: ['message_sid', 'status'] },
     { on: `${Table.statusUpdates}_id_seq`, privileges: ['USAGE'] },
+    { on: QUARANTINE_TABLE, privileges: ['INSERT'] },
+    { on: QUARANTINE_TABLE, privileges: ['SELECT'], columns: ['payload_key'] },
+    { on: `${QUARANTINE_TABLE}_id_seq`, privileges: ['USAGE'] },
   ],
   // Reads and erases subjects, runs retention on demand, keeps approvals and lockouts, appends audit.
   [DbRole.admin]: [
     { on: Table.messages, privileges: ['SELECT', 'DELETE'] },
     { on: Table.statusUpdates, privileges: ['SELECT', 'DELETE'] },
+    { on: QUARANTINE_TABLE, privileges: ['SELECT', 'DELETE'] },
     { on: Table.migrations, privileges: ['SELECT'] },
     { on: Table.auditLog, privileges: ['SELECT'] },
     { on: Table.auditLog, privileges: ['INSERT'], columns: AUDIT_WRITABLE },
@@ -202,6 +212,8 @@ export const ROLE_PRIVILEGES: Readonly<Record<DbRole, readonly Grant[]>> = {
     { on: Table.messages, privileges: ['SELECT'], columns: ['message_sid', 'received_at'] },
     { on: Table.statusUpdates, privileges: ['DELETE'] },
     { on: Table.statusUpdates, privileges: ['SELECT'], columns: ['id', 'received_at'] },
+    { on: QUARANTINE_TABLE, privileges: ['DELETE'] },
+    { on: QUARANTINE_TABLE, privileges: ['SELECT'], columns: ['id', 'received_at'] },
     { on: Table.auditLog, privileges: ['INSERT'], columns: AUDIT_WRITABLE },
   ],
 };
@@ -216,6 +228,8 @@ const GOVERNED = [
   `${Table.auditLog}_id_seq`,
   Table.adminLockouts,
   Table.adminApprovals,
+  QUARANTINE_TABLE,
+  `${QUARANTINE_TABLE}_id_seq`,
 ];
 
 const ident = (name: string) => {
