@@ -16,8 +16,6 @@ export interface LocalDatabase {
   readonly url: string;
   /** Where the data lives, for the banner; the external URL's password is never shown. */
   readonly description: string;
-  /** The schema owner's pool: migrations, the e2e tests' inspection. No function uses it. */
-  readonly pool: pg.Pool;
   /** One pool per function, each connected as that function's role (ARCHITECTURE §4). */
   readonly rolePools: Readonly<Record<'ingest' | 'admin', pg.Pool>>;
   /** How the functions connect: as their own roles, or (an external database without them) as the URL's user. */
@@ -25,7 +23,7 @@ export interface LocalDatabase {
   /** The embedded postmaster's pid; undefined with DATABASE_URL. */
   readonly postmasterPid: number | undefined;
   readonly migrationsApplied: readonly number[];
-  /** Closes the pool and stops the embedded server, if this stack started it. */
+  /** Closes the pools and stops the embedded server, if this stack started it. */
   stop(): Promise<void>;
 }
 
@@ -124,25 +122,25 @@ export async function openLocalDatabase(
   externalUrl: string | undefined,
 ): Promise<LocalDatabase> {
   if (externalUrl !== undefined) {
-    // poolFromUrl keeps an idle connection's fault (a server restart) from crashing the stack.
-    const pool = poolFromUrl(externalUrl, { max: 2 });
+    // The schema owner's connection is only for the migrations: no function runs as the owner.
+    const pool = poolFromUrl(externalUrl, { max: 1 });
     try {
       const applied = await migrate(pool);
+      await pool.end();
       const { rolePools, roles } = await externalRolePools(externalUrl);
       return {
         url: externalUrl,
         description: `${withoutPassword(externalUrl)} (DATABASE_URL; functions connect as ${roles})`,
-        pool,
         rolePools,
         roles,
         postmasterPid: undefined,
         migrationsApplied: applied,
         stop: async () => {
-          await Promise.all([pool.end(), rolePools.ingest.end(), rolePools.admin.end()]);
+          await Promise.all([rolePools.ingest.end(), rolePools.admin.end()]);
         },
       };
     } catch (error) {
-      await pool.end();
+      await pool.end().catch(() => undefined);
       // Name the database (without its password) so the message says what to fix.
       throw new Error(`cannot use DATABASE_URL ${withoutPassword(externalUrl)}: ${(error as Error).message}`);
     }
@@ -153,11 +151,18 @@ export async function openLocalDatabase(
     dataDir: paths.postgres,
     onLog: (line) => serverLog.write(line),
   });
-  const pool = poolFromUrl(server.url, { max: 2 });
+  // The schema owner's connection is only for the migrations and the role passwords.
+  const pool = poolFromUrl(server.url, { max: 1 });
+  let poolOpen = true;
+  const endOwnerPool = async () => {
+    if (!poolOpen) return;
+    poolOpen = false;
+    await pool.end().catch(() => undefined);
+  };
   const rolePools: Partial<Record<'ingest' | 'admin', pg.Pool>> = {};
   const stop = async () => {
     await Promise.all(Object.values(rolePools).map((p) => p.end().catch(() => undefined)));
-    await pool.end().catch(() => undefined);
+    await endOwnerPool();
     await server.stop();
     await new Promise((resolve) => serverLog.end(resolve));
   };
@@ -165,6 +170,7 @@ export async function openLocalDatabase(
     const applied = await migrate(pool);
     const passwords = await rolePasswords(paths.dbRoles);
     await enableRoleLogins(pool, passwords);
+    await endOwnerPool();
     rolePools.ingest = poolFromUrl(urlAs(server.url, DbRole.ingest, passwords[DbRole.ingest] as string), {
       max: POOL_SIZE,
     });
@@ -176,7 +182,6 @@ export async function openLocalDatabase(
     return {
       url: server.url,
       description: `embedded PostgreSQL, data in ${paths.postgres}; functions connect as their own roles`,
-      pool,
       rolePools: rolePools as Record<'ingest' | 'admin', pg.Pool>,
       roles: 'own roles',
       postmasterPid: server.pid,

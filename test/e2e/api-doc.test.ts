@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../local/embedded-postgres.js';
 import { type StackProcess, spawnLocalStack, waitForReady } from '../helpers/local-stack.js';
@@ -71,6 +72,20 @@ describe('docs/API.md', () => {
       const at = stdout.indexOf(text, from);
       expect(at, `${text} (in order) in:\n${stdout}`).toBeGreaterThanOrEqual(0);
       from = at + text.length;
+    }
+  });
+
+  it('was served by functions connected as their own roles, not as the schema owner', async () => {
+    const db = new pg.Client((await readFile(path.join(dataDir, 'database-url'), 'utf8')).trim());
+    await db.connect();
+    try {
+      const users = await db.query<{ usename: string }>(
+        `SELECT DISTINCT usename FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid() ORDER BY usename`,
+      );
+      expect(users.rows.map((r) => r.usename)).toEqual(['signalgate_admin_api', 'signalgate_ingest']);
+    } finally {
+      await db.end();
     }
   });
 });
