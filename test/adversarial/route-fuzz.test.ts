@@ -82,7 +82,7 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
   });
 
   it(`never lets ${scale.adminRuns} requests without the token past 401`, async () => {
-    const a = adminFixture(db.pool);
+    const a = adminFixture(db.poolAs('signalgate_admin_api'), db.poolAs('signalgate_ingest', 2));
     await a.storeMessages({ From: '+14155550111' });
     const row = reportRow('fuzz admin handler, no token (in-process, Postgres)');
     const ctx = { twilioToken: a.web.token, adminToken: a.tokens.alice, publicBaseUrl: PUBLIC_BASE_URL };
@@ -111,7 +111,7 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
   });
 
   it(`answers ${scale.adminRuns} hostile requests carrying the token without a fault or a leak`, async () => {
-    const a = adminFixture(db.pool);
+    const a = adminFixture(db.poolAs('signalgate_admin_api'), db.poolAs('signalgate_ingest', 2));
     await a.storeMessages({ From: '+14155550111' }, { To: '+14155550111' });
     const row = reportRow('fuzz admin handler, with token (in-process, Postgres)');
     const ctx = {

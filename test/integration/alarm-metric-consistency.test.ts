@@ -110,7 +110,7 @@ async function exerciseHandlers(): Promise<void> {
 
   // Ingest against a real Postgres: stored, duplicate, failed.
   const ingest = makeIngestHandler(async () => ({
-    db: db.pool,
+    db: db.poolAs('signalgate_ingest', 2),
     metrics: createEmfMetrics(FIXTURE_ENVIRONMENT, (l) => emf.push(l)),
     logger: createLogger('signalgate-ingest', () => {}),
   }));
@@ -120,7 +120,7 @@ async function exerciseHandlers(): Promise<void> {
   expect(second.batchItemFailures).toHaveLength(1);
 
   // Admin API: failed authentications up to a lockout.
-  const admin = adminFixture(db.pool);
+  const admin = adminFixture(db.poolAs('signalgate_admin_api', 2));
   for (let i = 0; i < LOCKOUT.threshold + 1; i++)
     await admin.call('GET', '/admin/health', { token: 'guess' });
   emf.push(...admin.emf);
