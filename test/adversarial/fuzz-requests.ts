@@ -226,6 +226,26 @@ const bodyArb = fc.oneof(
     weight: 1,
     arbitrary: fc.constant(gzipSync(new URLSearchParams(inboundParams()).toString())),
   },
+  // Admin JSON bodies, near-valid ones included: numbers (valid, own-number-like, malformed), cursors,
+  // limits and extra fields.
+  {
+    weight: 3,
+    arbitrary: fc
+      .record(
+        {
+          phone: fc.oneof(
+            fc.constantFrom('+14155550111', '+14155550100', '14155550111', '+0123', 'whatsapp:+14155550111'),
+            fc.stringMatching(/^\+[1-9]\d{1,15}$/),
+            fc.anything(),
+          ),
+          cursor: fc.oneof(fc.string({ maxLength: 60 }), fc.base64String({ maxLength: 80 }), fc.anything()),
+          limit: fc.oneof(fc.integer({ min: -5, max: 200 }), fc.double(), fc.string({ maxLength: 4 })),
+          extra: fc.anything(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((body) => Buffer.from(JSON.stringify(body) ?? '')),
+  },
 );
 
 function unsignedArb(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
