@@ -10,7 +10,7 @@ import { mediaType } from '../lambda/shared/http.js';
 export const LOCAL_STAGE = 'local';
 
 export interface ResolvedRoute {
-  /** The resource template, e.g. `/admin/subjects/{phone}`. */
+  /** The resource template, e.g. `/admin/approvals/{id}`. */
   readonly resource: string;
   readonly pathParameters: Record<string, string> | null;
 }

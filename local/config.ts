@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { z } from 'zod';
+import { ownNumbersList } from '../lambda/admin/admin-config.js';
 import { TWILIO_AUTH_TOKEN_PATTERN } from '../lambda/shared/secret-values.js';
 
 /** ARCHITECTURE §8 plus one override for tests and parallel stacks. */
@@ -17,6 +18,10 @@ const LocalEnv = z.object({
     .regex(TWILIO_AUTH_TOKEN_PATTERN, 'must be a Twilio auth token (32 lowercase hex characters)')
     .optional(),
   ADMIN_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** JSON {"<id>":{"token":"…","role":"reader|privacy|operator"}}; parsed by local/admin-credentials.ts. */
+  ADMIN_CREDENTIALS: z.string().min(1).optional(),
+  /** Comma-separated E.164 numbers of the business: export and erasure refuse them (409). */
+  OWN_NUMBERS: ownNumbersList.optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** Set by npm for `npm start`: the stack then follows npm's lifetime (see parent-watch.ts). */
   npm_lifecycle_event: z.string().optional(),
@@ -31,6 +36,8 @@ export interface LocalConfig {
   readonly publicBaseUrl: string;
   readonly twilioAuthToken: string | undefined;
   readonly adminToken: string | undefined;
+  readonly adminCredentials: string | undefined;
+  readonly ownNumbers: readonly string[];
   readonly databaseUrl: string | undefined;
   readonly dataDir: string;
   readonly showTokens: boolean;
@@ -58,6 +65,8 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[])
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     adminToken: e.ADMIN_TOKEN,
+    adminCredentials: e.ADMIN_CREDENTIALS,
+    ownNumbers: e.OWN_NUMBERS ?? [],
     databaseUrl: e.DATABASE_URL,
     dataDir: path.resolve(e.SIGNALGATE_DATA_DIR),
     showTokens: argv.includes('--show-tokens'),
@@ -70,6 +79,10 @@ export function localPaths(dataDir: string) {
   return {
     dataDir,
     secrets: path.join(dataDir, 'secrets.json'),
+    /** Admin credentials per holder (ARCHITECTURE §8), when ADMIN_CREDENTIALS is unset. */
+    adminCredentials: path.join(dataDir, 'admin-credentials.json'),
+    /** Passwords of the function roles on the embedded server (each function logs in as its own role). */
+    dbRoles: path.join(dataDir, 'db-roles.json'),
     lock: path.join(dataDir, 'stack.pid'),
     postgres: path.join(dataDir, 'postgres'),
     queueJournal: path.join(dataDir, 'queue.jsonl'),

@@ -1,5 +1,5 @@
 // Local secrets (ARCHITECTURE §5): generated once into the data directory (mode 0600), reused on
-// every start so stored records stay readable; TWILIO_AUTH_TOKEN / ADMIN_TOKEN override the tokens.
+// every start so stored records stay readable; TWILIO_AUTH_TOKEN overrides the Twilio token.
 
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
@@ -9,6 +9,7 @@ const SecretsFile = z.object({
   version: z.literal(1),
   twilioAccountSid: z.string().regex(/^AC[0-9a-f]{32}$/),
   twilioAuthToken: z.string().min(1),
+  /** Unused since admin credentials are per holder (admin-credentials.json); kept so older files still load. */
   adminToken: z.string().min(32),
   blindIndexKey: z.string().min(32),
   /** base64 of the 32-byte key that wraps data keys, standing in for the KMS key. */
@@ -19,12 +20,12 @@ type SecretsFile = z.infer<typeof SecretsFile>;
 export interface LocalSecrets {
   readonly twilioAccountSid: string;
   readonly twilioAuthToken: string;
-  readonly adminToken: string;
+  /** ADMIN_TOKEN: one more local credential holding every role; undefined when unset. */
+  readonly adminToken: string | undefined;
   readonly blindIndexKey: string;
   readonly wrappingKey: Buffer;
   /** Where each token came from, for the start-up banner (never the values). */
   readonly twilioTokenFrom: 'environment' | 'file';
-  readonly adminTokenFrom: 'environment' | 'file';
   readonly created: boolean;
 }
 
@@ -70,11 +71,10 @@ export async function loadLocalSecrets(
   return {
     twilioAccountSid: stored.twilioAccountSid,
     twilioAuthToken: overrides.twilioAuthToken ?? stored.twilioAuthToken,
-    adminToken: overrides.adminToken ?? stored.adminToken,
+    adminToken: overrides.adminToken,
     blindIndexKey: stored.blindIndexKey,
     wrappingKey: Buffer.from(stored.wrappingKey, 'base64'),
     twilioTokenFrom: overrides.twilioAuthToken ? 'environment' : 'file',
-    adminTokenFrom: overrides.adminToken ? 'environment' : 'file',
     created,
   };
 }

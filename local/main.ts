@@ -29,14 +29,22 @@ function shown(file: string): string {
 function banner(stack: RunningStack, seconds: number, showTokens: boolean): string {
   const { secrets, paths } = stack;
   const tokens =
-    secrets.twilioTokenFrom === 'environment' && secrets.adminTokenFrom === 'environment'
-      ? 'from TWILIO_AUTH_TOKEN and ADMIN_TOKEN'
-      : `in ${shown(paths.secrets)} (mode 0600; TWILIO_AUTH_TOKEN / ADMIN_TOKEN override)`;
+    secrets.twilioTokenFrom === 'environment'
+      ? 'Twilio from TWILIO_AUTH_TOKEN'
+      : `Twilio in ${shown(paths.secrets)} (mode 0600; TWILIO_AUTH_TOKEN overrides)`;
+  const holders = Object.entries(stack.adminCredentials.credentials)
+    .map(([id, c]) => `${id} (${c.role})`)
+    .join(', ');
+  const admins =
+    stack.adminCredentials.from === 'environment'
+      ? `from ADMIN_CREDENTIALS: ${holders}`
+      : `in ${shown(paths.adminCredentials)} (mode 0600): ${holders}`;
   const lines = [
     `Signalgate local stack ready on ${stack.url} (${seconds.toFixed(1)} s)`,
     `  webhooks   ${stack.publicBaseUrl}${Route.messages}`,
     `             ${stack.publicBaseUrl}${Route.status}`,
     `  tokens     ${tokens}`,
+    `  admin      ${admins}${secrets.adminToken ? ', and ADMIN_TOKEN (every role)' : ''}`,
     `  database   ${stack.database.description}`,
     `  logs       ${shown(paths.log)}`,
   ];
@@ -45,7 +53,8 @@ function banner(stack: RunningStack, seconds: number, showTokens: boolean): stri
     lines.push(
       `  Twilio     AccountSid (any accepted) ${secrets.twilioAccountSid}, auth token ${secrets.twilioAuthToken}`,
     );
-    lines.push(`  admin      X-Admin-Token ${secrets.adminToken}`);
+    for (const [id, c] of Object.entries(stack.adminCredentials.credentials))
+      lines.push(`  admin      ${id} (${c.role}) X-Admin-Token ${c.token}`);
   }
   lines.push('  stop       Ctrl-C');
   return `${lines.join('\n')}\n`;

@@ -16,11 +16,12 @@ import { LocalKeyProvider } from '../lambda/shared/adapters/local/local-key-prov
 import { MemorySecretSource } from '../lambda/shared/adapters/local/memory-secret-source.js';
 import { createLogger, type LogSink } from '../lambda/shared/logger.js';
 import { createEmfMetrics } from '../lambda/shared/metrics.js';
-import { ServiceName } from '../lambda/shared/names.js';
+import { AdminRole, ServiceName } from '../lambda/shared/names.js';
 import { systemClock } from '../lambda/shared/ports.js';
 import { buildWebhookDeps } from '../lambda/webhook/build-webhook-deps.js';
 import { makeWebhookHandler } from '../lambda/webhook/make-webhook-handler.js';
 import { ANY_ACCOUNT } from '../lambda/webhook/twilio-tokens.js';
+import { type AdminCredentials, loadAdminCredentials } from './admin-credentials.js';
 import { type LocalConfig, type LocalPaths, localPaths } from './config.js';
 import { type LocalDatabase, openLocalDatabase } from './database.js';
 import { createLocalServer } from './http-server.js';
@@ -38,8 +39,11 @@ const LOCAL_RETENTION_DAYS = 30;
 export const LocalSecretId = {
   twilio: 'local/twilio-auth-token',
   blindIndex: 'local/blind-index-key',
-  admin: 'local/admin-token',
+  admin: 'local/admin-credentials',
 } as const;
+
+/** The holder id of ADMIN_TOKEN in the audit log: one more credential, holding every role. */
+export const LOCAL_ADMIN_TOKEN_ID = 'admin-token';
 
 /** Bounds of a clean stop: in-flight requests, then the queue drain (what is left is journaled). */
 const REQUEST_GRACE_MS = 5_000;
@@ -50,6 +54,11 @@ export interface RunningStack {
   readonly publicBaseUrl: string;
   readonly paths: LocalPaths;
   readonly secrets: LocalSecrets;
+  /** The admin credentials per holder, and where they came from. */
+  readonly adminCredentials: {
+    readonly credentials: AdminCredentials;
+    readonly from: 'environment' | 'file';
+  };
   readonly database: LocalDatabase;
   readonly queue: LocalQueue;
   /** Messages left by the last run and delivered again now. */
@@ -96,6 +105,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       twilioAuthToken: config.twilioAuthToken,
       adminToken: config.adminToken,
     });
+    const adminCredentials = await loadAdminCredentials(paths.adminCredentials, config.adminCredentials);
 
     const logFile = createWriteStream(paths.log, { flags: 'a', mode: 0o600 });
     cleanups.push(() => new Promise((resolve) => logFile.end(resolve)));
@@ -117,7 +127,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       journal,
       pending,
       consumer: makeIngestHandler(async () => ({
-        db: database.pool,
+        db: database.rolePools.ingest,
         metrics: ingestMetrics,
         logger: ingestLogger,
         redelivery: { queue, backoff: LOCAL_BACKOFF },
@@ -135,7 +145,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
         authToken: secrets.twilioAuthToken,
       }),
       [LocalSecretId.blindIndex]: JSON.stringify({ key: secrets.blindIndexKey }),
-      [LocalSecretId.admin]: JSON.stringify({ token: secrets.adminToken }),
+      [LocalSecretId.admin]: JSON.stringify({ credentials: adminCredentials.credentials }),
     });
     const webhookDeps = Promise.resolve(
       buildWebhookDeps({
@@ -156,11 +166,25 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
 
     const adminDeps = Promise.resolve(
       buildAdminDeps({
-        db: database.pool,
+        db: database.rolePools.admin,
         keyProvider: new LocalKeyProvider(secrets.wrappingKey),
         secretSource,
         secretCacheMs: 300_000,
         adminTokenSecretId: LocalSecretId.admin,
+        ...(secrets.adminToken
+          ? {
+              extraCredentials: [
+                {
+                  token: secrets.adminToken,
+                  caller: {
+                    id: LOCAL_ADMIN_TOKEN_ID,
+                    roles: [AdminRole.reader, AdminRole.privacy, AdminRole.operator],
+                  },
+                },
+              ],
+            }
+          : {}),
+        ownNumbers: config.ownNumbers,
         blindIndexSecretId: LocalSecretId.blindIndex,
         previousTokenGraceMs: 15 * 60_000,
         lockoutPolicy: { threshold: 10, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 },
@@ -175,7 +199,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
           };
         }),
         secretAges: new SourceSecretAges(secretSource, {
-          adminToken: LocalSecretId.admin,
+          adminCredentials: LocalSecretId.admin,
           blindIndexKey: LocalSecretId.blindIndex,
           twilioAuthToken: LocalSecretId.twilio,
         }),
@@ -201,6 +225,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       publicBaseUrl: config.publicBaseUrl,
       paths,
       secrets,
+      adminCredentials,
       database,
       queue,
       requeued: pending.length,

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
 import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
+import { isE164 } from '../shared/phone.js';
 
 const secretMap = (what: string) =>
   z
@@ -28,6 +29,18 @@ export const RetentionConfig = DbProxyEnv.extend({
 });
 export type RetentionConfig = z.infer<typeof RetentionConfig>;
 
+/** Comma-separated E.164 numbers; empty or unset means none. */
+export const ownNumbersList = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((n) => n.trim())
+      .filter((n) => n.length > 0),
+  )
+  .pipe(z.array(z.string().refine(isE164, 'each own number must be E.164 (+ and digits)')));
+
 export const AdminConfig = RetentionConfig.extend({
   [EnvVar.adminTokenSecretArn]: z.string().min(1),
   [EnvVar.blindIndexSecretArn]: z.string().min(1),
@@ -42,6 +55,8 @@ export const AdminConfig = RetentionConfig.extend({
   [EnvVar.adminLockoutThreshold]: z.coerce.number().int().min(1).max(1000).default(10),
   [EnvVar.adminLockoutWindowSeconds]: seconds(1, 86_400, 900),
   [EnvVar.adminLockoutSeconds]: seconds(1, 86_400, 900),
+  /** The business's own numbers (per environment): export and erasure refuse them. */
+  [EnvVar.ownNumbers]: ownNumbersList,
 });
 export type AdminConfig = z.infer<typeof AdminConfig>;
 

@@ -1,25 +1,34 @@
 // Assembles the admin API's dependencies from ports; shared by the Lambda entry, the local stack and tests.
 
-import type { Queryable } from '../shared/db/pool.js';
+import { randomBytes } from 'node:crypto';
+import type { TransactionalDb } from '../shared/db/pool.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import type { Clock, KeyProvider, SecretSource } from '../shared/ports.js';
 import { Sealer } from '../shared/seal.js';
 import { CachedSecretSource } from '../shared/secret-cache.js';
 import { blindIndexFrom } from '../shared/secret-values.js';
+import { PostgresApprovals } from './adapters/postgres-approvals.js';
+import { PostgresAtomicStore } from './adapters/postgres-atomic-store.js';
 import { PostgresAuditLog } from './adapters/postgres-audit-log.js';
 import { PostgresLockoutStore } from './adapters/postgres-lockout-store.js';
 import { PostgresSubjectRecords } from './adapters/postgres-subject-records.js';
-import { AdminTokenVerifier } from './admin-auth.js';
+import { type AdminCaller, AdminTokenVerifier } from './admin-auth.js';
 import type { AdminDeps } from './make-admin-handler.js';
 import type { LockoutPolicy, MetricCounters, QueueStats, SecretAges } from './ports.js';
 
 export interface AdminPorts {
-  readonly db: Queryable;
+  /** The admin role's pool: queries, and one connection per erasure transaction. */
+  readonly db: TransactionalDb;
   readonly keyProvider: KeyProvider;
   readonly secretSource: SecretSource;
   readonly secretCacheMs: number;
+  /** The admin credentials secret (one credential per holder, each with one role). */
   readonly adminTokenSecretId: string;
+  /** Credentials kept outside the secret: the local ADMIN_TOKEN, holding every role. @default none */
+  readonly extraCredentials?: ReadonlyArray<{ readonly token: string; readonly caller: AdminCaller }>;
+  /** The business's own numbers (E.164), refused by export and erasure. */
+  readonly ownNumbers: readonly string[];
   readonly blindIndexSecretId: string;
   /** How long after a rotation the previous admin token still works. */
   readonly previousTokenGraceMs: number;
@@ -43,7 +52,12 @@ export function buildAdminDeps(ports: AdminPorts): AdminDeps {
     tokens: new AdminTokenVerifier(secrets, ports.adminTokenSecretId, {
       previousGraceMs: ports.previousTokenGraceMs,
       clock: ports.clock,
+      ...(ports.extraCredentials ? { extra: ports.extraCredentials } : {}),
     }),
+    approvals: new PostgresApprovals(ports.db),
+    atomic: new PostgresAtomicStore(ports.db),
+    ownNumbers: new Set(ports.ownNumbers),
+    newApprovalId: () => randomBytes(16).toString('base64url'),
     lockouts: new PostgresLockoutStore(ports.db),
     lockoutPolicy: ports.lockoutPolicy,
     audit: new PostgresAuditLog(ports.db),

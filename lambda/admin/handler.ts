@@ -39,6 +39,7 @@ const awsDeps = lazyRetrying<AdminDeps>(async () => {
     secretSource: new SecretsManagerSource(secretsManager),
     secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,
     adminTokenSecretId: config[EnvVar.adminTokenSecretArn],
+    ownNumbers: config[EnvVar.ownNumbers],
     blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
     previousTokenGraceMs: config[EnvVar.adminTokenGraceSeconds] * 1000,
     lockoutPolicy: {

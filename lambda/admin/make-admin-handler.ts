@@ -1,7 +1,7 @@
 // Adapter from API Gateway REST proxy events to the admin core; the Lambda and the local stack both
 // build their handler here, each with its own ports.
 
-import { type ApiHandler, errorResponse, header } from '../shared/http.js';
+import { type ApiHandler, bodyBytes, errorResponse, header } from '../shared/http.js';
 import { LogEvent } from '../shared/names.js';
 import { type AdminCoreDeps, handleAdminRequest } from './admin-core.js';
 import { adminResponse } from './responses.js';
@@ -28,6 +28,8 @@ export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler 
           sourceIp: event.requestContext?.identity?.sourceIp || 'unknown',
           requestId: event.requestContext?.requestId || 'unknown',
           query: event.queryStringParameters ?? {},
+          body:
+            event.body === null || event.body === undefined ? undefined : bodyBytes(event).toString('utf8'),
         },
         deps,
       );

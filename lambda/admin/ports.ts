@@ -5,7 +5,7 @@ import type { MetricName } from '../shared/names.js';
 /** One audit row (ARCHITECTURE §2): what was called, by whom (a token fingerprint), and how it ended. */
 export interface AuditEntry {
   readonly at: Date;
-  /** The route template (`/admin/subjects/{phone}`), `unknown` for an unknown path; never a raw phone. */
+  /** The route template (`/admin/approvals/{id}`), `unknown` for an unknown path; never a raw phone. */
   readonly route: string;
   readonly method: string;
   readonly outcome: AuditOutcome;
@@ -14,13 +14,21 @@ export interface AuditEntry {
   readonly requestId: string;
   /** First 12 hex digits of SHA-256 of the presented token, or `none`; never the token. */
   readonly caller: string;
+  /** The holder whose credential matched; absent when none did. */
+  readonly credential?: string;
+  /** That credential's role(s), comma-separated. */
+  readonly role?: string;
   /** Counts and other non-personal facts about the call (never a phone number or a token). */
   readonly detail?: Readonly<Record<string, unknown>>;
 }
 
 export type AuditOutcome =
   | 'allowed'
+  | 'accepted'
   | 'unauthorized'
+  | 'forbidden'
+  | 'conflict'
+  | 'gone'
   | 'locked_out'
   | 'invalid'
   | 'not_found'
@@ -31,6 +39,16 @@ export interface AuditLog {
   append(entry: AuditEntry): Promise<void>;
   /** The latest entries, newest first. */
   latest(limit: number): Promise<AuditEntry[]>;
+  /** Recomputes the hash chain over every entry: an edited, inserted or deleted row breaks it. */
+  verify(): Promise<ChainVerdict>;
+}
+
+export interface ChainVerdict {
+  readonly intact: boolean;
+  /** Entries checked. */
+  readonly checked: number;
+  /** Id of the first entry whose hash or link does not hold. */
+  readonly firstBrokenId?: number;
 }
 
 export interface LockoutPolicy {
@@ -43,14 +61,44 @@ export interface LockoutPolicy {
 
 /** Failed-authentication counts per source, shared by every instance (ARCHITECTURE §2). */
 export interface LockoutStore {
-  /** When the source's lockout ends (epoch ms), or undefined when it is not locked out at `now`. */
-  lockedUntil(source: string, now: number): Promise<number | undefined>;
-  /** Counts one failure at `now`; `lockedUntil` is set when this failure starts a lockout. */
-  recordFailure(
-    source: string,
-    now: number,
-    policy: LockoutPolicy,
-  ): Promise<{ failures: number; lockedUntil?: number }>;
+  /**
+   * Counts one failure at `now`, atomically: concurrent failures from one source are counted one after
+   * another, so exactly `threshold` of them are answered before the lockout. `failures` is this
+   * failure's number in the current window (above the threshold while locked out), `lockedUntil` the
+   * end of the lockout in force after it, `started` whether this very failure started it.
+   */
+  recordFailure(source: string, now: number, policy: LockoutPolicy): Promise<FailureCount>;
+  /** Lifts lockouts and forgets failure counts (one source, or all); returns how many sources. */
+  clear(source?: string): Promise<number>;
+}
+
+export interface FailureCount {
+  readonly failures: number;
+  readonly lockedUntil?: number;
+  readonly started: boolean;
+}
+
+export type ApprovalAction = 'erase' | 'export';
+
+/** A four-eyes request (ARCHITECTURE §2): the subject by blind index only, never its number. */
+export interface Approval {
+  readonly id: string;
+  readonly action: ApprovalAction;
+  readonly subjectIndex: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly requestedBy: string;
+  readonly requestedAt: Date;
+  readonly expiresAt: Date;
+  readonly approvedBy: string | null;
+}
+
+export interface ApprovalStore {
+  create(approval: Omit<Approval, 'approvedBy'>): Promise<void>;
+  get(id: string): Promise<Approval | undefined>;
+  /** Records `approver`'s approval if the request is still pending and unexpired at `now`; false otherwise. */
+  claim(id: string, approver: string, now: Date): Promise<boolean>;
+  /** Undoes a claim whose action failed, so the request can be approved again. */
+  release(id: string): Promise<void>;
 }
 
 export interface StoredMessage {
@@ -61,19 +109,45 @@ export interface StoredMessage {
   readonly receivedAt: Date;
   readonly storedAt: Date;
   readonly sealed: Buffer;
+  /** Stored sealed as quarantined (a payload that failed the schema); absent where the store has no such flag. */
+  readonly quarantined?: boolean;
+  /** received_at in epoch microseconds (exact, for the export cursor). */
+  readonly atMicros: string;
 }
 
 export interface StoredStatus {
+  readonly id: string;
   readonly messageSid: string;
   readonly status: string;
   readonly errorCode: string | null;
   readonly receivedAt: Date;
   readonly storedAt: Date;
   readonly sealed: Buffer;
+  readonly quarantined?: boolean;
+  readonly atMicros: string;
+}
+
+/**
+ * Where an export page starts: the subject's messages first, then its status updates, then its
+ * quarantined payloads, each in time order.
+ */
+export type ExportPosition = {
+  readonly kind: ExportPhase;
+  readonly after?: { readonly atMicros: string; readonly key: string };
+};
+export type ExportPhase = 'messages' | 'statuses' | 'quarantined';
+
+export interface SubjectPage {
+  readonly messages: StoredMessage[];
+  readonly statuses: StoredStatus[];
+  readonly quarantined: StoredQuarantined[];
+  /** Where the next page starts; undefined after the last one. */
+  readonly next?: ExportPosition;
 }
 
 /** A signed payload stored as quarantined (ARCHITECTURE §1): sealed whole, with its failed checks. */
 export interface StoredQuarantined {
+  readonly id: string;
   readonly route: string;
   readonly failedChecks: string[];
   readonly messageSid: string | null;
@@ -82,6 +156,7 @@ export interface StoredQuarantined {
   readonly receivedAt: Date;
   readonly storedAt: Date;
   readonly sealed: Buffer;
+  readonly atMicros: string;
 }
 
 /** Rows of each kind a subject (or a retention run) concerns. */
@@ -93,17 +168,28 @@ export interface RowCounts {
 
 /** Rows found by a subject's blind index (ARCHITECTURE §4): never by plaintext. */
 export interface SubjectRecords {
+  /** How many records belong to the subject, quarantined ones included (the four-eyes threshold counts them). */
+  count(index: string): Promise<number>;
   /**
-   * Messages from or to the subject, status updates that name the subject or one of those messages, and
-   * quarantined payloads whose From or To is the subject.
+   * Up to `limit` of the subject's records from `from`: messages from or to the subject, then status
+   * updates that name the subject or one of those messages, then quarantined payloads whose From or To
+   * is the subject.
    */
-  find(index: string): Promise<{
-    messages: StoredMessage[];
-    statuses: StoredStatus[];
-    quarantined: StoredQuarantined[];
-  }>;
+  page(index: string, from: ExportPosition, limit: number): Promise<SubjectPage>;
   /** Deletes the same rows as `find`, atomically; returns how many of each. */
   erase(index: string): Promise<RowCounts>;
+}
+
+/** What one erasure writes together: the approval's claim, the rows (and whatever the erase writes), the audit row. */
+export interface AdminTransaction {
+  readonly subjects: SubjectRecords;
+  readonly approvals: ApprovalStore;
+  readonly audit: AuditLog;
+}
+
+/** Runs work in one database transaction: all of it commits, or none of it (ARCHITECTURE §4: nothing half-erased). */
+export interface AtomicStore {
+  atomically<T>(work: (tx: AdminTransaction) => Promise<T>): Promise<T>;
 }
 
 export interface RetentionStore {

@@ -7,6 +7,7 @@ import { type AdminOutcome, statusOf } from './admin-core.js';
 
 export function adminResponse(outcome: AdminOutcome): APIGatewayProxyResult {
   if (outcome.kind === 'ok') return jsonResponse(200, outcome.body);
+  if (outcome.kind === 'accepted') return jsonResponse(202, outcome.body);
   if (outcome.kind === 'unavailable') return errorResponse(503, { 'Retry-After': '5' });
   const status = statusOf(outcome) as ErrorStatus;
   switch (outcome.reason) {

@@ -1,10 +1,10 @@
-// A subject's export (ARCHITECTURE §4): every sealed record opened with its own encryption context.
+// One page of a subject's export (ARCHITECTURE §4): every sealed record opened with its own encryption context.
 
 import type { Logger } from '../shared/logger.js';
 import { LogEvent, SealPurpose } from '../shared/names.js';
 import { SealedRecordError, type Sealer } from '../shared/seal.js';
 import { quarantineSealContext, statusSealId } from '../webhook/webhook-core.js';
-import type { StoredMessage, StoredQuarantined, StoredStatus } from './ports.js';
+import type { SubjectPage } from './ports.js';
 
 type Params = Record<string, unknown>;
 
@@ -18,6 +18,8 @@ export interface SubjectExport {
     readonly storedAt: string;
     /** Every parameter Twilio posted, decrypted; null when the record could not be opened. */
     readonly params: Params | null;
+    /** Present where the store flags quarantined records (a payload stored sealed after failing the schema). */
+    readonly quarantined?: boolean;
   }>;
   readonly statuses: Array<{
     readonly messageSid: string;
@@ -26,6 +28,7 @@ export interface SubjectExport {
     readonly receivedAt: string;
     readonly storedAt: string;
     readonly params: Params | null;
+    readonly quarantined?: boolean;
   }>;
   /** Signed payloads that failed validation, stored whole (ARCHITECTURE §1), flagged as such. */
   readonly quarantined: Array<{
@@ -40,7 +43,7 @@ export interface SubjectExport {
 }
 
 export async function exportSubject(
-  rows: { messages: StoredMessage[]; statuses: StoredStatus[]; quarantined?: StoredQuarantined[] },
+  rows: Pick<SubjectPage, 'messages' | 'statuses'> & Partial<Pick<SubjectPage, 'quarantined'>>,
   sealer: Sealer,
   logger: Logger,
 ): Promise<SubjectExport> {
@@ -65,6 +68,7 @@ export async function exportSubject(
       receivedAt: m.receivedAt.toISOString(),
       storedAt: m.storedAt.toISOString(),
       params: await open(m.sealed, SealPurpose.message, m.messageSid),
+      ...(m.quarantined === undefined ? {} : { quarantined: m.quarantined }),
     });
   }
   const statuses = [];
@@ -76,6 +80,7 @@ export async function exportSubject(
       receivedAt: s.receivedAt.toISOString(),
       storedAt: s.storedAt.toISOString(),
       params: await open(s.sealed, SealPurpose.status, statusSealId(s.messageSid, s.status)),
+      ...(s.quarantined === undefined ? {} : { quarantined: s.quarantined }),
     });
   }
   const quarantined = [];

@@ -34,6 +34,8 @@ export const ErrorBody = {
   403: 'forbidden',
   404: 'not found',
   405: 'method not allowed',
+  409: 'conflict',
+  410: 'gone',
   413: 'payload too large',
   415: 'unsupported media type',
   429: 'too many requests',

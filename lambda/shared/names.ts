@@ -48,10 +48,40 @@ export const Route = {
   status: '/webhooks/twilio/status',
   adminHealth: '/admin/health',
   adminMetrics: '/admin/metrics',
-  adminSubjectMessages: '/admin/subjects/{phone}/messages',
-  adminSubject: '/admin/subjects/{phone}',
+  /** Subject numbers travel in POST bodies only: URLs reach access logs, traces and WAF samples. */
+  adminSubjectExport: '/admin/subjects/export',
+  adminSubjectErase: '/admin/subjects/erase',
+  adminApproval: '/admin/approvals/{id}',
   adminRetentionRun: '/admin/retention/run',
   adminAudit: '/admin/audit',
+} as const;
+
+/** The one role each admin credential holds (ARCHITECTURE §2); a local ADMIN_TOKEN holds all three. */
+export const AdminRole = {
+  /** Health, metrics and the audit log. */
+  reader: 'reader',
+  /** Subject export and erasure, and approving another credential's request (four-eyes). */
+  privacy: 'privacy',
+  /** Retention runs. */
+  operator: 'operator',
+} as const;
+export type AdminRole = (typeof AdminRole)[keyof typeof AdminRole];
+
+/** Bounds of the admin API, shared by the handler, the docs' examples and the tests. */
+export const AdminLimit = {
+  /** Largest page of POST /admin/subjects/export. */
+  exportPageMax: 100,
+  /** Page size when the request names none. */
+  exportPageDefault: 100,
+  /** A subject with more stored records than this is exported only after a second privacy credential approves. */
+  exportFourEyesThreshold: 500,
+  /** How long a four-eyes request waits for its approval. */
+  approvalTtlSeconds: 3600,
+  /** Largest admin request body (bytes): the bodies are a number, a cursor and a limit. */
+  bodyMaxBytes: 2048,
+  /** Default and largest page of GET /admin/audit. */
+  auditPageDefault: 100,
+  auditPageMax: 500,
 } as const;
 
 export const Table = {
@@ -63,6 +93,8 @@ export const Table = {
   adminLockouts: 'admin_lockouts',
   /** Tombstones of erased subjects: blind index and time only, kept past retention (ARCHITECTURE §4). */
   erasedSubjects: 'erased_subjects',
+  /** Four-eyes requests (erasures, large exports) waiting for a second `privacy` credential. */
+  adminApprovals: 'admin_approvals',
   migrations: 'schema_migrations',
 } as const;
 
@@ -141,6 +173,8 @@ export const EnvVar = {
   adminLockoutSeconds: 'ADMIN_LOCKOUT_SECONDS',
   /** Secret ARNs whose age /admin/health reports (JSON object: label → ARN); DescribeSecret only. */
   monitoredSecretArns: 'MONITORED_SECRET_ARNS',
+  /** Comma-separated E.164 numbers of the business itself: export and erasure refuse them (409). */
+  ownNumbers: 'OWN_NUMBERS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   /** Set by the Lambda runtime: the region and the execution role's credentials (secret, never logged). */
   awsRegion: 'AWS_REGION',
@@ -149,7 +183,10 @@ export const EnvVar = {
   awsSessionToken: 'AWS_SESSION_TOKEN',
 } as const;
 
-/** Least-privilege Postgres role the Lambdas use at run time (created and granted by the migrations). */
+/**
+ * The former shared application role. Since migration 35 it holds no privilege on any table (each
+ * function has its own role, below); the name stays only until the deployment logs in per role.
+ */
 export const APP_DB_ROLE = 'signalgate_app';
 
 /**
@@ -159,7 +196,9 @@ export const APP_DB_ROLE = 'signalgate_app';
  */
 export const DbRole = {
   ingest: 'signalgate_ingest',
-  admin: 'signalgate_admin',
+  // Not `signalgate_admin`: that is the RDS master user (lib/constructs/postgres-database.ts), which
+  // owns the schema and runs the migrations; a function role of that name would be the owner itself.
+  admin: 'signalgate_admin_api',
   retention: 'signalgate_retention',
 } as const;
 export type DbRole = (typeof DbRole)[keyof typeof DbRole];

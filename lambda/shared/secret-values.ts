@@ -2,6 +2,7 @@
 
 import { z } from 'zod';
 import { type BlindIndexer, createBlindIndexer } from './blind-index.js';
+import { AdminRole } from './names.js';
 import type { SecretSource, SecretVersions } from './ports.js';
 
 export const TwilioTokenSecret = z.object({
@@ -26,6 +27,34 @@ export function isTwilioAuthToken(value: string): boolean {
 }
 
 export const AdminTokenSecret = z.object({ token: z.string().min(32) });
+
+/** A holder's id: what the audit log names (never the token). */
+export const CREDENTIAL_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+export const AdminCredential = z.strictObject({
+  token: z.string().min(32),
+  role: z.enum([AdminRole.reader, AdminRole.privacy, AdminRole.operator]),
+});
+export type AdminCredential = z.infer<typeof AdminCredential>;
+/** Holder id of a secret still in the single-token shape `{"token":…}`: it holds the operator role only. */
+export const LEGACY_CREDENTIAL_ID = 'admin';
+
+/**
+ * The admin credentials secret (ARCHITECTURE §2, §5): one credential per holder, each with one role,
+ * `{"credentials":{"<holder>":{"token":"…","role":"reader|privacy|operator"}}}`. The older
+ * `{"token":…}` shape is read as one `operator` credential, so a deployment created before holders
+ * existed keeps its retention access and gains no access to subjects.
+ */
+export const AdminCredentialsSecret = z.union([
+  z.strictObject({
+    credentials: z
+      .record(z.string().regex(CREDENTIAL_ID), AdminCredential)
+      .refine((map) => Object.keys(map).length > 0, 'at least one credential'),
+  }),
+  AdminTokenSecret.transform((legacy) => ({
+    credentials: { [LEGACY_CREDENTIAL_ID]: { token: legacy.token, role: AdminRole.operator } },
+  })),
+]);
+export type AdminCredentialsSecret = z.infer<typeof AdminCredentialsSecret>;
 export const BlindIndexSecret = z.object({ key: z.string().min(32) });
 
 /** Parses a secret string as JSON of the given shape; the error names the secret's role, never its value. */

@@ -87,15 +87,24 @@ export interface CallCounts {
 }
 
 async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise<CallCounts> {
-  await pool.query(`TRUNCATE ${Table.messages}, ${Table.auditLog}, ${Table.adminLockouts}`);
+  await pool.query(
+    `TRUNCATE ${Table.messages}, ${Table.auditLog}, ${Table.adminLockouts}, ${Table.adminApprovals}`,
+  );
   const counter = new CallCounter();
   const clock = new ManualClock();
   const token = randomBytes(16).toString('hex');
   const adminToken = randomBytes(32).toString('hex');
+  // A second privacy holder approves the export when the subject is over the four-eyes threshold.
+  const approverToken = randomBytes(32).toString('hex');
   const sm = fakeSecretsManager(counter, {
     [Secret.twilio]: twilioSecret(token),
     [Secret.blind]: JSON.stringify({ key: randomBytes(32).toString('hex') }),
-    [Secret.admin]: JSON.stringify({ token: adminToken }),
+    [Secret.admin]: JSON.stringify({
+      credentials: {
+        requester: { token: adminToken, role: 'privacy' },
+        approver: { token: approverToken, role: 'privacy' },
+      },
+    }),
     [Secret.db]: '{}',
   }) as unknown as SecretsManagerClient;
   const kms = fakeKms(counter) as unknown as KMSClient;
@@ -127,6 +136,7 @@ async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise
     secretSource: new SecretsManagerSource(sm),
     secretCacheMs: SECRET_CACHE_MS,
     adminTokenSecretId: Secret.admin,
+    ownNumbers: [],
     blindIndexSecretId: Secret.blind,
     previousTokenGraceMs: 15 * MINUTE,
     lockoutPolicy: { threshold: 10, windowMs: 15 * MINUTE, lockoutMs: 15 * MINUTE },
@@ -144,14 +154,24 @@ async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise
     logger: silentLogger,
     clock,
   });
-  const adminCall = (path: string, resource: string, pathParameters: Record<string, string> | null = null) =>
+  const adminCall = (
+    path: string,
+    resource: string,
+    options: {
+      method?: string;
+      body?: unknown;
+      pathParameters?: Record<string, string>;
+      token?: string;
+    } = {},
+  ) =>
     admin(
       apiEvent({
         path,
         resource,
-        httpMethod: 'GET',
-        pathParameters,
-        headers: { 'X-Admin-Token': adminToken },
+        httpMethod: options.method ?? 'GET',
+        pathParameters: options.pathParameters ?? null,
+        body: options.body === undefined ? null : JSON.stringify(options.body),
+        headers: { 'X-Admin-Token': options.token ?? adminToken },
       } as Partial<APIGatewayProxyEvent>),
     );
 
@@ -179,14 +199,28 @@ async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise
     const out = await ingest(sqsEvent(queued.slice(i, i + 10)));
     if (out.batchItemFailures.length > 0) throw new Error('ingest failed a record');
   }
-  const exported = await adminCall(
-    `/admin/subjects/${SUBJECT}/messages`,
-    '/admin/subjects/{phone}/messages',
-    {
-      phone: SUBJECT,
-    },
-  );
-  if (exported.statusCode !== 200) throw new Error(`export answered ${exported.statusCode}`);
+  // The whole export, page by page (approved by the second holder when the subject is a large one).
+  let exported = await adminCall('/admin/subjects/export', '/admin/subjects/export', {
+    method: 'POST',
+    body: { phone: SUBJECT },
+  });
+  if (exported.statusCode === 202) {
+    const { request } = JSON.parse(exported.body) as { request: string };
+    exported = await adminCall(`/admin/approvals/${request}`, '/admin/approvals/{id}', {
+      method: 'POST',
+      pathParameters: { id: request },
+      token: approverToken,
+    });
+  }
+  for (;;) {
+    if (exported.statusCode !== 200) throw new Error(`export answered ${exported.statusCode}`);
+    const { next } = JSON.parse(exported.body) as { next: string | null };
+    if (next === null) break;
+    exported = await adminCall('/admin/subjects/export', '/admin/subjects/export', {
+      method: 'POST',
+      body: { phone: SUBJECT, cursor: next },
+    });
+  }
   const stored = Number(
     (await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${Table.messages}`)).rows[0]?.n,
   );

@@ -39,8 +39,11 @@ export interface FuzzContext {
 export const ADMIN_PATHS = [
   '/admin/health',
   '/admin/metrics',
+  '/admin/subjects/export',
+  '/admin/subjects/erase',
+  '/admin/approvals/AAAAAAAAAAAAAAAAAAAAAA',
+  // The former routes with the number in the path: now unknown (404), never a lookup.
   '/admin/subjects/%2B14155550111/messages',
-  '/admin/subjects/+14155550111',
   '/admin/retention/run',
   '/admin/audit',
 ] as const;
@@ -222,6 +225,26 @@ const bodyArb = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.constant(gzipSync(new URLSearchParams(inboundParams()).toString())),
+  },
+  // Admin JSON bodies, near-valid ones included: numbers (valid, own-number-like, malformed), cursors,
+  // limits and extra fields.
+  {
+    weight: 3,
+    arbitrary: fc
+      .record(
+        {
+          phone: fc.oneof(
+            fc.constantFrom('+14155550111', '+14155550100', '14155550111', '+0123', 'whatsapp:+14155550111'),
+            fc.stringMatching(/^\+[1-9]\d{1,15}$/),
+            fc.anything(),
+          ),
+          cursor: fc.oneof(fc.string({ maxLength: 60 }), fc.base64String({ maxLength: 80 }), fc.anything()),
+          limit: fc.oneof(fc.integer({ min: -5, max: 200 }), fc.double(), fc.string({ maxLength: 4 })),
+          extra: fc.anything(),
+        },
+        { requiredKeys: [] },
+      )
+      .map((body) => Buffer.from(JSON.stringify(body) ?? '')),
   },
 );
 

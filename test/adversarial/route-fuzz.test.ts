@@ -84,10 +84,10 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
   });
 
   it(`never lets ${scale.adminRuns} requests without the token past 401`, async () => {
-    const a = adminFixture(db.pool);
+    const a = adminFixture(db.poolAs('signalgate_admin_api'), db.poolAs('signalgate_ingest', 2));
     await a.storeMessages({ From: '+14155550111' });
     const row = reportRow('fuzz admin handler, no token (in-process, Postgres)');
-    const ctx = { twilioToken: a.web.token, adminToken: a.token, publicBaseUrl: PUBLIC_BASE_URL };
+    const ctx = { twilioToken: a.web.token, adminToken: a.tokens.alice, publicBaseUrl: PUBLIC_BASE_URL };
     await fc.assert(
       fc.asyncProperty(
         fuzzRequestArb(ctx),
@@ -99,7 +99,7 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
           const response = await a.handler(event);
           const problems = leaksIn(
             { status: response.statusCode, headers: headerText(response.headers), body: response.body },
-            { secrets: [a.token, a.web.token] },
+            { secrets: [...Object.values(a.tokens), a.web.token] },
           );
           if (response.statusCode >= 500) problems.push(`status ${response.statusCode}`);
           if (response.statusCode < 400) problems.push(`got ${response.statusCode} without the token`);
@@ -113,12 +113,12 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
   });
 
   it(`answers ${scale.adminRuns} hostile requests carrying the token without a fault or a leak`, async () => {
-    const a = adminFixture(db.pool);
+    const a = adminFixture(db.poolAs('signalgate_admin_api'), db.poolAs('signalgate_ingest', 2));
     await a.storeMessages({ From: '+14155550111' }, { To: '+14155550111' });
     const row = reportRow('fuzz admin handler, with token (in-process, Postgres)');
     const ctx = {
       twilioToken: a.web.token,
-      adminToken: a.token,
+      adminToken: a.tokens.alice,
       publicBaseUrl: PUBLIC_BASE_URL,
       withAdminToken: true,
     };
@@ -129,10 +129,10 @@ describe('the admin handler under fuzzed requests (real Postgres)', () => {
         // One caller per case: a lockout earned by one case must not hide the next case's behaviour.
         event.requestContext.identity.sourceIp = `198.51.${row.cases % 250}.${(row.cases >> 8) % 250}`;
         const response = await a.handler(event);
-        const exported = response.statusCode === 200 && request.path.endsWith('/messages');
+        const exported = response.statusCode === 200 && /\/(export|approvals\/)/.test(request.path);
         const problems = leaksIn(
           { status: response.statusCode, headers: headerText(response.headers), body: response.body },
-          { secrets: [a.token, a.web.token], phonesAllowed: exported },
+          { secrets: [...Object.values(a.tokens), a.web.token], phonesAllowed: exported },
         );
         if (response.statusCode >= 500) problems.push(`status ${response.statusCode}`);
         if (response.statusCode < 400 && !request.carriesAdminToken) problems.push('2xx without the token');

@@ -85,6 +85,15 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     for (const m of adminMethods) expect(m.Properties.HttpMethod).toBe('ANY');
   });
 
+  it('exposes no subject number in any admin path: the only path parameter is the approval id', () => {
+    const parts = Object.values(api)
+      .filter((r) => r.Type === 'AWS::ApiGateway::Resource')
+      .map((r) => r.Properties.PathPart as string);
+    expect(parts.filter((p) => p.startsWith('{')).sort()).toEqual(['{id}']);
+    for (const part of ['export', 'erase', 'approvals', 'retention', 'run', 'audit'])
+      expect(parts).toContain(part);
+  });
+
   it('throttles every admin resource tighter, addressed the way API Gateway encodes resource paths', () => {
     const stage = Object.values(api).find((r) => r.Type === 'AWS::ApiGateway::Stage');
     const settings: CfnJson[] = stage?.Properties.MethodSettings ?? [];

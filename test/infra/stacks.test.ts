@@ -375,8 +375,9 @@ describe.each(ENVS)('%s stacks', (env) => {
       const methods = Object.values(api.findResources('AWS::ApiGateway::Method')).map(
         (m) => m.Properties.HttpMethod,
       );
-      // Two webhook ANY methods plus one ANY per admin resource (see admin-wiring.test.ts).
-      expect(methods.sort()).toEqual([...Array<string>(2 + 6).fill('ANY'), 'GET', 'POST', 'POST']);
+      // Two webhook ANY methods plus one ANY per admin resource: health, metrics, audit,
+      // subjects/export, subjects/erase, approvals/{id}, retention/run (see admin-wiring.test.ts).
+      expect(methods.sort()).toEqual([...Array<string>(2 + 7).fill('ANY'), 'GET', 'POST', 'POST']);
     });
 
     it(

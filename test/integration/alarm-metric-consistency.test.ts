@@ -137,7 +137,7 @@ async function exerciseHandlers(): Promise<void> {
       logger: createLogger('signalgate-ingest', () => {}),
       redelivery,
     }));
-  const ingest = ingestOn(db.pool);
+  const ingest = ingestOn(db.poolAs('signalgate_ingest', 2));
   const bodies = envelopes.map((e) => JSON.stringify(e));
   await ingest(sqsEvent(bodies));
   const second = await ingest(sqsEvent([...bodies, 'not an envelope']));
@@ -156,11 +156,11 @@ async function exerciseHandlers(): Promise<void> {
   }
   // Erasure: a redelivery of an erased subject's message is dropped and counted.
   const subjectIndex = envelopes[0]?.fromIndex as string;
-  await new PostgresSubjectRecords(db.pool).erase(subjectIndex);
+  await new PostgresSubjectRecords(db.poolAs('signalgate_admin_api', 2)).erase(subjectIndex);
   await ingest(sqsEvent(bodies.slice(0, 1)));
 
   // Admin API: failed authentications up to a lockout.
-  const admin = adminFixture(db.pool);
+  const admin = adminFixture(db.poolAs('signalgate_admin_api', 2));
   for (let i = 0; i < LOCKOUT.threshold + 1; i++)
     await admin.call('GET', '/admin/health', { token: 'guess' });
   emf.push(...admin.emf);

@@ -14,9 +14,12 @@ import { createTestDatabase, type TestDatabase } from '../helpers/test-database.
 import { webhookFixture } from '../helpers/webhook-fixture.js';
 
 let db: TestDatabase;
+/** The ingest function's own role, as it connects in AWS and in the local stack. */
+let ingestPool: pg.Pool;
 
 beforeAll(async () => {
   db = await createTestDatabase();
+  ingestPool = db.poolAs('signalgate_ingest', 25);
 });
 afterAll(async () => {
   await db?.drop();
@@ -82,7 +85,7 @@ describe('migrations', () => {
 
 describe('ingest', () => {
   it('stores a message delivered twice in sequence exactly once', async () => {
-    const { handler, metric } = ingestWith(db.pool);
+    const { handler, metric } = ingestWith(ingestPool);
     const { sent } = await envelopes(1);
     const body = JSON.stringify(sent[0]);
     expect((await handler(sqsEvent([body]))).batchItemFailures).toEqual([]);
@@ -95,24 +98,18 @@ describe('ingest', () => {
   it('stores a message delivered 20 times concurrently over separate connections exactly once', async () => {
     const { sent } = await envelopes(1);
     const body = JSON.stringify(sent[0]);
-    const clients = await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        const c = new pg.Client(db.url);
-        await c.connect();
-        return c;
-      }),
-    );
+    const clients = await Promise.all(Array.from({ length: 20 }, () => ingestPool.connect()));
     try {
       const results = await Promise.all(clients.map((c) => ingestWith(c).handler(sqsEvent([body]))));
       expect(results.every((r) => r.batchItemFailures.length === 0)).toBe(true);
     } finally {
-      await Promise.all(clients.map((c) => c.end()));
+      for (const c of clients) c.release();
     }
     expect(await count('FROM messages WHERE message_sid = $1', [sent[0]?.messageSid])).toBe(1);
   });
 
   it('stores duplicates inside one batch once', async () => {
-    const { handler, metric } = ingestWith(db.pool);
+    const { handler, metric } = ingestWith(ingestPool);
     const { sent } = await envelopes(2);
     const bodies = [sent[0], sent[1], sent[0]].map((e) => JSON.stringify(e));
     expect((await handler(sqsEvent(bodies))).batchItemFailures).toEqual([]);
@@ -121,7 +118,7 @@ describe('ingest', () => {
   });
 
   it('reports one poisoned record in a batch of 10 as the only failure', async () => {
-    const { handler } = ingestWith(db.pool);
+    const { handler } = ingestWith(ingestPool);
     const { sent } = await envelopes(9);
     const event = sqsEvent([
       ...sent.slice(0, 4).map((e) => JSON.stringify(e)),
@@ -135,7 +132,7 @@ describe('ingest', () => {
   });
 
   it('isolates a record the database refuses without failing the rest of the batch', async () => {
-    const { handler } = ingestWith(db.pool);
+    const { handler } = ingestWith(ingestPool);
     const { sent } = await envelopes(3);
     const refusedSid = sent[1]?.messageSid as string;
     // Fault injection at the database: a trigger refuses exactly one row, as a constraint would.
@@ -159,7 +156,7 @@ describe('ingest', () => {
   });
 
   it('records status callbacks against their message once per status', async () => {
-    const { handler, metric } = ingestWith(db.pool);
+    const { handler, metric } = ingestWith(ingestPool);
     const { sent } = await envelopes(3, 'status');
     const bodies = [...sent, sent[0]].map((e) => JSON.stringify(e));
     expect((await handler(sqsEvent(bodies))).batchItemFailures).toEqual([]);
@@ -265,7 +262,7 @@ describe('ingest', () => {
   });
 
   it('keeps sealed records that open again to the exact payload, and no plaintext anywhere in the database', async () => {
-    const { handler } = ingestWith(db.pool);
+    const { handler } = ingestWith(ingestPool);
     const { fixture, sent } = await envelopes(5);
     const statuses = await envelopes(2, 'status', fixture);
     await handler(sqsEvent([...sent, ...statuses.sent].map((e) => JSON.stringify(e))));

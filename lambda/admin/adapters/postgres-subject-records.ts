@@ -6,11 +6,13 @@ import { inTransaction } from '../../shared/db/transaction.js';
 import { Table } from '../../shared/names.js';
 import type {
   DatabaseStatus,
+  ExportPosition,
   RetentionStore,
   RowCounts,
   StoredMessage,
   StoredQuarantined,
   StoredStatus,
+  SubjectPage,
   SubjectRecords,
 } from '../ports.js';
 
@@ -30,18 +32,32 @@ interface MessageRow {
   received_at: Date;
   stored_at: Date;
   sealed: Buffer;
+  quarantined: boolean | null;
+  at_us: string;
 }
 
 interface StatusRow {
+  id: string;
   message_sid: string;
   status: string;
   error_code: string | null;
   received_at: Date;
   stored_at: Date;
   sealed: Buffer;
+  quarantined: boolean | null;
+  at_us: string;
 }
 
+// received_at in exact epoch microseconds (a JS Date would round it to milliseconds and let a page
+// boundary skip or repeat rows), and back.
+const AT_US = '(extract(epoch FROM received_at) * 1000000)::bigint::text AS at_us';
+const FROM_US = "('epoch'::timestamptz + $2::bigint * interval '1 microsecond')";
+// The quarantine flag where the table has one: read through the row's JSON, so the query also runs on
+// a schema without the column (no flag then).
+const QUARANTINED = "(to_jsonb(t) ->> 'quarantined')::boolean AS quarantined";
+
 interface QuarantinedRow {
+  id: string;
   route: string;
   failed_checks: string[];
   message_sid: string | null;
@@ -49,7 +65,44 @@ interface QuarantinedRow {
   received_at: Date;
   stored_at: Date;
   sealed: Buffer;
+  at_us: string;
 }
+
+const toQuarantined = (r: QuarantinedRow): StoredQuarantined => ({
+  id: String(r.id),
+  route: r.route,
+  failedChecks: r.failed_checks,
+  messageSid: r.message_sid,
+  payloadKey: r.payload_key,
+  receivedAt: r.received_at,
+  storedAt: r.stored_at,
+  sealed: r.sealed,
+  atMicros: r.at_us,
+});
+
+const toMessage = (r: MessageRow): StoredMessage => ({
+  messageSid: r.message_sid,
+  accountSid: r.account_sid,
+  messagingServiceSid: r.messaging_service_sid,
+  numMedia: r.num_media,
+  receivedAt: r.received_at,
+  storedAt: r.stored_at,
+  sealed: r.sealed,
+  atMicros: r.at_us,
+  ...(r.quarantined === null ? {} : { quarantined: r.quarantined }),
+});
+
+const toStatus = (r: StatusRow): StoredStatus => ({
+  id: String(r.id),
+  messageSid: r.message_sid,
+  status: r.status,
+  errorCode: r.error_code,
+  receivedAt: r.received_at,
+  storedAt: r.stored_at,
+  sealed: r.sealed,
+  atMicros: r.at_us,
+  ...(r.quarantined === null ? {} : { quarantined: r.quarantined }),
+});
 
 export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, DatabaseStatus {
   readonly #db: Queryable;
@@ -58,51 +111,81 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     this.#db = db;
   }
 
-  async find(
-    index: string,
-  ): Promise<{ messages: StoredMessage[]; statuses: StoredStatus[]; quarantined: StoredQuarantined[] }> {
-    const messages = await this.#db.query<MessageRow>(
-      `SELECT message_sid, account_sid, messaging_service_sid, num_media, received_at, stored_at, sealed
-       FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 ORDER BY received_at, message_sid`,
+  async count(index: string): Promise<number> {
+    const result = await this.#db.query<{ n: number }>(
+      `SELECT ((SELECT count(*) FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1)
+             + (SELECT count(*) FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES})
+             + (SELECT count(*) FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1))::int AS n`,
       [index],
     );
-    const statuses = await this.#db.query<StatusRow>(
-      `SELECT message_sid, status, error_code, received_at, stored_at, sealed
-       FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES} ORDER BY received_at, id`,
-      [index],
+    return result.rows[0]?.n ?? 0;
+  }
+
+  async page(index: string, from: ExportPosition, limit: number): Promise<SubjectPage> {
+    let messages: StoredMessage[] = [];
+    if (from.kind === 'messages') {
+      const after = from.after;
+      const result = await this.#db.query<MessageRow>(
+        `SELECT message_sid, account_sid, messaging_service_sid, num_media, received_at, stored_at, sealed,
+                ${AT_US}, ${QUARANTINED}
+         FROM ${Table.messages} t WHERE (from_index = $1 OR to_index = $1)
+           ${after ? `AND (received_at, message_sid) > (${FROM_US}, $3)` : ''}
+         ORDER BY received_at, message_sid LIMIT ${after ? '$4' : '$2'}`,
+        after ? [index, after.atMicros, after.key, limit + 1] : [index, limit + 1],
+      );
+      messages = result.rows.map(toMessage);
+      if (messages.length > limit) {
+        messages = messages.slice(0, limit);
+        const last = messages[messages.length - 1] as StoredMessage;
+        return {
+          messages,
+          statuses: [],
+          quarantined: [],
+          next: { kind: 'messages', after: { atMicros: last.atMicros, key: last.messageSid } },
+        };
+      }
+    }
+    let statuses: StoredStatus[] = [];
+    if (from.kind !== 'quarantined') {
+      const room = limit - messages.length;
+      const after = from.kind === 'statuses' ? from.after : undefined;
+      const result = await this.#db.query<StatusRow>(
+        `SELECT id, message_sid, status, error_code, received_at, stored_at, sealed, ${AT_US}, ${QUARANTINED}
+         FROM ${Table.statusUpdates} t WHERE (${SUBJECT_STATUSES})
+           ${after ? `AND (received_at, id) > (${FROM_US}, $3::bigint)` : ''}
+         ORDER BY received_at, id LIMIT ${after ? '$4' : '$2'}`,
+        after ? [index, after.atMicros, after.key, room + 1] : [index, room + 1],
+      );
+      statuses = result.rows.map(toStatus);
+      if (statuses.length > room) {
+        statuses = statuses.slice(0, room);
+        const last = statuses[statuses.length - 1];
+        return {
+          messages,
+          statuses,
+          quarantined: [],
+          next: { kind: 'statuses', ...(last ? { after: { atMicros: last.atMicros, key: last.id } } : {}) },
+        };
+      }
+    }
+    const room = limit - messages.length - statuses.length;
+    const after = from.kind === 'quarantined' ? from.after : undefined;
+    const result = await this.#db.query<QuarantinedRow>(
+      `SELECT id, route, failed_checks, message_sid, payload_key, received_at, stored_at, sealed, ${AT_US}
+       FROM ${Table.quarantined} WHERE (from_index = $1 OR to_index = $1)
+         ${after ? `AND (received_at, id) > (${FROM_US}, $3::bigint)` : ''}
+       ORDER BY received_at, id LIMIT ${after ? '$4' : '$2'}`,
+      after ? [index, after.atMicros, after.key, room + 1] : [index, room + 1],
     );
-    const quarantined = await this.#db.query<QuarantinedRow>(
-      `SELECT route, failed_checks, message_sid, payload_key, received_at, stored_at, sealed
-       FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1 ORDER BY received_at, id`,
-      [index],
-    );
+    let quarantined = result.rows.map(toQuarantined);
+    if (quarantined.length <= room) return { messages, statuses, quarantined };
+    quarantined = quarantined.slice(0, room);
+    const last = quarantined[quarantined.length - 1];
     return {
-      quarantined: quarantined.rows.map((r) => ({
-        route: r.route,
-        failedChecks: r.failed_checks,
-        messageSid: r.message_sid,
-        payloadKey: r.payload_key,
-        receivedAt: r.received_at,
-        storedAt: r.stored_at,
-        sealed: r.sealed,
-      })),
-      messages: messages.rows.map((r) => ({
-        messageSid: r.message_sid,
-        accountSid: r.account_sid,
-        messagingServiceSid: r.messaging_service_sid,
-        numMedia: r.num_media,
-        receivedAt: r.received_at,
-        storedAt: r.stored_at,
-        sealed: r.sealed,
-      })),
-      statuses: statuses.rows.map((r) => ({
-        messageSid: r.message_sid,
-        status: r.status,
-        errorCode: r.error_code,
-        receivedAt: r.received_at,
-        storedAt: r.stored_at,
-        sealed: r.sealed,
-      })),
+      messages,
+      statuses,
+      quarantined,
+      next: { kind: 'quarantined', ...(last ? { after: { atMicros: last.atMicros, key: last.id } } : {}) },
     };
   }
 

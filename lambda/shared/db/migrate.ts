@@ -2,7 +2,7 @@
 
 import type { ClientBase } from 'pg';
 import { Table } from '../names.js';
-import { APP_ROLE_GRANTS, ERASURE_GRANTS, MIGRATIONS, type Migration } from './migrations.js';
+import { APP_ROLE_GRANTS, MIGRATIONS, type Migration } from './migrations.js';
 
 /** Any constant shared by every Signalgate migrator; it serialises concurrent runs. */
 const MIGRATION_LOCK_ID = 0x5167_6174;
@@ -46,7 +46,6 @@ export async function runMigrations(
       applied.push(migration.version);
     }
     await client.query(APP_ROLE_GRANTS);
-    await client.query(ERASURE_GRANTS);
     return { applied, current: Math.max(0, ...migrations.map((m) => m.version)) };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);

@@ -3,6 +3,21 @@
 
 import { APP_DB_ROLE, DbRole, Table } from '../names.js';
 
+/** Audit columns a writer may set; id and the chain's hashes are the trigger's (migration 35). */
+const AUDIT_WRITABLE = [
+  'at',
+  'route',
+  'method',
+  'outcome',
+  'status',
+  'source_ip',
+  'request_id',
+  'caller',
+  'credential',
+  'role',
+  'detail',
+];
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -118,73 +133,207 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 35,
+    name: 'admin credentials with roles, four-eyes approvals, hash-chained audit log',
+    sql: `
+      -- Who called: the credential's holder id and its role (the token fingerprint stays in caller).
+      ALTER TABLE ${Table.auditLog} ADD COLUMN credential text, ADD COLUMN role text,
+        ADD COLUMN prev_hash bytea, ADD COLUMN hash bytea;
+
+      -- The chain (ARCHITECTURE §2): hash = SHA-256(previous hash || this row's fields). One function
+      -- computes it for the trigger and for the verification, so the two cannot drift apart. The time
+      -- is hashed as epoch microseconds, so the session's TimeZone cannot change the bytes.
+      CREATE FUNCTION admin_audit_hash(prev bytea, r ${Table.auditLog}) RETURNS bytea
+        LANGUAGE sql IMMUTABLE AS $fn$
+        SELECT sha256(coalesce(prev, '\\x'::bytea) || convert_to(jsonb_build_array(
+          r.id, (extract(epoch FROM r.at) * 1000000)::bigint, r.route, r.method, r.outcome, r.status,
+          r.source_ip, r.request_id, r.caller, r.credential, r.role, r.detail)::text, 'UTF8'))
+      $fn$;
+
+      -- Runs as the schema owner (SECURITY DEFINER) so writers need INSERT only; it overwrites any
+      -- id or hash the writer supplied, and a transaction-scoped advisory lock makes concurrent
+      -- inserts line up one after another instead of forking the chain.
+      CREATE FUNCTION admin_audit_chain() RETURNS trigger
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $fn$
+        BEGIN
+          PERFORM pg_advisory_xact_lock(hashtext('${Table.auditLog}'));
+          NEW.id := nextval('${Table.auditLog}_id_seq');
+          SELECT hash INTO NEW.prev_hash FROM ${Table.auditLog} ORDER BY id DESC LIMIT 1;
+          NEW.hash := admin_audit_hash(NEW.prev_hash, NEW);
+          RETURN NEW;
+        END
+      $fn$;
+
+      -- Rows written before the chain existed are chained now, in order.
+      DO $backfill$
+      DECLARE
+        r ${Table.auditLog};
+        prev bytea;
+      BEGIN
+        FOR r IN SELECT * FROM ${Table.auditLog} ORDER BY id LOOP
+          UPDATE ${Table.auditLog} SET prev_hash = prev, hash = admin_audit_hash(prev, r) WHERE id = r.id
+            RETURNING hash INTO prev;
+        END LOOP;
+      END
+      $backfill$;
+      ALTER TABLE ${Table.auditLog} ALTER COLUMN hash SET NOT NULL;
+      -- The id comes from the trigger (as the owner), so writers need no sequence privilege and
+      -- cannot pick an id.
+      ALTER TABLE ${Table.auditLog} ALTER COLUMN id DROP DEFAULT;
+      CREATE TRIGGER admin_audit_chain BEFORE INSERT ON ${Table.auditLog}
+        FOR EACH ROW EXECUTE FUNCTION admin_audit_chain();
+
+      -- Four-eyes (ARCHITECTURE §2): one credential requests, a different privacy credential approves.
+      -- The subject is held by its blind index only, never its number.
+      CREATE TABLE ${Table.adminApprovals} (
+        id            text PRIMARY KEY,
+        action        text NOT NULL CHECK (action IN ('erase', 'export')),
+        subject_index text NOT NULL,
+        params        jsonb NOT NULL DEFAULT '{}',
+        requested_by  text NOT NULL,
+        requested_at  timestamptz NOT NULL,
+        expires_at    timestamptz NOT NULL,
+        approved_by   text,
+        approved_at   timestamptz
+      );
+    `,
+  },
 ];
 
+type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'USAGE';
+
+interface Grant {
+  /** A table or sequence; skipped while it does not exist (a database migrated only part way). */
+  readonly on: string;
+  readonly privileges: readonly Privilege[];
+  /** Column-level grant: only these columns. */
+  readonly columns?: readonly string[];
+}
+
 /**
- * Grants of the least-privilege application role, re-applied after every migration run so a new
- * table is never left without (or with too many) privileges. The role is created NOLOGIN here; the
- * deploy-time migration gives it a password from its own secret. Where the connecting user may not
- * create roles (an externally managed DATABASE_URL), the grants are skipped with a notice.
+ * What each function's role may do (ARCHITECTURE §4), and nothing else on these tables: the grants
+ * block revokes everything on them first. Column lists keep a role from reading sealed records it
+ * does not need: RETURNING, ON CONFLICT targets and WHERE clauses need SELECT on the columns they name.
+ */
+export const ROLE_PRIVILEGES: Readonly<Record<DbRole, readonly Grant[]>> = {
+  // The queue consumer inserts; it reads back only the keys its ON CONFLICT … RETURNING names.
+  [DbRole.ingest]: [
+    { on: Table.messages, privileges: ['INSERT'] },
+    { on: Table.messages, privileges: ['SELECT'], columns: ['message_sid'] },
+    { on: Table.statusUpdates, privileges: ['INSERT'] },
+    { on: Table.statusUpdates, privileges: ['SELECT'], columns: ['message_sid', 'status'] },
+    { on: `${Table.statusUpdates}_id_seq`, privileges: ['USAGE'] },
+    { on: Table.quarantined, privileges: ['INSERT'] },
+    { on: Table.quarantined, privileges: ['SELECT'], columns: ['payload_key'] },
+    { on: `${Table.quarantined}_id_seq`, privileges: ['USAGE'] },
+    // Erasure is final (ARCHITECTURE §4): an envelope of an erased subject is dropped, never stored.
+    { on: Table.erasedSubjects, privileges: ['SELECT'], columns: ['blind_index'] },
+  ],
+  // Reads and erases subjects, runs retention on demand, keeps approvals and lockouts, appends audit.
+  [DbRole.admin]: [
+    { on: Table.messages, privileges: ['SELECT', 'DELETE'] },
+    { on: Table.statusUpdates, privileges: ['SELECT', 'DELETE'] },
+    { on: Table.quarantined, privileges: ['SELECT', 'DELETE'] },
+    { on: Table.migrations, privileges: ['SELECT'] },
+    { on: Table.auditLog, privileges: ['SELECT'] },
+    { on: Table.auditLog, privileges: ['INSERT'], columns: AUDIT_WRITABLE },
+    { on: Table.adminLockouts, privileges: ['SELECT', 'INSERT', 'UPDATE', 'DELETE'] },
+    { on: Table.adminApprovals, privileges: ['SELECT', 'INSERT', 'UPDATE'] },
+    // The erasure writes its tombstone; nobody but the owner may UPDATE or DELETE one (that would un-erase).
+    { on: Table.erasedSubjects, privileges: ['SELECT', 'INSERT'] },
+  ],
+  // The schedule deletes old rows by their time and key, never reading a sealed record; it audits its runs.
+  [DbRole.retention]: [
+    { on: Table.messages, privileges: ['DELETE'] },
+    { on: Table.messages, privileges: ['SELECT'], columns: ['message_sid', 'received_at'] },
+    { on: Table.statusUpdates, privileges: ['DELETE'] },
+    { on: Table.statusUpdates, privileges: ['SELECT'], columns: ['id', 'received_at'] },
+    { on: Table.quarantined, privileges: ['DELETE'] },
+    { on: Table.quarantined, privileges: ['SELECT'], columns: ['id', 'received_at'] },
+    { on: Table.auditLog, privileges: ['INSERT'], columns: AUDIT_WRITABLE },
+  ],
+};
+
+/** Tables and sequences whose privileges the grants block owns (everything on them is revoked first). */
+const GOVERNED = [
+  Table.messages,
+  Table.statusUpdates,
+  `${Table.statusUpdates}_id_seq`,
+  Table.migrations,
+  Table.auditLog,
+  `${Table.auditLog}_id_seq`,
+  Table.adminLockouts,
+  Table.adminApprovals,
+  Table.quarantined,
+  `${Table.quarantined}_id_seq`,
+  Table.erasedSubjects,
+];
+
+const ident = (name: string) => {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`);
+  return name;
+};
+
+function grantStatement(role: string, grant: Grant): string {
+  const on = ident(grant.on);
+  const kind = grant.on.endsWith('_seq') ? 'SEQUENCE ' : '';
+  const privileges = grant.columns
+    ? grant.privileges.map((p) => `${p} (${grant.columns?.map(ident).join(', ')})`).join(', ')
+    : grant.privileges.join(', ');
+  return `IF to_regclass('${on}') IS NOT NULL THEN GRANT ${privileges} ON ${kind}${on} TO ${role}; END IF;`;
+}
+
+function roleBlock(role: string, grants: readonly Grant[]): string {
+  return `
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
+    BEGIN
+      CREATE ROLE ${role} NOLOGIN;
+    -- unique_violation: two databases on one server migrated at once race on the cluster-wide role name.
+    EXCEPTION WHEN insufficient_privilege OR duplicate_object OR unique_violation THEN
+      RAISE NOTICE 'role ${role} not created: %', SQLERRM;
+    END;
+  END IF;
+  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${role}', current_database());
+    GRANT USAGE ON SCHEMA public TO ${role};
+    ${GOVERNED.map((on) => `IF to_regclass('${on}') IS NOT NULL THEN REVOKE ALL ON ${on.endsWith('_seq') ? 'SEQUENCE ' : ''}${on} FROM ${role}; END IF;`).join('\n    ')}
+    ${grants.map((grant) => grantStatement(role, grant)).join('\n    ')}
+  END IF;`;
+}
+
+/**
+ * The roles and their grants, re-applied after every migration run so a new table is never left
+ * with too many (or without) privileges. The roles are created NOLOGIN: how each function logs in
+ * (a password locally, IAM through RDS Proxy in AWS) is set outside the migrations. Where the
+ * connecting user may not create roles (an externally managed DATABASE_URL), a role is skipped with
+ * a notice. The former shared role keeps no privilege on these tables.
  */
 export const APP_ROLE_GRANTS = `
 DO $grants$
 BEGIN
+  -- A function role must never be the user that runs the migrations (the schema owner): revoking its
+  -- privileges would strip the owner. Fail the migration run loudly instead, before changing anything.
+  IF current_user IN (${Object.keys(ROLE_PRIVILEGES)
+    .map((role) => `'${role}'`)
+    .join(', ')}) THEN
+    RAISE EXCEPTION 'function role % is the migrating user; give the owner another name', current_user;
+  END IF;
+  -- The former shared role is still created (NOLOGIN, no privilege) because the deploy-time migration
+  -- sets its password until the deployment logs in per function role.
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
     BEGIN
       CREATE ROLE ${APP_DB_ROLE} NOLOGIN;
-    -- unique_violation: two databases on one server migrated at once race on the cluster-wide role name.
     EXCEPTION WHEN insufficient_privilege OR duplicate_object OR unique_violation THEN
       RAISE NOTICE 'role ${APP_DB_ROLE} not created: %', SQLERRM;
     END;
   END IF;
   IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
-    EXECUTE format('GRANT CONNECT ON DATABASE %I TO ${APP_DB_ROLE}', current_database());
-    GRANT USAGE ON SCHEMA public TO ${APP_DB_ROLE};
-    -- Ingest inserts; admin exports, erases and applies retention. No UPDATE anywhere.
-    GRANT SELECT, INSERT, DELETE ON ${Table.messages}, ${Table.statusUpdates} TO ${APP_DB_ROLE};
-    REVOKE UPDATE, TRUNCATE ON ${Table.messages}, ${Table.statusUpdates} FROM ${APP_DB_ROLE};
-    GRANT USAGE ON SEQUENCE ${Table.statusUpdates}_id_seq TO ${APP_DB_ROLE};
-    GRANT SELECT ON ${Table.migrations} TO ${APP_DB_ROLE};
-    -- Guarded so a database migrated only to version 1 still gets its grants.
-    IF to_regclass('${Table.auditLog}') IS NOT NULL THEN
-      -- The audit log is append-only for the application: a stolen app credential cannot rewrite history.
-      GRANT SELECT, INSERT ON ${Table.auditLog} TO ${APP_DB_ROLE};
-      REVOKE UPDATE, DELETE, TRUNCATE ON ${Table.auditLog} FROM ${APP_DB_ROLE};
-      GRANT USAGE ON SEQUENCE ${Table.auditLog}_id_seq TO ${APP_DB_ROLE};
-    END IF;
-    IF to_regclass('${Table.quarantined}') IS NOT NULL THEN
-      -- Like the other stored rows: ingest inserts, admin exports and erases, retention deletes; no UPDATE.
-      GRANT SELECT, INSERT, DELETE ON ${Table.quarantined} TO ${APP_DB_ROLE};
-      REVOKE UPDATE, TRUNCATE ON ${Table.quarantined} FROM ${APP_DB_ROLE};
-      GRANT USAGE ON SEQUENCE ${Table.quarantined}_id_seq TO ${APP_DB_ROLE};
-    END IF;
-    IF to_regclass('${Table.adminLockouts}') IS NOT NULL THEN
-      GRANT SELECT, INSERT, UPDATE, DELETE ON ${Table.adminLockouts} TO ${APP_DB_ROLE};
-    END IF;
+    ${GOVERNED.map((on) => `IF to_regclass('${on}') IS NOT NULL THEN REVOKE ALL ON ${on.endsWith('_seq') ? 'SEQUENCE ' : ''}${on} FROM ${APP_DB_ROLE}; END IF;`).join('\n    ')}
   END IF;
+${Object.entries(ROLE_PRIVILEGES)
+  .map(([role, grants]) => roleBlock(role, grants))
+  .join('\n')}
 END
 $grants$;
-`;
-
-/**
- * Grants on the erasure tombstones, re-applied after every migration run like APP_ROLE_GRANTS, for
- * each role that exists: ingest reads them (to drop envelopes of erased subjects), admin writes them
- * with the erasure. Nobody but the schema owner may UPDATE or DELETE a tombstone: that would un-erase.
- */
-export const ERASURE_GRANTS = `
-DO $erasure$
-BEGIN
-  IF to_regclass('${Table.erasedSubjects}') IS NULL THEN RETURN; END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${APP_DB_ROLE}') THEN
-    GRANT SELECT, INSERT ON ${Table.erasedSubjects} TO ${APP_DB_ROLE};
-    REVOKE UPDATE, DELETE, TRUNCATE ON ${Table.erasedSubjects} FROM ${APP_DB_ROLE};
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${DbRole.ingest}') THEN
-    GRANT SELECT ON ${Table.erasedSubjects} TO ${DbRole.ingest};
-  END IF;
-  IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${DbRole.admin}') THEN
-    GRANT SELECT, INSERT ON ${Table.erasedSubjects} TO ${DbRole.admin};
-  END IF;
-END
-$erasure$;
 `;

@@ -8,6 +8,8 @@ import type { DbProxyEnv } from './db-proxy-env.js';
 
 /** The part of pg's Pool/Client the cores use, so tests can pass either. */
 export type Queryable = Pick<pg.Pool, 'query'>;
+/** A pool that can also lend one connection for a transaction. */
+export type TransactionalDb = Pick<pg.Pool, 'query' | 'connect'>;
 
 export interface ProxyConnection {
   readonly host: string;

@@ -10,7 +10,7 @@ import { buildAdminDeps } from '../../../lambda/admin/build-admin-deps.js';
 import { makeAdminHandler } from '../../../lambda/admin/make-admin-handler.js';
 import type { LockoutPolicy } from '../../../lambda/admin/ports.js';
 import { storeEnvelopes } from '../../../lambda/ingest/store-envelopes.js';
-import type { Queryable } from '../../../lambda/shared/db/pool.js';
+import type { Queryable, TransactionalDb } from '../../../lambda/shared/db/pool.js';
 import { createLogger } from '../../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
 import { apiEvent, inboundParams, signedWebhookEvent } from '../../helpers/api-events.js';
@@ -21,27 +21,50 @@ export const LOCKOUT: LockoutPolicy = { threshold: 3, windowMs: 10 * 60_000, loc
 export const GRACE_MS = 15 * 60_000;
 export const RETENTION_DAYS = 30;
 
-export const adminSecret = (token: string) => JSON.stringify({ token });
 export const newAdminToken = () => randomBytes(32).toString('base64url');
+/** The business's own number in the fixture: export and erasure must refuse it. */
+export const OWN_NUMBER = '+14155550999';
+
+/** One credential per holder: a reader, two privacy holders (requester and approver), an operator. */
+export const HOLDERS = { reader: 'reader', alice: 'privacy', bob: 'privacy', ops: 'operator' } as const;
+export type Holder = keyof typeof HOLDERS;
+
+export const credentialsSecret = (tokens: Record<Holder, string>) =>
+  JSON.stringify({
+    credentials: Object.fromEntries(
+      Object.entries(HOLDERS).map(([id, role]) => [id, { token: tokens[id as Holder], role }]),
+    ),
+  });
 
 export interface CallOptions {
   token?: string;
   ip?: string;
   query?: Record<string, string>;
+  /** Sent as JSON unless it is a string (then as it is). */
+  body?: unknown;
   resource?: string;
   pathParameters?: Record<string, string>;
 }
 
-export function adminFixture(db: Queryable) {
+/**
+ * @param db the admin function's connection: the tests pass a pool logged in as its role.
+ * @param ingestDb where stored messages go, as the ingest function's role.
+ */
+export function adminFixture(db: TransactionalDb, ingestDb: Queryable = db) {
   const web = webhookFixture();
-  const token = newAdminToken();
-  web.secrets.rotate(ADMIN_SECRET_ID, adminSecret(token)); // creates it: there is no previous version
+  const tokens = {
+    reader: newAdminToken(),
+    alice: newAdminToken(),
+    bob: newAdminToken(),
+    ops: newAdminToken(),
+  };
+  web.secrets.rotate(ADMIN_SECRET_ID, credentialsSecret(tokens)); // creates it: there is no previous version
   const logs: string[] = [];
   const emf: string[] = [];
   const tally = new EmfTally();
   const responses: APIGatewayProxyResult[] = [];
 
-  const build = (overrides: { db?: Queryable } = {}) =>
+  const build = (overrides: { db?: TransactionalDb } = {}) =>
     makeAdminHandler(async () =>
       buildAdminDeps({
         db: overrides.db ?? db,
@@ -49,6 +72,7 @@ export function adminFixture(db: Queryable) {
         secretSource: web.secrets,
         secretCacheMs: 60_000,
         adminTokenSecretId: ADMIN_SECRET_ID,
+        ownNumbers: [OWN_NUMBER],
         blindIndexSecretId: BLIND_INDEX_SECRET_ID,
         previousTokenGraceMs: GRACE_MS,
         lockoutPolicy: LOCKOUT,
@@ -81,6 +105,12 @@ export function adminFixture(db: Queryable) {
       httpMethod: method,
       headers: options.token === undefined ? {} : { 'X-Admin-Token': options.token },
       queryStringParameters: options.query ?? null,
+      body:
+        options.body === undefined
+          ? null
+          : typeof options.body === 'string'
+            ? options.body
+            : JSON.stringify(options.body),
       ...(options.resource ? { resource: options.resource } : {}),
       ...(options.pathParameters ? { pathParameters: options.pathParameters } : {}),
     });
@@ -90,7 +120,7 @@ export function adminFixture(db: Queryable) {
 
   return {
     web,
-    token,
+    tokens,
     logs,
     emf,
     responses,
@@ -113,7 +143,7 @@ export function adminFixture(db: Queryable) {
         if (response.statusCode !== 200) throw new Error(`webhook answered ${response.statusCode}`);
       }
       const envelopes = web.queue.sent.slice(from);
-      await storeEnvelopes(db, envelopes);
+      await storeEnvelopes(ingestDb, envelopes);
       return envelopes.map((e) => {
         if (e.kind !== 'message') throw new Error(`the webhook queued a ${e.kind} envelope`);
         return e.messageSid;
@@ -124,7 +154,7 @@ export function adminFixture(db: Queryable) {
       const from = web.queue.sent.length;
       const response = await web.handler(signedWebhookEvent({ token: web.token, params, path }));
       if (response.statusCode >= 300) throw new Error(`webhook answered ${response.statusCode}`);
-      await storeEnvelopes(db, web.queue.sent.slice(from));
+      await storeEnvelopes(ingestDb, web.queue.sent.slice(from));
     },
     /** Sends a signed status callback through the webhook and stores it. */
     async storeStatus(params: Record<string, string>): Promise<void> {
@@ -133,7 +163,7 @@ export function adminFixture(db: Queryable) {
         signedWebhookEvent({ token: web.token, params, path: '/webhooks/twilio/status' }),
       );
       if (response.statusCode !== 204) throw new Error(`status webhook answered ${response.statusCode}`);
-      await storeEnvelopes(db, web.queue.sent.slice(from));
+      await storeEnvelopes(ingestDb, web.queue.sent.slice(from));
     },
     async blindIndex(phone: string): Promise<string> {
       return (await web.deps.blindIndex())(phone);

@@ -115,16 +115,26 @@ describe('admin token rotation under admin traffic', () => {
     const clock = new ManualClock();
     const store = new MemoryRotationStore(clock);
     const oldToken = randomBytes(32).toString('base64url');
-    store.create(ADMIN_SECRET, JSON.stringify({ token: oldToken }));
+    const oldOther = randomBytes(32).toString('base64url');
+    store.create(
+      ADMIN_SECRET,
+      JSON.stringify({
+        credentials: {
+          alice: { token: oldToken, role: 'reader' },
+          bob: { token: oldOther, role: 'privacy' },
+        },
+      }),
+    );
     store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
     const logs: string[] = [];
     const admin = makeAdminHandler(async () =>
       buildAdminDeps({
-        db: db.pool,
+        db: db.poolAs('signalgate_admin_api', 2),
         keyProvider: new LocalKeyProvider(randomBytes(32)),
         secretSource: store,
         secretCacheMs: 60_000,
         adminTokenSecretId: ADMIN_SECRET,
+        ownNumbers: [],
         blindIndexSecretId: BLIND_SECRET,
         previousTokenGraceMs: GRACE_MS,
         lockoutPolicy: { threshold: 100, windowMs: 60_000, lockoutMs: 60_000 },
@@ -153,7 +163,15 @@ describe('admin token rotation under admin traffic', () => {
     const step = rotator(adminTokenRotation(), store, ADMIN_SECRET, logs);
     const version = store.startRotation(ADMIN_SECRET);
     for (const s of STEPS) await step(s, version);
-    const newToken = (JSON.parse((await store.getVersions(ADMIN_SECRET)).current) as { token: string }).token;
+    const rotated = JSON.parse((await store.getVersions(ADMIN_SECRET)).current) as {
+      credentials: Record<string, { token: string; role: string }>;
+    };
+    // Every holder gets a new token and keeps its role.
+    expect(rotated.credentials.alice?.role).toBe('reader');
+    expect(rotated.credentials.bob?.role).toBe('privacy');
+    expect(rotated.credentials.bob?.token).not.toBe(oldOther);
+    const newToken = rotated.credentials.alice?.token as string;
+    expect(newToken).not.toBe(oldToken);
 
     clock.advance(11_000);
     expect(await status(newToken)).toBe(200);
@@ -164,7 +182,7 @@ describe('admin token rotation under admin traffic', () => {
     expect(await status(newToken)).toBe(200);
 
     const audit = JSON.stringify((await db.pool.query('SELECT * FROM admin_audit_log')).rows);
-    for (const token of [oldToken, newToken]) {
+    for (const token of [oldToken, newToken, oldOther]) {
       expect(logs.join('\n')).not.toContain(token);
       expect(audit).not.toContain(token);
     }

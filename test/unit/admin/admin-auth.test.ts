@@ -21,7 +21,13 @@ describe('admin token verification', () => {
   it('accepts the current token and identifies the caller by a fingerprint, never the token', async () => {
     const { verifier } = setup();
     const result = await verifier.verify(OLD);
-    expect(result).toEqual({ valid: true, fingerprint: tokenFingerprint(OLD), version: 'current' });
+    // A secret in the single-token shape is one `operator` credential named `admin`: no access to subjects.
+    expect(result).toEqual({
+      valid: true,
+      fingerprint: tokenFingerprint(OLD),
+      caller: { id: 'admin', roles: ['operator'] },
+      version: 'current',
+    });
     expect(result.fingerprint).toMatch(/^[0-9a-f]{12}$/);
     expect(OLD).not.toContain(result.fingerprint);
   });
@@ -69,5 +75,59 @@ describe('admin token verification', () => {
     const { verifier, source } = setup();
     source.failing = true;
     await expect(verifier.verify(OLD)).rejects.toThrow();
+  });
+
+  it('identifies each holder of a per-holder secret with its one role', async () => {
+    const clock = new ManualClock();
+    const tokens = { ana: 'a'.repeat(43), ben: 'b'.repeat(43), ops: 'c'.repeat(43) };
+    const source = new MemorySecretSource(
+      {
+        admin: JSON.stringify({
+          credentials: {
+            ana: { token: tokens.ana, role: 'privacy' },
+            ben: { token: tokens.ben, role: 'reader' },
+            ops: { token: tokens.ops, role: 'operator' },
+          },
+        }),
+      },
+      clock,
+    );
+    const verifier = new AdminTokenVerifier(new CachedSecretSource(source, { clock }), 'admin', {
+      previousGraceMs: GRACE_MS,
+      clock,
+      extra: [{ token: 'x'.repeat(43), caller: { id: 'local', roles: ['reader', 'privacy', 'operator'] } }],
+    });
+    expect(await verifier.verify(tokens.ana)).toMatchObject({
+      valid: true,
+      caller: { id: 'ana', roles: ['privacy'] },
+    });
+    expect(await verifier.verify(tokens.ben)).toMatchObject({
+      valid: true,
+      caller: { id: 'ben', roles: ['reader'] },
+    });
+    expect(await verifier.verify(tokens.ops)).toMatchObject({
+      valid: true,
+      caller: { id: 'ops', roles: ['operator'] },
+    });
+    expect(await verifier.verify('x'.repeat(43))).toMatchObject({
+      valid: true,
+      caller: { id: 'local', roles: ['reader', 'privacy', 'operator'] },
+    });
+    expect((await verifier.verify('d'.repeat(43))).valid).toBe(false);
+  });
+
+  it('refuses a secret whose holder has a role that does not exist', async () => {
+    const clock = new ManualClock();
+    const source = new MemorySecretSource(
+      { admin: JSON.stringify({ credentials: { ana: { token: 'a'.repeat(43), role: 'admin' } } }) },
+      clock,
+    );
+    const verifier = new AdminTokenVerifier(new CachedSecretSource(source, { clock }), 'admin', {
+      previousGraceMs: GRACE_MS,
+      clock,
+    });
+    await expect(verifier.verify('a'.repeat(43))).rejects.toThrow(
+      'admin credentials secret does not have the expected fields',
+    );
   });
 });

@@ -1,24 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { matchAdminRoute } from '../../../lambda/admin/routes.js';
-import { Route } from '../../../lambda/shared/names.js';
+import { ADMIN_ROUTES, matchAdminRoute } from '../../../lambda/admin/routes.js';
 
 const byPath = (httpMethod: string, path: string) => matchAdminRoute({ httpMethod, path });
 
 describe('admin routes', () => {
-  it('matches every route by its API Gateway resource template, decoding the phone parameter', () => {
+  it('matches the approval route by its API Gateway resource template, decoding the id parameter', () => {
     expect(
       matchAdminRoute({
-        httpMethod: 'GET',
-        path: '/admin/subjects/%2B14155550100/messages',
-        resource: Route.adminSubjectMessages,
-        pathParameters: { phone: '%2B14155550100' },
+        httpMethod: 'POST',
+        path: '/admin/approvals/abc%2Ddef',
+        resource: '/admin/approvals/{id}',
+        pathParameters: { id: 'abc%2Ddef' },
       }),
-    ).toEqual({
+    ).toMatchObject({
       kind: 'route',
-      name: 'subjectMessages',
-      template: Route.adminSubjectMessages,
-      method: 'GET',
-      phone: '+14155550100',
+      name: 'approval',
+      template: '/admin/approvals/{id}',
+      method: 'POST',
+      id: 'abc-def',
     });
   });
 
@@ -27,23 +26,28 @@ describe('admin routes', () => {
     expect(byPath('GET', '/admin/metrics/')).toMatchObject({ kind: 'route', name: 'metrics' });
     expect(byPath('POST', '/admin/retention/run')).toMatchObject({ kind: 'route', name: 'retentionRun' });
     expect(byPath('GET', '/admin/audit')).toMatchObject({ kind: 'route', name: 'audit' });
-    expect(byPath('DELETE', '/admin/subjects/%2B14155550100')).toMatchObject({
-      name: 'subject',
-      phone: '+14155550100',
+    expect(byPath('POST', '/admin/subjects/export')).toMatchObject({ kind: 'route', name: 'subjectExport' });
+    expect(byPath('POST', '/admin/subjects/erase')).toMatchObject({ kind: 'route', name: 'subjectErase' });
+    expect(byPath('POST', '/admin/approvals/AAAAAAAAAAAAAAAAAAAAAA')).toMatchObject({
+      name: 'approval',
+      id: 'AAAAAAAAAAAAAAAAAAAAAA',
     });
-    expect(byPath('GET', '/admin/subjects/+14155550100/messages')).toMatchObject({ phone: '+14155550100' });
   });
 
   it('answers a wrong method on a known path with 405 and the allowed method', () => {
     expect(byPath('POST', '/admin/health')).toEqual({
       kind: 'method_not_allowed',
-      template: Route.adminHealth,
+      template: '/admin/health',
       method: 'POST',
       allow: 'GET',
     });
-    expect(byPath('GET', '/admin/subjects/%2B14155550100')).toMatchObject({
+    expect(byPath('GET', '/admin/subjects/export')).toMatchObject({
       kind: 'method_not_allowed',
-      allow: 'DELETE',
+      allow: 'POST',
+    });
+    expect(byPath('DELETE', '/admin/subjects/erase')).toMatchObject({
+      kind: 'method_not_allowed',
+      allow: 'POST',
     });
     expect(byPath('GET', '/admin/retention/run')).toMatchObject({
       kind: 'method_not_allowed',
@@ -51,20 +55,47 @@ describe('admin routes', () => {
     });
   });
 
-  it('does not match unknown or partial paths', () => {
+  it('does not match unknown or partial paths, nor the former routes with a number in the path', () => {
     for (const path of [
       '/admin',
       '/admin/',
       '/admin/nope',
       '/admin/subjects',
-      '/admin/subjects//messages',
+      '/admin/approvals',
+      '/admin/approvals//x',
+      '/admin/subjects/%2B14155550100/messages',
+      '/admin/subjects/%2B14155550100',
       '/x/admin/health',
     ]) {
       expect(byPath('GET', path).kind).toBe('not_found');
     }
   });
 
-  it('keeps a parameter that does not percent-decode as it is (it then fails E.164 validation)', () => {
-    expect(byPath('DELETE', '/admin/subjects/%E0%A4%A')).toMatchObject({ phone: '%E0%A4%A' });
+  it('keeps an id that does not percent-decode as it is (it then names no approval)', () => {
+    expect(byPath('POST', '/admin/approvals/%E0%A4%A')).toMatchObject({ id: '%E0%A4%A' });
+  });
+
+  it('carries no subject parameter in any route: numbers travel in bodies only (ARCHITECTURE §2)', () => {
+    expect(ADMIN_ROUTES.map((r) => `${r.method} ${r.template}`).sort()).toEqual([
+      'GET /admin/audit',
+      'GET /admin/health',
+      'GET /admin/metrics',
+      'POST /admin/approvals/{id}',
+      'POST /admin/retention/run',
+      'POST /admin/subjects/erase',
+      'POST /admin/subjects/export',
+    ]);
+  });
+
+  it('gives each route the roles ARCHITECTURE §2 names', () => {
+    expect(Object.fromEntries(ADMIN_ROUTES.map((r) => [r.name, [...r.roles].sort()]))).toEqual({
+      health: ['operator', 'privacy', 'reader'],
+      metrics: ['operator', 'privacy', 'reader'],
+      audit: ['operator', 'privacy', 'reader'],
+      subjectExport: ['privacy'],
+      subjectErase: ['privacy'],
+      approval: ['privacy'],
+      retentionRun: ['operator'],
+    });
   });
 });

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { loadAdminConfig } from '../../../lambda/admin/admin-config.js';
+
+const BASE = {
+  SIGNALGATE_ENV: 'dev',
+  RETENTION_DAYS: '30',
+  DB_HOST: 'proxy.example.internal',
+  DB_PORT: '5432',
+  DB_NAME: 'signalgate',
+  DB_USER: 'signalgate_admin_api',
+  ADMIN_TOKEN_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin',
+  BLIND_INDEX_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:blind',
+  KMS_KEY_ID: 'arn:aws:kms:eu-west-1:123456789012:key/1',
+  QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q',
+};
+
+describe('admin configuration', () => {
+  it('reads the own numbers as a comma-separated E.164 list, none when unset', () => {
+    expect(loadAdminConfig(BASE).OWN_NUMBERS).toEqual([]);
+    expect(loadAdminConfig({ ...BASE, OWN_NUMBERS: '+14155550100, +447700900123' }).OWN_NUMBERS).toEqual([
+      '+14155550100',
+      '+447700900123',
+    ]);
+  });
+
+  it('refuses a number that is not E.164, naming the variable', () => {
+    expect(() => loadAdminConfig({ ...BASE, OWN_NUMBERS: '+14155550100,4155550100' })).toThrow(
+      /^admin configuration is invalid: OWN_NUMBERS\.1: each own number must be E\.164/,
+    );
+  });
+});
