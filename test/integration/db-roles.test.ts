@@ -184,19 +184,14 @@ describe('each function role can do its own work', () => {
     }
   });
 
-  it('grants the quarantine table, once it exists, as the other stored rows', async () => {
-    // The table as its own migration creates it; the grants block runs after every migration run.
-    await db.pool.query(`CREATE TABLE quarantined_payloads (
-      id bigserial PRIMARY KEY, payload_key text NOT NULL UNIQUE, route text NOT NULL,
-      failed_checks text[] NOT NULL, from_index text, to_index text, sealed bytea NOT NULL,
-      received_at timestamptz NOT NULL, stored_at timestamptz NOT NULL DEFAULT now())`);
+  it('grants the quarantine table as the other stored rows', async () => {
     try {
-      await db.pool.query(APP_ROLE_GRANTS);
       const insert = `INSERT INTO quarantined_payloads (payload_key, route, failed_checks, from_index, to_index, sealed, received_at)
         VALUES ($1, '/webhooks/twilio/messages', '{Body}', 'i', 'i', '\\x01', now() - interval '90 days')
         ON CONFLICT (payload_key) DO NOTHING RETURNING payload_key`;
-      expect((await ingest.query(insert, ['k1'])).rows).toEqual([{ payload_key: 'k1' }]);
-      expect((await ingest.query(insert, ['k1'])).rows).toEqual([]);
+      const key = 'a'.repeat(64);
+      expect((await ingest.query(insert, [key])).rows).toEqual([{ payload_key: key }]);
+      expect((await ingest.query(insert, [key])).rows).toEqual([]);
       await expect(ingest.query('SELECT sealed FROM quarantined_payloads')).rejects.toThrow(
         /permission denied/,
       );
@@ -213,7 +208,30 @@ describe('each function role can do its own work', () => {
       );
       expect(gone.rowCount).toBe(1);
     } finally {
-      await db.pool.query('DROP TABLE quarantined_payloads');
+      await db.pool.query('TRUNCATE quarantined_payloads');
+    }
+  });
+
+  it('lets admin write tombstones and ingest read them, and nobody un-erase one', async () => {
+    try {
+      await admin.query(`INSERT INTO erased_subjects (blind_index) VALUES ('t1')`);
+      expect((await ingest.query(`SELECT blind_index FROM erased_subjects`)).rows).toEqual([
+        { blind_index: 't1' },
+      ]);
+      await expect(ingest.query(`INSERT INTO erased_subjects (blind_index) VALUES ('t2')`)).rejects.toThrow(
+        /permission denied/,
+      );
+      for (const role of [ingest, admin, retention]) {
+        await expect(role.query('DELETE FROM erased_subjects')).rejects.toThrow(/permission denied/);
+        await expect(role.query(`UPDATE erased_subjects SET blind_index = 'x'`)).rejects.toThrow(
+          /permission denied/,
+        );
+      }
+      await expect(retention.query('SELECT blind_index FROM erased_subjects')).rejects.toThrow(
+        /permission denied/,
+      );
+    } finally {
+      await db.pool.query('TRUNCATE erased_subjects');
     }
   });
 });

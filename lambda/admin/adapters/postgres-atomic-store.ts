@@ -2,6 +2,7 @@
 // claim, rows and audit row are written together or not at all.
 
 import type { Pool, PoolClient } from 'pg';
+import { OpenTransaction } from '../../shared/db/transaction.js';
 import type { AdminTransaction, AtomicStore } from '../ports.js';
 import { PostgresApprovals } from './postgres-approvals.js';
 import { PostgresAuditLog } from './postgres-audit-log.js';
@@ -18,10 +19,12 @@ export class PostgresAtomicStore implements AtomicStore {
     const client: PoolClient = await this.#pool.connect();
     try {
       await client.query('BEGIN');
+      // Marked as inside this transaction, so an adapter that needs one of its own nests instead.
+      const tx = new OpenTransaction(client);
       const result = await work({
-        subjects: new PostgresSubjectRecords(client),
-        approvals: new PostgresApprovals(client),
-        audit: new PostgresAuditLog(client),
+        subjects: new PostgresSubjectRecords(tx),
+        approvals: new PostgresApprovals(tx),
+        audit: new PostgresAuditLog(tx),
       });
       await client.query('COMMIT');
       return result;
