@@ -5,6 +5,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { KmsKeyProvider } from '../shared/adapters/aws/kms-key-provider.js';
+import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
 import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
 import { proxyPoolFrom } from '../shared/db/pool.js';
 import { lazyRetrying } from '../shared/lazy.js';
@@ -30,12 +31,12 @@ const config = loadAdminConfig();
 // Built on the first request, not at import; a failed build is retried on the next request.
 const awsDeps = lazyRetrying<AdminDeps>(async () => {
   const environment = config[EnvVar.environment];
-  const secretsManager = new SecretsManagerClient({});
-  const cloudWatch = new CloudWatchClient({});
+  const secretsManager = new SecretsManagerClient(sdkClientOptions());
+  const cloudWatch = new CloudWatchClient(sdkClientOptions());
   const getMetricData: GetMetricData = (input) => cloudWatch.send(new GetMetricDataCommand(input));
   return buildAdminDeps({
     db: proxyPoolFrom(config, { max: 1 }),
-    keyProvider: new KmsKeyProvider(new KMSClient({}), config[EnvVar.kmsKeyId], environment),
+    keyProvider: new KmsKeyProvider(new KMSClient(sdkClientOptions()), config[EnvVar.kmsKeyId], environment),
     secretSource: new SecretsManagerSource(secretsManager),
     secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,
     adminTokenSecretId: config[EnvVar.adminTokenSecretArn],
@@ -48,7 +49,7 @@ const awsDeps = lazyRetrying<AdminDeps>(async () => {
       lockoutMs: config[EnvVar.adminLockoutSeconds] * 1000,
     },
     retentionDays: config[EnvVar.retentionDays],
-    queueStats: new SqsQueueStats(new SQSClient({}), {
+    queueStats: new SqsQueueStats(new SQSClient(sdkClientOptions()), {
       queueUrl: config[EnvVar.queueUrl],
       ...(config[EnvVar.dlqUrl] ? { deadLetterQueueUrl: config[EnvVar.dlqUrl] } : {}),
       oldestAgeSeconds: cloudWatchOldestMessageAge(getMetricData, sqsQueueNameOf(config[EnvVar.queueUrl])),

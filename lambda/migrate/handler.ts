@@ -1,8 +1,10 @@
-// Lambda entry for the migration Trigger: connects straight to the instance as the master user.
+// Lambda entry for the migration Trigger: connects straight to the instance as the master user, whose
+// password RDS manages in Secrets Manager (read at each run: RDS may have rotated it since the last deploy).
 
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { z } from 'zod';
+import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
 import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
 import { createLogger } from '../shared/logger.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
@@ -13,7 +15,7 @@ import { loadMigrateConfig } from './migrate-config.js';
 const DbCredentials = z.object({ username: z.string().min(1), password: z.string().min(1) });
 
 const config = loadMigrateConfig();
-const secrets = new SecretsManagerSource(new SecretsManagerClient({}));
+const secrets = new SecretsManagerSource(new SecretsManagerClient(sdkClientOptions()));
 
 export const handler = makeMigrateHandler(async () => ({
   connect: async () => {
@@ -35,11 +37,5 @@ export const handler = makeMigrateHandler(async () => ({
     await client.connect();
     return client;
   },
-  appRolePassword: async () =>
-    parseSecret(
-      'database application',
-      DbCredentials,
-      (await secrets.getVersions(config[EnvVar.dbAppSecretArn])).current,
-    ).password,
   logger: createLogger(ServiceName.migrate),
 }));

@@ -4,14 +4,13 @@ import { z } from 'zod';
 import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 
-/** The instance itself (not the proxy) and the two secrets: master to migrate, app role to set its password. */
+/** The instance itself (not the proxy) and the RDS-managed master secret the migration logs in with. */
 export const MigrateConfig = z.object({
   [EnvVar.environment]: z.string().min(1),
   [EnvVar.dbHost]: z.string().min(1),
   [EnvVar.dbPort]: z.coerce.number().int().min(1).max(65535).default(5432),
   [EnvVar.dbName]: z.string().min(1),
   [EnvVar.dbMasterSecretArn]: z.string().min(1),
-  [EnvVar.dbAppSecretArn]: z.string().min(1),
 });
 export type MigrateConfig = z.infer<typeof MigrateConfig>;
 

@@ -1,6 +1,7 @@
 // Lambda entry for the admin token's rotation: Secrets Manager invokes it once per rotation step.
 
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
@@ -15,7 +16,7 @@ let deps: RotationDeps | undefined;
 
 export const handler = makeRotationHandler(adminTokenRotation(), async () => {
   deps ??= {
-    store: new SecretsManagerRotationStore(new SecretsManagerClient({})),
+    store: new SecretsManagerRotationStore(new SecretsManagerClient(sdkClientOptions())),
     metrics: createEmfMetrics(config[EnvVar.environment]),
     logger: createLogger(ServiceName.rotateAdminToken),
   };

@@ -157,8 +157,6 @@ export const EnvVar = {
   dbUser: 'DB_USER',
   /** Secret ARN of the database master credentials (migration Lambda only). */
   dbMasterSecretArn: 'DB_MASTER_SECRET_ARN',
-  /** Secret ARN of the application role's credentials (migration Lambda sets the role's password). */
-  dbAppSecretArn: 'DB_APP_SECRET_ARN',
   secretCacheSeconds: 'SECRET_CACHE_SECONDS',
   retentionDays: 'RETENTION_DAYS',
   /** Dead-letter queue of the ingest queue (admin health reports its depth). */
@@ -202,3 +200,12 @@ export const DbRole = {
   retention: 'signalgate_retention',
 } as const;
 export type DbRole = (typeof DbRole)[keyof typeof DbRole];
+
+/**
+ * The schema owner: RDS's master user, whose password RDS manages in Secrets Manager. Only the migration
+ * logs in as it (directly to the instance); it is never one of the DbRole names and never goes through the proxy.
+ */
+export const DB_MASTER_USER = 'signalgate_owner';
+
+/** RDS for PostgreSQL's built-in role that lets a login role authenticate with IAM tokens (absent elsewhere). */
+export const RDS_IAM_ROLE = 'rds_iam';

@@ -1,4 +1,4 @@
-// The migration Lambda, run by a CDK Trigger on deploy: applies the bundled migrations and syncs the application role.
+// The migration Lambda, run by a CDK Trigger on deploy: applies the bundled migrations and lets the login roles use IAM auth.
 import { type CfnResource, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -39,7 +39,8 @@ export class DatabaseMigration extends Construct {
     const { database } = props;
     this.handler = new HardenedFunction(this, 'Function', {
       entry: props.entry ?? lambdaEntry('migrate'),
-      description: 'Signalgate: applies SQL migrations and syncs the application role on deploy',
+      description:
+        'Signalgate: applies SQL migrations and grants the login roles IAM authentication on deploy',
       timeout: Duration.minutes(5),
       memorySize: 512,
       logRetention: props.logRetention,
@@ -55,16 +56,16 @@ export class DatabaseMigration extends Construct {
         [EnvVar.dbPort]: database.instance.dbInstanceEndpointPort,
         [EnvVar.dbName]: database.databaseName,
         [EnvVar.dbMasterSecretArn]: database.masterSecret.secretArn,
-        [EnvVar.dbAppSecretArn]: database.appSecret.secretArn,
         NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
       },
     });
     database.masterSecret.grantRead(this.handler.function);
-    database.appSecret.grantRead(this.handler.function);
 
     this.trigger = new triggers.Trigger(this, 'Trigger', {
       handler: this.handler.function,
-      executeAfter: [database.instance, database.appSecret],
+      // The instance (and with it its RDS-managed master secret) exists before the migration runs; no
+      // rotation of ours exists at all, so none can run before the roles do.
+      executeAfter: [database.instance],
       executeOnHandlerChange: true,
       invocationType: triggers.InvocationType.REQUEST_RESPONSE,
       timeout: Duration.minutes(5),

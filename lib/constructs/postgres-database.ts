@@ -1,22 +1,21 @@
-// RDS Postgres behind RDS Proxy: CMK-encrypted, TLS-only, isolated, with rotated master and application credentials.
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+// RDS Postgres behind RDS Proxy: CMK-encrypted, TLS-only, isolated. Functions log in through the proxy with
+// end-to-end IAM authentication, each as its own Postgres role; the only password is the RDS-managed master one.
+import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge, pinLogicalId } from './pin.js';
 
-/** Characters kept out of generated passwords: they break connection strings and shell quoting. */
 /** RDS Proxy for Postgres always listens on 5432. */
 export const POSTGRES_PORT = 5432;
 
-const EXCLUDED_PASSWORD_CHARACTERS = ' %+~`#$&*()|[]{}:;<>?!\'/@"\\';
-
 export interface PostgresDatabaseProps {
   readonly vpc: ec2.IVpc;
-  /** Prefix of physical names (instance identifier, rotation functions), e.g. `signalgate-dev`. */
+  /** Prefix of physical names (instance identifier, log groups), e.g. `signalgate-dev`. */
   readonly namePrefix: string;
   readonly databaseName: string;
   /** Major version only, so RDS minor upgrades never fight the template. */
@@ -32,15 +31,17 @@ export interface PostgresDatabaseProps {
   /** 0 disables enhanced monitoring. */
   readonly enhancedMonitoringIntervalSeconds: number;
   readonly removalPolicy: RemovalPolicy;
-  readonly secretRemovalPolicy: RemovalPolicy;
   /** Encrypts storage, Performance Insights and snapshots. */
   readonly storageKey: kms.IKey;
-  /** Encrypts both credential secrets. */
+  /** Encrypts the RDS-managed master secret. */
   readonly secretsKey: kms.IKey;
-  /** Days between automatic rotations of both credential secrets. */
-  readonly rotationDays: number;
-  /** Least-privilege login role the Lambdas use through the proxy (created by the migrations). */
-  readonly appUsername: string;
+  /** The schema owner (the master user); the migration logs in as it with the RDS-managed password. */
+  readonly masterUsername: string;
+  /**
+   * The Postgres roles the functions log in as through the proxy (created by the migrations, given
+   * `rds_iam` by the migration function). The proxy may connect to the instance as these and no other.
+   */
+  readonly loginRoles: readonly string[];
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
 }
@@ -48,10 +49,11 @@ export interface PostgresDatabaseProps {
 export class PostgresDatabase extends Construct {
   readonly instance: rds.DatabaseInstance;
   readonly proxy: rds.DatabaseProxy;
-  /** `{"username","password","host","port","dbname","engine",…}` of the master user (migrations only). */
+  /**
+   * `{"username","password"}` of the master user, created and rotated by RDS itself (no rotation function,
+   * no schedule of ours: it cannot race the migration). Read by the migration only.
+   */
   readonly masterSecret: secretsmanager.ISecret;
-  /** Same shape, for the application role; the proxy logs in with it, the migration sets it. */
-  readonly appSecret: secretsmanager.ISecret;
   /** Attach to functions that reach the database through the proxy (IAM auth, TLS). */
   readonly proxyClientSecurityGroup: ec2.SecurityGroup;
   /** Attach to functions that must reach the instance directly (the migration). */
@@ -68,22 +70,30 @@ export class PostgresDatabase extends Construct {
 
     const dbSecurityGroup = sg(
       'InstanceSecurityGroup',
-      'Postgres instance: from the proxy, migration and rotation',
+      'Postgres instance: from the proxy and the migration',
     );
     const proxySecurityGroup = sg('ProxySecurityGroup', 'RDS Proxy: from proxy clients, to the instance');
     this.proxyClientSecurityGroup = sg(
       'ProxyClientSecurityGroup',
       'Functions that use the database via the proxy',
     );
+    // Every proxy client also calls AWS APIs (Secrets Manager, KMS, SQS, CloudWatch) through the VPC's
+    // interface endpoints: without 443 out, each SDK call hangs until the function times out.
+    this.proxyClientSecurityGroup.addEgressRule(
+      ec2.Peer.ipv4(vpc.vpcCidrBlock),
+      ec2.Port.tcp(443),
+      'AWS APIs via VPC endpoints',
+    );
     this.directClientSecurityGroup = sg(
       'DirectClientSecurityGroup',
       'Migration function: instance and endpoints',
     );
-    const rotationSecurityGroup = sg('RotationSecurityGroup', 'Credential rotation: instance and endpoints');
-    for (const group of [this.directClientSecurityGroup, rotationSecurityGroup]) {
-      // Secrets Manager is reached through its interface endpoint inside the VPC.
-      group.addEgressRule(ec2.Peer.ipv4(vpc.vpcCidrBlock), ec2.Port.tcp(443), 'AWS APIs via VPC endpoints');
-    }
+    // Secrets Manager is reached through its interface endpoint inside the VPC.
+    this.directClientSecurityGroup.addEgressRule(
+      ec2.Peer.ipv4(vpc.vpcCidrBlock),
+      ec2.Port.tcp(443),
+      'AWS APIs via VPC endpoints',
+    );
 
     const engine = rds.DatabaseInstanceEngine.postgres({
       version: rds.PostgresEngineVersion.of(props.postgresMajorVersion, props.postgresMajorVersion),
@@ -98,15 +108,6 @@ export class PostgresDatabase extends Construct {
         log_disconnections: '1',
       },
     });
-
-    const master = new rds.DatabaseSecret(this, 'MasterSecret', {
-      username: 'signalgate_admin',
-      dbname: props.databaseName,
-      encryptionKey: props.secretsKey,
-      excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
-    });
-    master.applyRemovalPolicy(props.secretRemovalPolicy);
-    pinLogicalId(master, 'DatabaseMasterSecret');
 
     const instanceIdentifier = `${props.namePrefix}-postgres`;
     // Created here (not by RDS) so the exported logs get this retention without a LogRetention Lambda.
@@ -129,7 +130,11 @@ export class PostgresDatabase extends Construct {
       vpcSubnets: isolated,
       securityGroups: [dbSecurityGroup],
       publiclyAccessible: false,
-      credentials: rds.Credentials.fromSecret(master),
+      // RDS creates, stores and rotates the master password itself (ARCHITECTURE §9: that excludes our
+      // own rotation). Nothing else has a password: the functions and the proxy use IAM authentication.
+      credentials: rds.Credentials.fromUsername(props.masterUsername, { encryptionKey: props.secretsKey }),
+      manageMasterUserPassword: true,
+      iamAuthentication: true,
       databaseName: props.databaseName,
       parameterGroup,
       storageEncrypted: true,
@@ -154,6 +159,12 @@ export class PostgresDatabase extends Construct {
     });
     this.instance.node.addDependency(postgresLogs, upgradeLogs);
     pinLogicalId(this.instance, 'Database');
+    // Pinned: CDK derives these IDs from the construct path; a move would replace the instance's groups.
+    // (The parameter group's resource exists only once an instance has bound it.)
+    pinLogicalId(parameterGroup, 'DatabaseParameterGroup');
+    const subnetGroup = this.instance.node.tryFindChild('SubnetGroup');
+    if (!subnetGroup) throw new Error('PostgresDatabase: the instance has no subnet group to pin');
+    pinLogicalId(subnetGroup, 'DatabaseSubnetGroup');
     if (props.enhancedMonitoringIntervalSeconds > 0) {
       const monitoringRole = this.instance.node.tryFindChild('MonitoringRole');
       if (monitoringRole) {
@@ -185,53 +196,46 @@ export class PostgresDatabase extends Construct {
     }
 
     const masterAttached = this.instance.secret;
-    if (!masterAttached) throw new Error('PostgresDatabase: the instance has no attached master secret');
+    if (!masterAttached) throw new Error('PostgresDatabase: the instance has no RDS-managed master secret');
     this.masterSecret = masterAttached;
-
-    const app = new rds.DatabaseSecret(this, 'AppSecret', {
-      username: props.appUsername,
-      dbname: props.databaseName,
-      encryptionKey: props.secretsKey,
-      excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
-    });
-    app.applyRemovalPolicy(props.secretRemovalPolicy);
-    pinLogicalId(app, 'DatabaseAppSecret');
-    this.appSecret = app.attach(this.instance);
-
-    // Single-user hosted rotation for both credentials; the functions run in the isolated subnets and reach
-    // Secrets Manager through its VPC endpoint (ARCHITECTURE §9).
-    const rotate = (secret: secretsmanager.ISecret, name: string) =>
-      secret.addRotationSchedule(`${name}Rotation`, {
-        automaticallyAfter: Duration.days(props.rotationDays),
-        hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
-          functionName: `${props.namePrefix}-${name.toLowerCase()}-rotation`,
-          vpc,
-          vpcSubnets: isolated,
-          securityGroups: [rotationSecurityGroup],
-          excludeCharacters: EXCLUDED_PASSWORD_CHARACTERS,
-        }),
-      });
-    rotate(this.masterSecret, 'Master');
-    rotate(this.appSecret, 'App');
+    acknowledge(
+      this.instance,
+      'AwsSolutions-SMG4',
+      'The master secret is RDS-managed (ManageMasterUserPassword): RDS rotates it on its own schedule; a Secrets Manager rotation schedule is not allowed on it.',
+    );
 
     this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
       proxyTarget: rds.ProxyTarget.fromInstance(this.instance),
-      // Only the application role's credentials: the proxy can never log in as the master user.
-      secrets: [this.appSecret],
+      // End-to-end IAM: clients present IAM tokens and the proxy logs in to the instance with IAM too, so no
+      // database password exists to rotate, to leak or to fall out of step with a migration.
+      defaultAuthScheme: rds.DefaultAuthScheme.IAM_AUTH,
       vpc,
       vpcSubnets: isolated,
       securityGroups: [proxySecurityGroup],
-      iamAuth: true,
       requireTLS: true,
       debugLogging: false,
       idleClientTimeout: Duration.minutes(15),
       borrowTimeout: Duration.seconds(30),
     });
     pinLogicalId(this.proxy, 'DatabaseProxy');
+    // The proxy's own role connects to the instance as each login role (never as the master user).
+    const proxyRole = this.proxy.node.findChild('IAMRole') as iam.Role;
+    proxyRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['rds-db:connect'],
+        resources: props.loginRoles.map((role) =>
+          Stack.of(this).formatArn({
+            service: 'rds-db',
+            resource: 'dbuser',
+            resourceName: `${this.instance.instanceResourceId}/${role}`,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        ),
+      }),
+    );
 
     this.instance.connections.allowDefaultPortFrom(proxySecurityGroup, 'RDS Proxy');
     this.instance.connections.allowDefaultPortFrom(this.directClientSecurityGroup, 'Migration function');
-    this.instance.connections.allowDefaultPortFrom(rotationSecurityGroup, 'Credential rotation');
     this.proxy.connections.allowFrom(
       this.proxyClientSecurityGroup,
       ec2.Port.tcp(POSTGRES_PORT),

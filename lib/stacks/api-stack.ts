@@ -12,7 +12,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
-import { APP_DB_ROLE, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
+import { DbRole, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
@@ -224,13 +224,13 @@ export class ApiStack extends Stack {
         [EnvVar.dbHost]: database.proxy.endpoint,
         [EnvVar.dbPort]: String(POSTGRES_PORT),
         [EnvVar.dbName]: database.databaseName,
-        [EnvVar.dbUser]: APP_DB_ROLE,
+        [EnvVar.dbUser]: DbRole.ingest,
         [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
         [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
       },
     });
-    // IAM auth to the proxy as the application role only (rds-db:connect on that proxy and user).
-    database.proxy.grantConnect(this.ingest.function, APP_DB_ROLE);
+    // IAM auth to the proxy as its own role only (rds-db:connect on that proxy and user).
+    database.proxy.grantConnect(this.ingest.function, DbRole.ingest);
     // A record that can never be stored goes to the dead-letter queue at once (ARCHITECTURE §1): SendMessage
     // there plus the two KMS calls SSE-KMS needs, as for the webhook. ChangeMessageVisibility on the source
     // queue (the backoff) comes with the event source's own grant.
@@ -255,22 +255,22 @@ export class ApiStack extends Stack {
       }),
     );
 
-    const dbEnvironment = {
+    const dbEnvironment = (user: DbRole) => ({
       [EnvVar.environment]: config.envName,
       [EnvVar.powertoolsServiceName]: ServiceName.admin,
       [EnvVar.dbHost]: database.proxy.endpoint,
       [EnvVar.dbPort]: String(POSTGRES_PORT),
       [EnvVar.dbName]: database.databaseName,
-      [EnvVar.dbUser]: APP_DB_ROLE,
+      [EnvVar.dbUser]: user,
       [EnvVar.retentionDays]: String(config.retentionDays),
-    };
+    });
     const monitoredSecrets: Record<string, string> = {
       adminToken: this.secrets.adminToken.secretArn,
       blindIndexKey: this.secrets.blindIndexKey.secretArn,
       ...Object.fromEntries(
         [...this.secrets.twilioAuthTokens].map(([sid, secret]) => [`twilio:${sid}`, secret.secretArn]),
       ),
-      database: database.appSecret.secretArn,
+      database: database.masterSecret.secretArn,
     };
     this.admin = new HardenedFunction(this, 'Admin', {
       entry: props.entries?.admin ?? lambdaEntry('admin'),
@@ -286,7 +286,7 @@ export class ApiStack extends Stack {
       // Rare operator calls: bounds proxy connections and the blast radius of a leaked token.
       reservedConcurrentExecutions: 2,
       environment: {
-        ...dbEnvironment,
+        ...dbEnvironment(DbRole.admin),
         [EnvVar.adminTokenSecretArn]: this.secrets.adminToken.secretArn,
         [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
         [EnvVar.kmsKeyId]: props.piiKey.keyArn,
@@ -338,7 +338,7 @@ export class ApiStack extends Stack {
       'AwsSolutions-IAM5[Resource::*]',
       'Admin Lambda: cloudwatch:GetMetricData (read-only metric sums for /admin/metrics and /admin/health) has no resource-level permissions, like the X-Ray actions; every other statement of this policy is scoped (checked by test/infra).',
     );
-    database.proxy.grantConnect(this.admin.function, APP_DB_ROLE);
+    database.proxy.grantConnect(this.admin.function, DbRole.admin);
     this.api.addAdminRoutes(this.admin.function);
 
     this.retention = new HardenedFunction(this, 'Retention', {
@@ -351,9 +351,9 @@ export class ApiStack extends Stack {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [database.proxyClientSecurityGroup],
       reservedConcurrentExecutions: 1,
-      environment: dbEnvironment,
+      environment: dbEnvironment(DbRole.retention),
     });
-    database.proxy.grantConnect(this.retention.function, APP_DB_ROLE);
+    database.proxy.grantConnect(this.retention.function, DbRole.retention);
     new events.Rule(this, 'RetentionSchedule', {
       description: 'Signalgate: daily retention run (03:00 UTC)',
       schedule: events.Schedule.cron({ minute: '0', hour: '3' }),

@@ -1,9 +1,9 @@
-// Data stack: the customer managed keys, Postgres + RDS Proxy with rotated credentials, and the migration trigger.
+// Data stack: the customer managed keys, Postgres + RDS Proxy (end-to-end IAM auth), and the migration trigger.
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { APP_DB_ROLE } from '../../lambda/shared/names.js';
+import { DB_MASTER_USER, DbRole } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { DatabaseMigration } from '../constructs/database-migration.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
@@ -22,7 +22,7 @@ export interface DataStackProps extends StackProps {
 export class DataStack extends Stack {
   /** Envelope encryption of message PII (webhook: GenerateDataKey; admin: Decrypt). */
   readonly piiKey: kms.Key;
-  /** Encrypts the database credential secrets. */
+  /** Encrypts the RDS-managed master secret. */
   readonly secretsKey: kms.Key;
   /** Encrypts the database storage, snapshots and Performance Insights. */
   readonly databaseKey: kms.Key;
@@ -68,11 +68,10 @@ export class DataStack extends Stack {
       performanceInsights: db.performanceInsights,
       enhancedMonitoringIntervalSeconds: db.enhancedMonitoringIntervalSeconds,
       removalPolicy: removalPolicyOf(config.removalPolicies.database),
-      secretRemovalPolicy: removalPolicyOf(config.removalPolicies.secrets),
       storageKey: this.databaseKey,
       secretsKey: this.secretsKey,
-      rotationDays: config.rotation.databaseDays,
-      appUsername: APP_DB_ROLE,
+      masterUsername: DB_MASTER_USER,
+      loginRoles: Object.values(DbRole),
       logRetention: config.logRetentionDays,
       logRemovalPolicy: removalPolicyOf(config.removalPolicies.logs),
     });

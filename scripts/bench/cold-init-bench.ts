@@ -84,7 +84,6 @@ function targets(workDir: string): Target[] {
         [EnvVar.dbHost]: 'db.bench.invalid',
         [EnvVar.dbName]: 'signalgate',
         [EnvVar.dbMasterSecretArn]: ARN('db-master'),
-        [EnvVar.dbAppSecretArn]: ARN('db-app'),
       },
     },
     {

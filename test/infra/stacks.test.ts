@@ -1,7 +1,7 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { APP_DB_ROLE, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
+import { EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
 import { WebAcl, type WebAclProps } from '../../lib/constructs/web-acl.js';
 import { EXPECTED_GATEWAY_RESPONSE_PARAMETERS } from '../helpers/security-headers.js';
 import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
@@ -94,44 +94,49 @@ describe.each(ENVS)('%s stacks', (env) => {
       data.hasResourceProperties('AWS::RDS::DBInstance', { DBParameterGroupName: Match.anyValue() });
     });
 
-    it('puts RDS Proxy in front with TLS required and IAM auth, logging in with the app secret only', () => {
-      data.hasResourceProperties('AWS::RDS::DBProxy', {
+    it('puts RDS Proxy in front with TLS required and end-to-end IAM auth (no database password)', () => {
+      const proxies = data.findResources('AWS::RDS::DBProxy');
+      expect(Object.keys(proxies)).toEqual(['DatabaseProxy']);
+      const proxy = proxies.DatabaseProxy?.Properties;
+      expect(proxy).toMatchObject({
         RequireTLS: true,
         EngineFamily: 'POSTGRESQL',
-        Auth: [
-          Match.objectLike({
-            IAMAuth: 'REQUIRED',
-            SecretArn: { Ref: Match.stringLikeRegexp('^DatabaseAppSecretAttachment') },
-          }),
-        ],
+        DefaultAuthScheme: 'IAM_AUTH',
       });
+      // No secret behind the proxy: it logs in to the instance with IAM as the caller's role.
+      expect(proxy.Auth).toBeUndefined();
+      // The instance accepts IAM tokens (without it the proxy cannot log in at all).
+      data.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
     });
 
-    it('rotates both database secrets on the configured schedule with hosted single-user rotation', () => {
-      const schedules = data.findResources('AWS::SecretsManager::RotationSchedule');
-      expect(Object.keys(schedules)).toHaveLength(2);
-      for (const schedule of Object.values(schedules)) {
-        expect(schedule.Properties.RotationRules.ScheduleExpression).toBe(
-          `rate(${config.rotation.databaseDays} days)`,
-        );
-        expect(schedule.Properties.HostedRotationLambda.RotationType).toBe('PostgreSQLSingleUser');
-        expect(schedule.Properties.HostedRotationLambda.VpcSubnetIds).toBeDefined();
+    it('lets the proxy connect to the instance as the three function roles only, never as the master user', () => {
+      const proxyRole: string =
+        data.findResources('AWS::RDS::DBProxy').DatabaseProxy?.Properties.RoleArn?.['Fn::GetAtt']?.[0];
+      expect(proxyRole).toMatch(/^DatabaseProxyIAMRole/);
+      const policies = Object.values(data.findResources('AWS::IAM::Policy')).filter((p) =>
+        JSON.stringify(p.Properties.Roles).includes(proxyRole),
+      );
+      const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+      expect(statements).toHaveLength(1);
+      expect(statements[0].Action).toBe('rds-db:connect');
+      const resources = JSON.stringify(statements[0].Resource);
+      for (const role of ['signalgate_ingest', 'signalgate_admin', 'signalgate_retention']) {
+        expect(resources).toContain(`/${role}`);
       }
+      expect(resources).toContain('DbiResourceId');
+      expect(resources).not.toContain('signalgate_owner');
+      expect(resources).not.toContain('signalgate_app');
     });
 
-    it('encrypts both database secrets with the database-secrets CMK', () => {
-      data.hasResourceProperties('AWS::SecretsManager::Secret', {
-        KmsKeyId: arnOf('DatabaseSecretsKey'),
-        GenerateSecretString: Match.objectLike({
-          SecretStringTemplate: Match.serializedJson(Match.objectLike({ username: 'signalgate_admin' })),
-        }),
+    it('lets RDS manage the master password: no database secret or rotation schedule of ours', () => {
+      data.hasResourceProperties('AWS::RDS::DBInstance', {
+        MasterUsername: 'signalgate_owner',
+        ManageMasterUserPassword: true,
+        MasterUserSecret: { KmsKeyId: arnOf('DatabaseSecretsKey') },
       });
-      data.hasResourceProperties('AWS::SecretsManager::Secret', {
-        KmsKeyId: arnOf('DatabaseSecretsKey'),
-        GenerateSecretString: Match.objectLike({
-          SecretStringTemplate: Match.serializedJson(Match.objectLike({ username: APP_DB_ROLE })),
-        }),
-      });
+      data.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      data.resourceCountIs('AWS::SecretsManager::RotationSchedule', 0);
+      data.resourceCountIs('AWS::SecretsManager::SecretTargetAttachment', 0);
     });
 
     it('runs the migration as a trigger after the database, in the VPC, with the RDS CA bundle', () => {
@@ -141,8 +146,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       data.hasResourceProperties('AWS::Lambda::Function', {
         Environment: {
           Variables: Match.objectLike({
-            [EnvVar.dbMasterSecretArn]: { Ref: Match.stringLikeRegexp('^DatabaseMasterSecretAttachment') },
-            [EnvVar.dbAppSecretArn]: { Ref: Match.stringLikeRegexp('^DatabaseAppSecretAttachment') },
+            [EnvVar.dbMasterSecretArn]: { 'Fn::GetAtt': ['Database', 'MasterUserSecret.SecretArn'] },
             [EnvVar.dbHost]: { 'Fn::GetAtt': ['Database', 'Endpoint.Address'] },
             [EnvVar.powertoolsServiceName]: ServiceName.migrate,
             NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
@@ -212,12 +216,12 @@ describe.each(ENVS)('%s stacks', (env) => {
       });
     });
 
-    it('gives ingest the proxy endpoint, the app role and IAM connect on that proxy user only', () => {
+    it('gives ingest the proxy endpoint, its own role and IAM connect on that proxy user only', () => {
       api.hasResourceProperties('AWS::Lambda::Function', {
         ReservedConcurrentExecutions: config.ingest.reservedConcurrency,
         Environment: {
           Variables: Match.objectLike({
-            [EnvVar.dbUser]: APP_DB_ROLE,
+            [EnvVar.dbUser]: 'signalgate_ingest',
             [EnvVar.dbPort]: '5432',
             [EnvVar.dbName]: config.database.databaseName,
             [EnvVar.dbHost]: { 'Fn::ImportValue': Match.stringLikeRegexp('DatabaseProxyEndpoint') },
@@ -229,7 +233,7 @@ describe.each(ENVS)('%s stacks', (env) => {
           Statement: Match.arrayWith([
             Match.objectLike({
               Action: 'rds-db:connect',
-              Resource: { 'Fn::Join': ['', Match.arrayWith([`/${APP_DB_ROLE}`])] },
+              Resource: { 'Fn::Join': ['', Match.arrayWith(['/signalgate_ingest'])] },
             }),
           ]),
         },
@@ -432,7 +436,9 @@ describe.each(ENVS)('%s stacks', (env) => {
           'AWS::RDS::DBInstance': ['Database'],
           'AWS::RDS::DBProxy': ['DatabaseProxy'],
           'AWS::KMS::Key': ['PiiKey', 'DatabaseSecretsKey', 'DatabaseKey'],
-          'AWS::SecretsManager::Secret': ['DatabaseMasterSecret', 'DatabaseAppSecret'],
+          // Issue 11: CDK derives these two from the construct path; a move would replace the instance's groups.
+          'AWS::RDS::DBSubnetGroup': ['DatabaseSubnetGroup'],
+          'AWS::RDS::DBParameterGroup': ['DatabaseParameterGroup'],
         },
         api: {
           'AWS::KMS::Key': ['QueueKey', 'AppSecretsKey'],
