@@ -1,4 +1,5 @@
 // The CDK app: `-c env=dev|staging|prod` picks the environment, its validated config builds the stacks, cdk-nag checks them.
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildSignalgate } from '../lib/app.js';
@@ -15,6 +16,8 @@ try {
 }
 const runToken: unknown = app.node.tryGetContext('migrationRunToken');
 buildSignalgate(app, config, { migrationRunToken: typeof runToken === 'string' ? runToken : undefined });
-// Every synth runs the AwsSolutions pack; any unacknowledged finding (warnings included) fails it.
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Every synth runs the AwsSolutions pack; any unacknowledged finding (warnings included) fails it. It also runs
+// AWS Control Tower's proactive controls (accepted findings: lib/guard-acknowledgements.ts, docs/SECURITY.md)
+// and, with @aws-cdk/core:validateAgainstDefaultRules in cdk.json, CloudFormation's schema checks as errors.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new CfnGuardValidator({}));
 app.synth();

@@ -1,7 +1,9 @@
 // Builds every stack of one environment into an app or stage; bin/ and the infra tests share it.
 import type { Stage } from 'aws-cdk-lib';
-import { Tags } from 'aws-cdk-lib';
+import { Aspects, Tags } from 'aws-cdk-lib';
 import type { EnvConfig } from './config/index.js';
+import { ServicePermissionSourceAccount } from './constructs/service-permission-source.js';
+import { acknowledgeGuardFindings } from './guard-acknowledgements.js';
 import { ApiStack, type ApiStackProps } from './stacks/api-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
@@ -62,6 +64,9 @@ export function buildSignalgate(
   for (const stack of [network, data, api, monitoring]) {
     Tags.of(stack).add('project', 'signalgate');
     Tags.of(stack).add('environment', config.envName);
+    Aspects.of(stack).add(new ServicePermissionSourceAccount());
   }
-  return { network, data, api, monitoring };
+  const stacks = { network, data, api, monitoring };
+  acknowledgeGuardFindings(stacks, config);
+  return stacks;
 }

@@ -1,5 +1,6 @@
 // A customer managed KMS key with yearly rotation, an alias and a pinned logical ID.
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { pinLogicalId } from './pin.js';
@@ -24,5 +25,19 @@ export function encryptionKey(scope: Construct, id: string, props: EncryptionKey
     removalPolicy: props.removalPolicy,
   });
   pinLogicalId(key, props.logicalId);
+  // Grants are how AWS services (RDS, SQS, Secrets Manager) use a key on our behalf; nobody else needs to
+  // create one, and a grant outlives any later key-policy change (Control Tower CT.KMS.PR.3).
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'CreateGrantOnlyForAwsResources',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: {
+        BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+      },
+    }),
+  );
   return key;
 }
