@@ -60,6 +60,18 @@ export class MonitoringStack extends Stack {
       enforceSSL: true,
     });
     pinLogicalId(this.onCallTopic, 'OnCallTopic');
+    // enforceSSL gives the topic an explicit policy, and an explicit policy replaces SNS's default one: without
+    // this statement CloudWatch may not publish and every alarm is silent (ARCHITECTURE §9). EventBridge's
+    // statement is added by its rule targets.
+    this.onCallTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.onCallTopic.topicArn],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
     for (const email of config.alarms.emails) {
       this.onCallTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
