@@ -99,6 +99,11 @@ export const envConfigSchema = z
           /^(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+(&(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+)*$/,
           'must be like rc=3&rp=ct,rt,5xx',
         ),
+      /**
+       * Creates the Twilio token rotation schedules. A schedule rotates the moment it is created, so turn this on
+       * only after the real auth token of every account is in its secret (docs/DEPLOY.md). @default false
+       */
+      rotationEnabled: z.boolean().default(false),
     }),
     /** How long the Lambdas cache a secret value before reading it again. */
     secretCacheSeconds: z.number().int().min(30).max(3600),

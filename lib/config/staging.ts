@@ -16,6 +16,8 @@ export const staging: EnvConfigInput = {
   twilio: {
     accountSids: ['AC00000000000000000000000000000002'],
     connectionOverrides: 'rc=3&rp=ct,rt,5xx',
+    // Turn on once the real auth tokens are stored (docs/DEPLOY.md): a new schedule rotates at once.
+    rotationEnabled: false,
   },
   secretCacheSeconds: 300,
   retentionDays: 30,

@@ -1,5 +1,5 @@
 // The application's own secrets: one Twilio auth token per account, the admin token and the blind-index key.
-import { Duration, type RemovalPolicy, SecretValue } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Tags } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,10 +7,21 @@ import { Construct } from 'constructs';
 import { acknowledge, pinLogicalId } from './pin.js';
 
 /**
- * The authToken a Twilio secret is created with. It never validates a signature; the operator replaces it with
- * the real token (docs/DEPLOY.md) and the webhook can tell "not configured yet" from "wrong signature".
+ * How a Twilio secret's first authToken is generated: 40 characters with upper case, so it can never be a
+ * Twilio auth token (32 lowercase hex) and never verifies a signature until the operator stores the real one
+ * (docs/DEPLOY.md). CloudFormation generates it once, at creation; it rewrites the value only if this
+ * generator changes, so it is fixed here and pinned by test/infra (changing it would overwrite real tokens).
  */
-export const TWILIO_AUTH_TOKEN_PLACEHOLDER = 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN';
+export const TWILIO_SECRET_GENERATOR = {
+  generateStringKey: 'authToken',
+  passwordLength: 40,
+  excludePunctuation: true,
+  includeSpace: false,
+  requireEachIncludedType: true,
+} as const;
+
+/** Tag on secrets whose value the operator sets outside CloudFormation. */
+export const VALUE_SET_BY_TAG = { key: 'signalgate:value-set-by', value: 'operator' } as const;
 
 /** A rotation Lambda and its schedule. */
 export interface SecretRotationOptions {
@@ -26,8 +37,11 @@ export interface AppSecretsProps {
   readonly removalPolicy: RemovalPolicy;
   /** Admin-token rotation (createSecret/setSecret/testSecret/finishSecret Lambda). */
   readonly adminTokenRotation: SecretRotationOptions;
-  /** Twilio auth-token rotation via Twilio's secondary token; one schedule per account's secret. */
-  readonly twilioTokenRotation: SecretRotationOptions;
+  /**
+   * Twilio auth-token rotation via Twilio's secondary token; one schedule per account's secret, created only
+   * when `enabled` (a schedule rotates at creation: never before the real token is stored).
+   */
+  readonly twilioTokenRotation: SecretRotationOptions & { readonly enabled: boolean };
 }
 
 export class AppSecrets extends Construct {
@@ -47,14 +61,24 @@ export class AppSecrets extends Construct {
         description: `Twilio auth token of account ${sid}; the operator sets authToken (docs/DEPLOY.md)`,
         encryptionKey: props.encryptionKey,
         removalPolicy: props.removalPolicy,
-        // Not secret: the account SID and a placeholder the operator overwrites outside CloudFormation.
-        secretObjectValue: {
-          accountSid: SecretValue.unsafePlainText(sid),
-          authToken: SecretValue.unsafePlainText(TWILIO_AUTH_TOKEN_PLACEHOLDER),
+        // The account SID (not secret) and a generated authToken that can never verify; the operator stores the
+        // real token outside CloudFormation, which never writes the value again (see TWILIO_SECRET_GENERATOR).
+        generateSecretString: {
+          secretStringTemplate: JSON.stringify({ accountSid: sid }),
+          ...TWILIO_SECRET_GENERATOR,
         },
       });
       pinLogicalId(secret, `TwilioAuthToken${sid}`);
-      this.rotate(secret, props.twilioTokenRotation);
+      Tags.of(secret).add(VALUE_SET_BY_TAG.key, VALUE_SET_BY_TAG.value);
+      if (props.twilioTokenRotation.enabled) {
+        this.rotate(secret, props.twilioTokenRotation);
+      } else {
+        acknowledge(
+          secret,
+          'AwsSolutions-SMG4',
+          'Rotation of the Twilio token is enabled by config (twilio.rotationEnabled) only once the real token is stored: a schedule rotates at creation, and rotating the generated first value would fail and page.',
+        );
+      }
       tokens.set(sid, secret);
     }
     this.twilioAuthTokens = tokens;

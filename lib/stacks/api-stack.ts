@@ -129,6 +129,7 @@ export class ApiStack extends Stack {
       twilioTokenRotation: {
         handler: this.rotateTwilioToken.function,
         days: config.rotation.twilioTokenDays,
+        enabled: config.twilio.rotationEnabled,
       },
     });
     for (const rotation of [this.rotateAdminToken, this.rotateTwilioToken]) {

@@ -20,19 +20,17 @@ const ofType = (synth: SynthesizedEnv, part: StackPart, type: string) =>
   Object.entries(synth.json[part].Resources as Record<string, Resource>).filter(([, r]) => r.Type === type);
 const metricAlarms = (synth: SynthesizedEnv) => ofType(synth, 'monitoring', 'AWS::CloudWatch::Alarm');
 
-/** The `<part>:<logicalId>` an alarm dimension points at, through the cross-stack export CDK made for it. */
+/** The `<part>:<logicalId>` an alarm dimension points at, through the cross-stack reference CDK made for it. */
 function referencedResource(synth: SynthesizedEnv, value: unknown): string | undefined {
-  const exportName = (value as { 'Fn::ImportValue'?: string })?.['Fn::ImportValue'];
-  if (typeof exportName !== 'string') return undefined;
+  const weak = (value as { 'Fn::GetStackOutput'?: { StackName?: string; OutputName?: string } })?.[
+    'Fn::GetStackOutput'
+  ];
+  if (!weak) return undefined;
   for (const part of ['network', 'data', 'api'] as const) {
-    for (const output of Object.values(
-      (synth.json[part].Outputs ?? {}) as Record<
-        string,
-        { Export?: { Name?: string }; Value?: { Ref?: string } }
-      >,
-    )) {
-      if (output.Export?.Name === exportName && output.Value?.Ref) return `${part}:${output.Value.Ref}`;
-    }
+    if (weak.StackName !== `signalgate-${synth.config.envName}-${part}`) continue;
+    const outputs = (synth.json[part].Outputs ?? {}) as Record<string, { Value?: { Ref?: string } }>;
+    const ref = outputs[weak.OutputName ?? '']?.Value?.Ref;
+    if (ref) return `${part}:${ref}`;
   }
   return undefined;
 }

@@ -154,13 +154,20 @@ describe('secret values', () => {
     }
   });
 
-  it('keeps the Twilio secret value to the account SID and a placeholder', () => {
+  it('keeps the Twilio secret value out of the template: the SID and a generated token that cannot verify', () => {
     const { config, json } = synthEnv('prod');
     for (const sid of config.twilio.accountSids) {
       const secret = json.api.Resources[`TwilioAuthToken${sid}`];
-      expect(JSON.parse(secret?.Properties.SecretString)).toEqual({
-        accountSid: sid,
-        authToken: 'REPLACE_ME_WITH_THE_TWILIO_AUTH_TOKEN',
+      expect(secret?.Properties.SecretString).toBeUndefined();
+      // Pinned: CloudFormation regenerates the value (overwriting the operator's real token) if this changes.
+      // 40 characters with upper case can never be a Twilio auth token (32 lowercase hex).
+      expect(secret?.Properties.GenerateSecretString).toEqual({
+        SecretStringTemplate: JSON.stringify({ accountSid: sid }),
+        GenerateStringKey: 'authToken',
+        PasswordLength: 40,
+        ExcludePunctuation: true,
+        IncludeSpace: false,
+        RequireEachIncludedType: true,
       });
     }
   });

@@ -2,6 +2,7 @@ import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
+import { loadConfig } from '../../lib/config/index.js';
 import { WebAcl, type WebAclProps } from '../../lib/constructs/web-acl.js';
 import { EXPECTED_GATEWAY_RESPONSE_PARAMETERS } from '../helpers/security-headers.js';
 import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
@@ -224,7 +225,13 @@ describe.each(ENVS)('%s stacks', (env) => {
             [EnvVar.dbUser]: 'signalgate_ingest',
             [EnvVar.dbPort]: '5432',
             [EnvVar.dbName]: config.database.databaseName,
-            [EnvVar.dbHost]: { 'Fn::ImportValue': Match.stringLikeRegexp('DatabaseProxyEndpoint') },
+            // A weak cross-stack reference (no export lock between the stacks).
+            [EnvVar.dbHost]: {
+              'Fn::GetStackOutput': Match.objectLike({
+                StackName: `signalgate-${env}-data`,
+                OutputName: Match.stringLikeRegexp('DatabaseProxyEndpoint'),
+              }),
+            },
           }),
         },
       });
@@ -316,8 +323,11 @@ describe.each(ENVS)('%s stacks', (env) => {
         Name: `signalgate/${env}/blind-index-key`,
         GenerateSecretString: Match.objectLike({ GenerateStringKey: 'key', PasswordLength: 64 }),
       });
-      // Every Twilio token and the admin token rotate through their Lambdas; the blind-index key never does.
-      api.resourceCountIs('AWS::SecretsManager::RotationSchedule', config.twilio.accountSids.length + 1);
+      // The admin token rotates through its Lambda; the blind-index key never does; the Twilio tokens only once
+      // twilio.rotationEnabled says the real tokens are stored (a new schedule rotates at once).
+      expect(config.twilio.rotationEnabled).toBe(false);
+      const schedules = Object.values(api.findResources('AWS::SecretsManager::RotationSchedule'));
+      expect(schedules.map((s) => s.Properties.SecretId)).toEqual([{ Ref: 'AdminTokenSecret' }]);
     });
 
     it('logs, traces and throttles the stage, and associates the web ACL with it', () => {
@@ -691,4 +701,19 @@ describe('WebAcl construct', () => {
   it('refuses a body limit WAF cannot inspect', () => {
     expect(() => new WebAcl(new Stack(), 'Acl', { ...props, maxBodyBytes: 70000 })).toThrow(/maxBodyBytes/);
   });
+});
+
+describe('Twilio token rotation once enabled', () => {
+  it('schedules one rotation per account secret through the Twilio rotation function', () => {
+    const base = loadConfig('dev');
+    const { templates } = synthEnv('dev', { ...base, twilio: { ...base.twilio, rotationEnabled: true } });
+    const schedules = Object.values(templates.api.findResources('AWS::SecretsManager::RotationSchedule'));
+    const secrets = schedules.map((s) => s.Properties.SecretId.Ref).sort();
+    expect(secrets).toEqual(
+      ['AdminTokenSecret', ...base.twilio.accountSids.map((sid) => `TwilioAuthToken${sid}`)].sort(),
+    );
+    for (const schedule of schedules) {
+      expect(schedule.Properties.RotationRules.ScheduleExpression).toMatch(/^rate\(\d+ days\)$/);
+    }
+  }, 180_000);
 });
