@@ -135,8 +135,11 @@ export function roleAllows(app: AppTemplates, role: Ref, action: string, target?
   );
 }
 
+/** The service principals a statement names; `*` and `{"AWS": "*"}` name every principal. */
 const principalServices = (principal: Json): string[] =>
-  principal === '*' ? ['*'] : asArray(principal?.Service).filter((s): s is string => typeof s === 'string');
+  principal === '*' || asArray(principal?.AWS).includes('*')
+    ? ['*']
+    : asArray(principal?.Service).filter((s): s is string => typeof s === 'string');
 
 /**
  * A Deny that only refuses plain-HTTP requests (aws:SecureTransport = false) never stops an AWS service,
