@@ -7,6 +7,8 @@ export const dev: EnvConfigInput = {
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b'],
   vpcCidr: '10.40.0.0/16',
+  // Interface endpoints in one zone: half their cost (docs/COST.md); a zone outage only pauses dev's admin API.
+  vpcEndpointZones: 1,
   api: {
     stageName: 'v1',
     // dev owns the account-wide API Gateway CloudWatch role (one environment per account may).
@@ -43,7 +45,9 @@ export const dev: EnvConfigInput = {
     logs: 'destroy',
   },
   waf: { rateLimitPerIp: 1000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
-  ingest: { batchSize: 10, reservedConcurrency: 5, maxConcurrency: 2 },
+  // No reserved concurrency: it can fail a first deploy in a new account (Lambda keeps 100 unreserved);
+  // maxConcurrency bounds the proxy connections.
+  ingest: { batchSize: 10, maxConcurrency: 2 },
   alarms: {
     emails: [],
     window: { evaluationPeriods: 3, datapointsToAlarm: 2 },

@@ -62,6 +62,9 @@ const customDomainSchema = z.object({
     .optional(),
 });
 
+/** Lambda refuses a reservation that leaves fewer unreserved concurrent executions in the account. */
+export const LAMBDA_UNRESERVED_MINIMUM = 100;
+
 export const envConfigSchema = z
   .object({
     envName: z.enum(ENV_NAMES),
@@ -71,6 +74,12 @@ export const envConfigSchema = z
     /** Explicit availability zones, so synth never looks them up (2-3). */
     availabilityZones: z.array(z.string()).min(2, 'needs at least 2 zones').max(3, 'at most 3 zones'),
     vpcCidr: ipv4Cidr,
+    /**
+     * Zones that get an interface endpoint ENI (the first N of availabilityZones). Each endpoint costs per
+     * zone-hour; functions in the other zones reach it across zones (private DNS resolves VPC-wide), so fewer
+     * zones trade the endpoints' zone redundancy for cost. @default every zone
+     */
+    vpcEndpointZones: z.number().int().min(1).max(3).optional(),
     api: z.object({
       /** API Gateway stage name; also the path prefix of the execute-api URL. */
       stageName: z.string().regex(/^[a-zA-Z0-9_]{1,64}$/, 'must be 1-64 letters, digits or _'),
@@ -105,6 +114,11 @@ export const envConfigSchema = z
        */
       rotationEnabled: z.boolean().default(false),
     }),
+    /**
+     * The account's Lambda concurrent-executions quota in this region (Service Quotas; 1,000 by default, lower
+     * in some new accounts). Reserved concurrency must leave 100 of it unreserved. @default 1000
+     */
+    lambdaConcurrencyQuota: z.number().int().min(10).default(1000),
     /** How long the Lambdas cache a secret value before reading it again. */
     secretCacheSeconds: z.number().int().min(30).max(3600),
     /** Stored messages older than this are deleted by the retention run. */
@@ -156,8 +170,8 @@ export const envConfigSchema = z
     ingest: z.object({
       batchSize: z.number().int().min(1).max(10),
       /** Reserved concurrency of the ingest Lambda: bounds connections to the proxy. */
-      reservedConcurrency: z.number().int().min(2),
-      /** Maximum concurrency of the SQS event source (>= 2, <= reservedConcurrency). */
+      reservedConcurrency: z.number().int().min(2).optional(),
+      /** Maximum concurrency of the SQS event source (>= 2, <= reservedConcurrency): bounds proxy connections. */
       maxConcurrency: z.number().int().min(2).max(1000),
     }),
     alarms: z.object({
@@ -215,6 +229,13 @@ export const envConfigSchema = z
         });
       }
     });
+    if (cfg.vpcEndpointZones !== undefined && cfg.vpcEndpointZones > cfg.availabilityZones.length) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['vpcEndpointZones'],
+        message: 'must be <= the number of availabilityZones',
+      });
+    }
     if (new Set(cfg.availabilityZones).size !== cfg.availabilityZones.length) {
       ctx.addIssue({ code: 'custom', path: ['availabilityZones'], message: 'must not repeat a zone' });
     }
@@ -225,7 +246,18 @@ export const envConfigSchema = z
         message: 'must be >= allocatedStorageGiB',
       });
     }
-    if (cfg.ingest.maxConcurrency > cfg.ingest.reservedConcurrency) {
+    const reserved = cfg.ingest.reservedConcurrency ?? 0;
+    if (reserved > cfg.lambdaConcurrencyQuota - LAMBDA_UNRESERVED_MINIMUM) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ingest', 'reservedConcurrency'],
+        message: `must leave ${LAMBDA_UNRESERVED_MINIMUM} of lambdaConcurrencyQuota (${cfg.lambdaConcurrencyQuota}) unreserved, or Lambda refuses it`,
+      });
+    }
+    if (
+      cfg.ingest.reservedConcurrency !== undefined &&
+      cfg.ingest.maxConcurrency > cfg.ingest.reservedConcurrency
+    ) {
       ctx.addIssue({
         code: 'custom',
         path: ['ingest', 'maxConcurrency'],

@@ -42,7 +42,9 @@ export const staging: EnvConfigInput = {
     logs: 'destroy',
   },
   waf: { rateLimitPerIp: 2000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
-  ingest: { batchSize: 10, reservedConcurrency: 10, maxConcurrency: 5 },
+  // No reserved concurrency: it can fail a first deploy in a new account (Lambda keeps 100 unreserved);
+  // maxConcurrency bounds the proxy connections.
+  ingest: { batchSize: 10, maxConcurrency: 5 },
   alarms: {
     emails: ['oncall-staging@example.com'],
     window: { evaluationPeriods: 2, datapointsToAlarm: 2 },

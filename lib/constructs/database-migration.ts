@@ -48,7 +48,6 @@ export class DatabaseMigration extends Construct {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [database.directClientSecurityGroup],
-      reservedConcurrentExecutions: 1,
       environment: {
         [EnvVar.environment]: props.envName,
         [EnvVar.powertoolsServiceName]: ServiceName.migrate,

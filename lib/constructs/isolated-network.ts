@@ -8,22 +8,24 @@ export interface IsolatedNetworkProps {
   /** Explicit zones, so synth needs no lookup. */
   readonly availabilityZones: readonly string[];
   readonly cidr: string;
+  /** Zones (the first N of availabilityZones) that get an endpoint ENI. @default every zone */
+  readonly endpointZones?: number;
   readonly flowLogRetention: logs.RetentionDays;
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
- * AWS services the VPC Lambdas call: Secrets Manager (migration, DB rotation, admin), KMS (admin decrypt),
- * SQS (admin queue depth), CloudWatch Logs, CloudWatch monitoring (admin GetMetricData for /admin/metrics
- * and the queue's oldest-message age). Rotation in isolated subnets needs the Secrets Manager one
- * (ARCHITECTURE §9).
+ * AWS services the VPC Lambdas' own code calls: Secrets Manager (migration, admin), KMS (admin decrypt),
+ * SQS (admin queue depth), CloudWatch monitoring (admin GetMetricData for /admin/metrics and the queue's
+ * oldest-message age). No CloudWatch Logs endpoint: Lambda delivers function logs itself, outside the
+ * function's network, and no code of ours calls the Logs API (the deploy rehearsal derives the needed
+ * endpoints from the roles: test/infra/rehearsal/checks.ts).
  */
 export const INTERFACE_ENDPOINTS = {
   SecretsManager: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
   Kms: ec2.InterfaceVpcEndpointAwsService.KMS,
   Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
-  Logs: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
   Monitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
 } as const;
 
@@ -82,7 +84,13 @@ export class IsolatedNetwork extends Construct {
       endpoints[name] = this.vpc.addInterfaceEndpoint(name, {
         service,
         privateDnsEnabled: true,
-        subnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        subnets: {
+          subnetType: ec2.SubnetType.PRIVATE_ISOLATED,
+          availabilityZones: props.availabilityZones.slice(
+            0,
+            props.endpointZones ?? props.availabilityZones.length,
+          ),
+        },
         securityGroups: [this.endpointSecurityGroup],
         open: false,
       });

@@ -100,7 +100,6 @@ export class ApiStack extends Stack {
       timeout: Duration.seconds(30),
       logRetention,
       logRemovalPolicy,
-      reservedConcurrentExecutions: 1,
       environment: {
         [EnvVar.environment]: config.envName,
         [EnvVar.powertoolsServiceName]: ServiceName.rotateAdminToken,
@@ -114,7 +113,6 @@ export class ApiStack extends Stack {
       timeout: Duration.millis(PROMOTION_DELAY_MS + 40_000),
       logRetention,
       logRemovalPolicy,
-      reservedConcurrentExecutions: 1,
       environment: {
         [EnvVar.environment]: config.envName,
         [EnvVar.powertoolsServiceName]: ServiceName.rotateTwilioToken,
@@ -217,7 +215,8 @@ export class ApiStack extends Stack {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [database.proxyClientSecurityGroup],
-      // Bounds the connections the proxy has to serve (ARCHITECTURE §7).
+      // Optional (prod): keeps capacity for ingest when the webhook surges. Connections to the proxy are bounded
+      // by the event source's maxConcurrency.
       reservedConcurrentExecutions: config.ingest.reservedConcurrency,
       environment: {
         [EnvVar.environment]: config.envName,
@@ -284,8 +283,8 @@ export class ApiStack extends Stack {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [database.proxyClientSecurityGroup],
-      // Rare operator calls: bounds proxy connections and the blast radius of a leaked token.
-      reservedConcurrentExecutions: 2,
+      // No reserved concurrency (it can fail a first deploy: Lambda keeps 100 unreserved per account); the
+      // admin routes' API Gateway throttling bounds its concurrency and proxy connections.
       environment: {
         ...dbEnvironment(DbRole.admin),
         [EnvVar.adminTokenSecretArn]: this.secrets.adminToken.secretArn,
@@ -351,7 +350,6 @@ export class ApiStack extends Stack {
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [database.proxyClientSecurityGroup],
-      reservedConcurrentExecutions: 1,
       environment: dbEnvironment(DbRole.retention),
     });
     database.proxy.grantConnect(this.retention.function, DbRole.retention);

@@ -22,6 +22,7 @@ export class NetworkStack extends Stack {
     this.network = new IsolatedNetwork(this, 'Network', {
       availabilityZones: config.availabilityZones,
       cidr: config.vpcCidr,
+      endpointZones: config.vpcEndpointZones,
       flowLogRetention: config.logRetentionDays,
       logRemovalPolicy: removalPolicyOf(config.removalPolicies.logs),
     });

@@ -50,7 +50,8 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     const admin = fn(stack.admin);
     expect(admin.VpcConfig?.SubnetIds).toBeDefined();
     expect(JSON.stringify(admin.VpcConfig.SecurityGroupIds)).toContain('ProxyClientSecurityGroup');
-    expect(admin.ReservedConcurrentExecutions).toBe(2);
+    // Bounded by the admin routes' throttling, not a reservation (a first deploy in a new account fails on one).
+    expect(admin.ReservedConcurrentExecutions).toBeUndefined();
     expect(admin.Timeout).toBeLessThanOrEqual(29);
   });
 
@@ -151,7 +152,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
   it('runs retention daily at 03:00 UTC in the VPC, with database settings only', () => {
     const retention = fn(stack.retention);
     expect(retention.VpcConfig?.SubnetIds).toBeDefined();
-    expect(retention.ReservedConcurrentExecutions).toBe(1);
+    expect(retention.ReservedConcurrentExecutions).toBeUndefined();
     expect(retention.Timeout).toBe(300);
     expect(Object.keys(retention.Environment.Variables).sort()).toEqual(
       ['NODE_OPTIONS', ...RETENTION_ENV].sort(),

@@ -73,6 +73,15 @@ describe('environment config', () => {
     );
   });
 
+  it('refuses a reservation that leaves fewer than 100 of the account quota unreserved (Lambda refuses it)', () => {
+    const fresh = { ...dev, lambdaConcurrencyQuota: 50, ingest: { ...dev.ingest, reservedConcurrency: 5 } };
+    expect(() => parseEnvConfig('dev', fresh)).toThrow(
+      /ingest\.reservedConcurrency: must leave 100 of lambdaConcurrencyQuota \(50\) unreserved/,
+    );
+    const enough = { ...dev, lambdaConcurrencyQuota: 105, ingest: { ...dev.ingest, reservedConcurrency: 5 } };
+    expect(parseEnvConfig('dev', enough).ingest.reservedConcurrency).toBe(5);
+  });
+
   it('keeps production safe: Multi-AZ, deletion protection, retained data', () => {
     const prod = loadConfig('prod');
     expect(prod.database.multiAz).toBe(true);

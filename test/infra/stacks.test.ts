@@ -37,13 +37,21 @@ describe.each(ENVS)('%s stacks', (env) => {
       }
     });
 
-    it('has interface endpoints for Secrets Manager, KMS, SQS and CloudWatch Logs', () => {
-      for (const service of ['secretsmanager', 'kms', 'sqs', 'logs']) {
-        network.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-          VpcEndpointType: 'Interface',
-          PrivateDnsEnabled: true,
-          ServiceName: `com.amazonaws.${config.region}.${service}`,
-        });
+    it('has exactly the interface endpoints the VPC functions call, in the configured zones', () => {
+      // No CloudWatch Logs endpoint (issue 11): Lambda delivers function logs itself; the deploy rehearsal
+      // proves every service the VPC functions' roles may call is reachable without it.
+      const endpoints = Object.values(network.findResources('AWS::EC2::VPCEndpoint'));
+      expect(endpoints.map((e) => e.Properties.ServiceName).sort()).toEqual(
+        ['kms', 'monitoring', 'secretsmanager', 'sqs'].map((s) => `com.amazonaws.${config.region}.${s}`),
+      );
+      const zones = {
+        dev: 1,
+        staging: config.availabilityZones.length,
+        prod: config.availabilityZones.length,
+      }[env];
+      for (const endpoint of endpoints) {
+        expect(endpoint.Properties).toMatchObject({ VpcEndpointType: 'Interface', PrivateDnsEnabled: true });
+        expect(endpoint.Properties.SubnetIds).toHaveLength(zones);
       }
     });
 
@@ -219,7 +227,7 @@ describe.each(ENVS)('%s stacks', (env) => {
 
     it('gives ingest the proxy endpoint, its own role and IAM connect on that proxy user only', () => {
       api.hasResourceProperties('AWS::Lambda::Function', {
-        ReservedConcurrentExecutions: config.ingest.reservedConcurrency,
+        ReservedConcurrentExecutions: config.ingest.reservedConcurrency ?? Match.absent(),
         Environment: {
           Variables: Match.objectLike({
             [EnvVar.dbUser]: 'signalgate_ingest',
@@ -436,6 +444,27 @@ describe.each(ENVS)('%s stacks', (env) => {
         },
       });
       monitoring.resourceCountIs('AWS::SNS::Subscription', config.alarms.emails.length);
+    });
+  });
+
+  describe('first deploy', () => {
+    it('reserves concurrency only where config asks, leaving 100 of the default quota unreserved', () => {
+      // Lambda refuses a reservation that leaves fewer than 100 unreserved executions in the account; a new
+      // account's quota can be as low as 10, so dev and staging reserve nothing.
+      const reserved = Object.values({
+        ...api.findResources('AWS::Lambda::Function'),
+        ...data.findResources('AWS::Lambda::Function'),
+      })
+        .map((f) => f.Properties.ReservedConcurrentExecutions ?? 0)
+        .reduce((a: number, b: number) => a + b, 0);
+      expect(reserved).toBe(env === 'prod' ? 20 : 0);
+      expect(reserved).toBeLessThanOrEqual(1000 - 100);
+    });
+
+    it('makes no strong cross-stack reference (Fn::ImportValue locks the exporting stack)', () => {
+      for (const template of [network, data, api, monitoring]) {
+        expect(JSON.stringify(template.toJSON())).not.toContain('Fn::ImportValue');
+      }
     });
   });
 
