@@ -2,9 +2,12 @@
 // CloudFormation's schema validation as errors and AWS Control Tower's guard rules, then the semantic checks
 // of what AWS does at deploy and run time. Each check has mutation tests: a copy of dev's templates with one
 // grant, route or dependency removed must make it fail (so a check that cannot fail is caught here).
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { EnvName } from '../../lib/config/index.js';
-import { ENVS } from './helpers/synth-env.js';
+import { GUARD_REASONS } from '../../lib/guard-acknowledgements.js';
+import { ENVS, REPO_ROOT } from './helpers/synth-env.js';
 import { type AppTemplates, asArray, type CfnResource, type Json } from './rehearsal/cfn-model.js';
 import { checkDeployOrder, checkIntegrations, checkReachability } from './rehearsal/checks.js';
 import { mutated, type Rehearsal, rehearse } from './rehearsal/synth-rehearsal.js';
@@ -333,4 +336,11 @@ describe.each([
     },
     SYNTH_TIMEOUT_MS,
   );
+});
+
+describe('accepted guard findings', () => {
+  it('documents every acknowledgement reason, word for word, in docs/SECURITY.md', () => {
+    const security = readFileSync(path.join(REPO_ROOT, 'docs', 'SECURITY.md'), 'utf8');
+    for (const [name, reason] of Object.entries(GUARD_REASONS)) expect(security, name).toContain(reason);
+  });
 });
