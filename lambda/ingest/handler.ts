@@ -1,6 +1,7 @@
 // Lambda entry for ingest: a small pool to RDS Proxy with IAM auth, built once per container.
 
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
 import { SqsRedeliveryQueue } from '../shared/adapters/aws/sqs-redelivery-queue.js';
 import { proxyPoolFrom } from '../shared/db/pool.js';
 import { createLogger } from '../shared/logger.js';
@@ -20,11 +21,12 @@ async function awsDeps(): Promise<IngestDeps> {
     metrics: createEmfMetrics(config[EnvVar.environment]),
     logger: createLogger(ServiceName.ingest),
     redelivery: {
-      // Bounded timeouts: without them an unreachable SQS endpoint would hold the function to its timeout.
-      queue: new SqsRedeliveryQueue(
-        new SQSClient({ requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 } }),
-        { queue: config[EnvVar.queueUrl], deadLetterQueue: config[EnvVar.dlqUrl] },
-      ),
+      // Bounded timeouts (and throwOnRequestTimeout: without it the SDK only logs a request timeout): an
+      // unreachable SQS endpoint must not hold the function to its timeout.
+      queue: new SqsRedeliveryQueue(new SQSClient(sdkClientOptions()), {
+        queue: config[EnvVar.queueUrl],
+        deadLetterQueue: config[EnvVar.dlqUrl],
+      }),
       backoff: AWS_BACKOFF,
     },
   };

@@ -45,12 +45,27 @@ const ENDPOINT_SERVICE: Record<string, string> = {
 };
 
 /**
- * Actions in a function's role that the function's own code never sends from its network interface:
- * - xray: our code has no X-Ray SDK; active tracing's segments are sent by the Lambda service;
- * - rds-db: an IAM auth token is signed locally; the connection itself is the database path below;
- * - ec2: the network-interface actions a VPC function needs are used by the Lambda service to attach it.
+ * Actions in a function's role that the Lambda service performs with it, never the function's code from its
+ * network interface: delivering the function's logs, sending active tracing's segments (our code has no
+ * X-Ray SDK), attaching the function's network interfaces. And rds-db: an IAM auth token is signed locally;
+ * the connection itself is the database path below.
  */
-const NOT_FROM_FUNCTION_NETWORK = new Set(['xray', 'rds-db', 'ec2']);
+const LAMBDA_SERVICE_ACTIONS = new Set(
+  [
+    'logs:CreateLogGroup',
+    'logs:CreateLogStream',
+    'logs:PutLogEvents',
+    'xray:PutTraceSegments',
+    'xray:PutTelemetryRecords',
+    'ec2:CreateNetworkInterface',
+    'ec2:DescribeNetworkInterfaces',
+    'ec2:DescribeSubnets',
+    'ec2:DeleteNetworkInterface',
+    'ec2:AssignPrivateIpAddresses',
+    'ec2:UnassignPrivateIpAddresses',
+  ].map((a) => a.toLowerCase()),
+);
+const NOT_FROM_FUNCTION_NETWORK = new Set(['rds-db']);
 
 interface VpcFunction {
   readonly ref: Ref;
@@ -101,6 +116,7 @@ export function checkReachability(app: AppTemplates): string[] {
       statements
         .filter((s) => s.Effect === 'Allow')
         .flatMap((s) => asArray(s.Action))
+        .filter((a) => !LAMBDA_SERVICE_ACTIONS.has(String(a).toLowerCase()))
         .map((a) => String(a).split(':')[0]?.toLowerCase() ?? ''),
     );
     for (const service of [...services].sort()) {
