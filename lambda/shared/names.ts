@@ -194,8 +194,8 @@ export const APP_DB_ROLE = 'signalgate_app';
  */
 export const DbRole = {
   ingest: 'signalgate_ingest',
-  // Not `signalgate_admin`: that is the RDS master user (lib/constructs/postgres-database.ts), which
-  // owns the schema and runs the migrations; a function role of that name would be the owner itself.
+  // Not `signalgate_admin`: that name was the RDS master user's (now DB_MASTER_USER, below); a function role
+  // must never be mistaken for the schema owner.
   admin: 'signalgate_admin_api',
   retention: 'signalgate_retention',
 } as const;

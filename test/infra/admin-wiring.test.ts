@@ -60,7 +60,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     for (const name of ADMIN_ENV) expect(vars[name], name).toBeDefined();
     expect(vars[EnvVar.environment]).toBe(env);
     expect(vars[EnvVar.powertoolsServiceName]).toBe(ServiceName.admin);
-    expect(vars[EnvVar.dbUser]).toBe('signalgate_admin');
+    expect(vars[EnvVar.dbUser]).toBe('signalgate_admin_api');
     expect(vars[EnvVar.retentionDays]).toBe(String(config.retentionDays));
     const monitored = JSON.stringify(vars[EnvVar.monitoredSecretArns]);
     for (const label of [

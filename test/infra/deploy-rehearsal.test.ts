@@ -230,10 +230,10 @@ const integrationMutations: Mutation[] = [
     mutate: (app) => {
       const [, policy] = find(app, 'data', 'AWS::IAM::Policy', 'DatabaseProxyIAMRoleDefaultPolicy');
       for (const s of statements(policy, 'PolicyDocument')) {
-        s.Resource = asArray(s.Resource).filter((r) => !JSON.stringify(r).includes('/signalgate_admin'));
+        s.Resource = asArray(s.Resource).filter((r) => !JSON.stringify(r).includes('/signalgate_admin_api'));
       }
     },
-    expected: 'may not rds-db:connect to signalgate-dev-data/Database as signalgate_admin',
+    expected: 'may not rds-db:connect to signalgate-dev-data/Database as signalgate_admin_api',
   },
   {
     name: 'the instance no longer accepts IAM authentication',

@@ -129,7 +129,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       expect(statements).toHaveLength(1);
       expect(statements[0].Action).toBe('rds-db:connect');
       const resources = JSON.stringify(statements[0].Resource);
-      for (const role of ['signalgate_ingest', 'signalgate_admin', 'signalgate_retention']) {
+      for (const role of ['signalgate_ingest', 'signalgate_admin_api', 'signalgate_retention']) {
         expect(resources).toContain(`/${role}`);
       }
       expect(resources).toContain('DbiResourceId');
