@@ -209,3 +209,16 @@ export const DB_MASTER_USER = 'signalgate_owner';
 
 /** RDS for PostgreSQL's built-in role that lets a login role authenticate with IAM tokens (absent elsewhere). */
 export const RDS_IAM_ROLE = 'rds_iam';
+
+/** Secrets Manager names are `signalgate/<env>/<suffix>[/<AccountSid>]`: the CDK app creates them, npm run rotate addresses them. */
+export const SecretNameSuffix = {
+  twilioAuthToken: 'twilio-auth-token',
+  adminToken: 'admin-token',
+} as const;
+
+export const SecretName = {
+  prefix: (env: string) => `signalgate/${env}`,
+  twilioAuthToken: (env: string, accountSid: string) =>
+    `${SecretName.prefix(env)}/${SecretNameSuffix.twilioAuthToken}/${accountSid}`,
+  adminToken: (env: string) => `${SecretName.prefix(env)}/${SecretNameSuffix.adminToken}`,
+} as const;

@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { SecretNameSuffix } from '../../lambda/shared/names.js';
 import { acknowledge, pinLogicalId } from './pin.js';
 
 /**
@@ -57,7 +58,7 @@ export class AppSecrets extends Construct {
     const tokens = new Map<string, secretsmanager.Secret>();
     for (const sid of props.twilioAccountSids) {
       const secret = new secretsmanager.Secret(this, `TwilioAuthToken${sid}`, {
-        secretName: `${props.namePrefix}/twilio-auth-token/${sid}`,
+        secretName: `${props.namePrefix}/${SecretNameSuffix.twilioAuthToken}/${sid}`,
         description: `Twilio auth token of account ${sid}; the operator sets authToken (docs/DEPLOY.md)`,
         encryptionKey: props.encryptionKey,
         removalPolicy: props.removalPolicy,
@@ -84,7 +85,7 @@ export class AppSecrets extends Construct {
     this.twilioAuthTokens = tokens;
 
     this.adminToken = new secretsmanager.Secret(this, 'AdminToken', {
-      secretName: `${props.namePrefix}/admin-token`,
+      secretName: `${props.namePrefix}/${SecretNameSuffix.adminToken}`,
       description: 'X-Admin-Token accepted by the /admin routes',
       encryptionKey: props.encryptionKey,
       removalPolicy: props.removalPolicy,

@@ -12,7 +12,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
-import { DbRole, EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
+import { DbRole, EnvVar, Route, SecretName, ServiceName } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
@@ -119,7 +119,7 @@ export class ApiStack extends Stack {
       },
     });
     this.secrets = new AppSecrets(this, 'Secrets', {
-      namePrefix: `signalgate/${config.envName}`,
+      namePrefix: SecretName.prefix(config.envName),
       twilioAccountSids: config.twilio.accountSids,
       encryptionKey: this.secretsKey,
       removalPolicy: removalPolicyOf(config.removalPolicies.secrets),

@@ -1,0 +1,99 @@
+// Rotates one secret now through its rotation function and, for an emergency, revokes the previous
+// value at once by removing the AWSPREVIOUS label (docs/RUNBOOK.md#emergency-rotation). The webhook
+// and the admin API accept AWSPREVIOUS only while it exists (and within the configured grace), so a
+// leaked token stops working when this returns (the webhook re-reads within its 10 s refresh interval).
+
+import {
+  DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
+  RotateSecretCommand,
+  type SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+
+const CURRENT = 'AWSCURRENT';
+const PREVIOUS = 'AWSPREVIOUS';
+
+/** The secret has no rotation configured, so there is nothing to run (nothing was changed). */
+export class RotationNotEnabledError extends Error {
+  constructor(secretId: string) {
+    super(`rotation is not enabled on ${secretId}: deploy the stack first (nothing was changed)`);
+    this.name = 'RotationNotEnabledError';
+  }
+}
+
+/** The rotation did not make the new version current in time (the previous value was not revoked). */
+export class RotationTimeoutError extends Error {
+  constructor(secretId: string, seconds: number) {
+    super(
+      `the rotation of ${secretId} did not finish within ${seconds} s; the previous value was NOT revoked (see the rotation function's logs)`,
+    );
+    this.name = 'RotationTimeoutError';
+  }
+}
+
+export interface EmergencyRotationOptions {
+  readonly secretId: string;
+  /** Remove AWSPREVIOUS once the new version is current, so the old value is accepted nowhere. */
+  readonly revokePrevious: boolean;
+  /** How long to wait for the rotation function. @default 300_000 (the Twilio rotation waits ~20 s) */
+  readonly timeoutMs?: number;
+  /** @default 5_000 */
+  readonly pollMs?: number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly now?: () => number;
+}
+
+export interface EmergencyRotationReport {
+  readonly secretId: string;
+  readonly newVersionId: string;
+  readonly previousVersionId: string | undefined;
+  readonly previousRevoked: boolean;
+}
+
+type Client = Pick<SecretsManagerClient, 'send'>;
+
+const versionWith = (secret: DescribeSecretCommandOutput, stage: string): string | undefined =>
+  Object.entries(secret.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes(stage))?.[0];
+
+export async function emergencyRotation(
+  client: Client,
+  options: EmergencyRotationOptions,
+): Promise<EmergencyRotationReport> {
+  const { secretId } = options;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = options.now ?? Date.now;
+  const timeoutMs = options.timeoutMs ?? 300_000;
+
+  const before = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  if (!before.RotationEnabled) throw new RotationNotEnabledError(secretId);
+
+  // RotateImmediately runs the rotation function now (createSecret … finishSecret) outside the schedule.
+  const started = await client.send(new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true }));
+  const newVersionId = started.VersionId;
+  if (!newVersionId) throw new Error(`RotateSecret on ${secretId} returned no version id`);
+
+  const deadline = now() + timeoutMs;
+  let after = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  while (versionWith(after, CURRENT) !== newVersionId) {
+    if (now() >= deadline) throw new RotationTimeoutError(secretId, Math.round(timeoutMs / 1000));
+    await sleep(options.pollMs ?? 5_000);
+    after = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  }
+
+  const previousVersionId = versionWith(after, PREVIOUS);
+  if (!options.revokePrevious || previousVersionId === undefined) {
+    return { secretId, newVersionId, previousVersionId, previousRevoked: false };
+  }
+  await client.send(
+    new UpdateSecretVersionStageCommand({
+      SecretId: secretId,
+      VersionStage: PREVIOUS,
+      RemoveFromVersionId: previousVersionId,
+    }),
+  );
+  const revoked = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+  const still = versionWith(revoked, PREVIOUS);
+  if (still !== undefined) throw new Error(`AWSPREVIOUS is still on version ${still} of ${secretId}`);
+  return { secretId, newVersionId, previousVersionId, previousRevoked: true };
+}
