@@ -62,6 +62,11 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
           signature: header(event, 'x-twilio-signature'),
           urls: queryStringCandidates(event).map((query) => deps.publicBaseUrl + route + query),
           idempotencyToken: header(event, 'i-twilio-idempotency-token'),
+          client: {
+            requestId: event.requestContext?.requestId,
+            sourceIp: event.requestContext?.identity?.sourceIp,
+            userAgent: header(event, 'user-agent') ?? event.requestContext?.identity?.userAgent ?? undefined,
+          },
         },
         deps,
       );

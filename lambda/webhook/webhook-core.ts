@@ -4,7 +4,6 @@
 import type { BlindIndexer } from '../shared/blind-index.js';
 import { normalizeIdempotencyToken, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
-import { maskPhone } from '../shared/mask.js';
 import type { Metrics } from '../shared/metrics.js';
 import { LogEvent, MetricName, SealPurpose } from '../shared/names.js';
 import type { Clock, MessageQueue } from '../shared/ports.js';
@@ -30,6 +29,14 @@ export interface WebhookRequest {
   /** The configured public URL of this route plus each plausible spelling of its query string. */
   readonly urls: readonly string[];
   readonly idempotencyToken: string | undefined;
+  /** Who sent it, for security log events (ARCHITECTURE §6): never a phone number, body or token. */
+  readonly client?: RequestClient;
+}
+
+export interface RequestClient {
+  readonly requestId: string | undefined;
+  readonly sourceIp: string | undefined;
+  readonly userAgent: string | undefined;
 }
 
 /** Only what fails before the signature is known is refused (ARCHITECTURE §1). */
@@ -256,10 +263,14 @@ async function verifySignature(
     }
   }
   deps.metrics.count(MetricName.SignatureFailures);
+  // Request id, source and user agent let on-call find the caller in the access and WAF logs; no
+  // field of the (unverified) payload is logged, so no subject's number reaches the logs.
   deps.logger.security(LogEvent.signatureRejected, {
     accountKnown: secretId !== undefined,
     signaturePresent: request.signature !== undefined,
-    from: single(params, 'From') ? maskPhone(single(params, 'From') as string) : undefined,
+    requestId: request.client?.requestId,
+    sourceIp: request.client?.sourceIp,
+    userAgent: request.client?.userAgent,
   });
   return rejected('signature');
 }

@@ -58,11 +58,39 @@ function inspectionLimit(maxBodyBytes: number): string {
   return `KB_${Math.min(Math.max(kb, 16), 64)}`;
 }
 
+/**
+ * Sampling off everywhere: a sampled request keeps the URI, headers and source for 3 hours, readable
+ * with wafv2:GetSampledRequests (in ReadOnlyAccess), and data protection cannot cover the URI path.
+ * The metrics stay; the WAF log (redacted, below) is where blocked requests are investigated.
+ */
 const visibility = (metricName: string): wafv2.CfnWebACL.VisibilityConfigProperty => ({
   cloudWatchMetricsEnabled: true,
-  sampledRequestsEnabled: true,
+  sampledRequestsEnabled: false,
   metricName,
 });
+
+/**
+ * Web ACL data protection (applies to logs, samples and Security Lake alike): credentials and the
+ * body (phone numbers, message text) are replaced by REDACTED, rule-match and rate-based details
+ * included, so a body rule that matched never copies the matched text into a log.
+ */
+const DATA_PROTECTION: wafv2.CfnWebACL.DataProtectionConfigProperty = {
+  dataProtections: [
+    {
+      field: {
+        fieldType: 'SINGLE_HEADER',
+        fieldKeys: ['x-admin-token', 'x-twilio-signature', 'authorization', 'cookie'],
+      },
+    },
+    { field: { fieldType: 'BODY' } },
+    { field: { fieldType: 'QUERY_STRING' } },
+  ].map((protection) => ({
+    ...protection,
+    action: 'SUBSTITUTION',
+    excludeRuleMatchDetails: false,
+    excludeRateBasedDetails: false,
+  })),
+};
 
 const anyOf = (statements: Statement[]): Statement =>
   statements.length === 1 ? (statements[0] as Statement) : { orStatement: { statements } };
@@ -271,6 +299,7 @@ export class WebAcl extends Construct {
       description:
         'Signalgate API - managed rules scoped per route, the Twilio signature is the authority on webhooks',
       visibilityConfig: visibility(props.name),
+      dataProtectionConfig: DATA_PROTECTION,
       customResponseBodies: {
         PayloadTooLarge: {
           contentType: 'APPLICATION_JSON',

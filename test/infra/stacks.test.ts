@@ -696,6 +696,33 @@ describe.each(ENVS)('%s web ACL', (env) => {
       ],
     });
   });
+
+  it('keeps no sampled request (WAF samples hold the URI and headers for 3 hours, readable with ReadOnlyAccess)', () => {
+    const acl = Object.values(templates.api.findResources('AWS::WAFv2::WebACL'))[0]?.Properties;
+    expect(acl.VisibilityConfig.SampledRequestsEnabled).toBe(false);
+    for (const r of acl.Rules) expect(r.VisibilityConfig.SampledRequestsEnabled, r.Name).toBe(false);
+  });
+
+  it('protects the admin token, the signature and the body in everything WAF stores, rule-match details included', () => {
+    const acl = Object.values(templates.api.findResources('AWS::WAFv2::WebACL'))[0]?.Properties;
+    const protections: Array<{
+      Field: { FieldType: string; FieldKeys?: string[] };
+      Action: string;
+      ExcludeRuleMatchDetails?: boolean;
+      ExcludeRateBasedDetails?: boolean;
+    }> = acl.DataProtectionConfig.DataProtections;
+    const headers = protections.find((p) => p.Field.FieldType === 'SINGLE_HEADER');
+    expect(headers?.Field.FieldKeys).toEqual(expect.arrayContaining(['x-admin-token', 'x-twilio-signature']));
+    expect(protections.map((p) => p.Field.FieldType)).toEqual(
+      expect.arrayContaining(['BODY', 'QUERY_STRING']),
+    );
+    for (const p of protections) {
+      expect(p.Action).toBe('SUBSTITUTION');
+      // true would copy the matched value (a token, a number in the body) into rule-match details.
+      expect(p.ExcludeRuleMatchDetails).toBe(false);
+      expect(p.ExcludeRateBasedDetails).toBe(false);
+    }
+  });
 });
 
 describe('WebAcl construct', () => {

@@ -475,6 +475,26 @@ describe('POST /webhooks/twilio/status', () => {
   });
 });
 
+describe('security log events', () => {
+  it('name the request id, source IP and user agent of a refused signature, and no number, body or signature', async () => {
+    const f = webhookFixture();
+    const params = inboundParams({ From: '+14155550177', Body: 'private words' });
+    const event = signedWebhookEvent({ token: NEW_TOKEN, params, headers: { 'User-Agent': 'probe/1.0' } });
+    expect((await f.handler(event)).statusCode).toBe(403);
+    const lines = f.logs.map((l) => JSON.parse(l) as Record<string, unknown>);
+    const rejected = lines.find((l) => l.event === 'security.signature_rejected');
+    expect(rejected).toMatchObject({
+      security: true,
+      requestId: event.requestContext.requestId,
+      sourceIp: '203.0.113.7',
+      userAgent: 'probe/1.0',
+    });
+    const text = f.logs.join('\n');
+    for (const secret of ['5550177', 'private words', event.headers['X-Twilio-Signature'] as string])
+      expect(text).not.toContain(secret);
+  });
+});
+
 describe('security headers', () => {
   it('are on every answer the handler gives, HSTS included (API Gateway does not add it to proxy responses)', async () => {
     const f = webhookFixture();
