@@ -85,6 +85,8 @@ export function localPaths(dataDir: string) {
     dbRoles: path.join(dataDir, 'db-roles.json'),
     lock: path.join(dataDir, 'stack.pid'),
     postgres: path.join(dataDir, 'postgres'),
+    /** The embedded server's generated password (mode 0600). */
+    postgresPassword: path.join(dataDir, 'postgres-password'),
     queueJournal: path.join(dataDir, 'queue.jsonl'),
     deadLetters: path.join(dataDir, 'dead-letters.jsonl'),
     log: path.join(dataDir, 'signalgate.log'),

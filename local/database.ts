@@ -10,7 +10,12 @@ import { runMigrations } from '../lambda/shared/db/migrate.js';
 import { poolFromUrl } from '../lambda/shared/db/pool.js';
 import { DbRole } from '../lambda/shared/names.js';
 import type { LocalPaths } from './config.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
+import {
+  databaseUrl,
+  LEGACY_POSTGRES_PASSWORD,
+  postgresPasswordFrom,
+  startEmbeddedPostgres,
+} from './embedded-postgres.js';
 
 export interface LocalDatabase {
   readonly url: string;
@@ -117,6 +122,28 @@ async function migrate(pool: pg.Pool): Promise<number[]> {
   }
 }
 
+/**
+ * A cluster created before passwords were generated still accepts the documented legacy one: replace
+ * it with the new password. A new cluster already has the new one, so the legacy login just fails.
+ */
+async function replaceLegacyPassword(serverUrl: string, password: string): Promise<void> {
+  const legacy = new URL(serverUrl);
+  legacy.password = LEGACY_POSTGRES_PASSWORD;
+  const client = new pg.Client({ connectionString: databaseUrl(legacy.toString(), 'postgres') });
+  try {
+    await client.connect();
+  } catch {
+    return;
+  }
+  try {
+    const quoted = (await client.query<{ q: string }>('SELECT quote_literal($1) AS q', [password])).rows[0]
+      ?.q;
+    await client.query(`ALTER ROLE CURRENT_USER PASSWORD ${quoted}`);
+  } finally {
+    await client.end();
+  }
+}
+
 export async function openLocalDatabase(
   paths: LocalPaths,
   externalUrl: string | undefined,
@@ -147,10 +174,13 @@ export async function openLocalDatabase(
   }
 
   const serverLog = createWriteStream(paths.postgresLog, { flags: 'a', mode: 0o600 });
+  const { password, created } = await postgresPasswordFrom(paths.postgresPassword);
   const server = await startEmbeddedPostgres({
     dataDir: paths.postgres,
+    password,
     onLog: (line) => serverLog.write(line),
   });
+  if (created) await replaceLegacyPassword(server.url, password);
   // The schema owner's connection is only for the migrations and the role passwords.
   const pool = poolFromUrl(server.url, { max: 1 });
   let poolOpen = true;
@@ -177,7 +207,7 @@ export async function openLocalDatabase(
     rolePools.admin = poolFromUrl(urlAs(server.url, DbRole.admin, passwords[DbRole.admin] as string), {
       max: POOL_SIZE,
     });
-    // The password is fixed and documented (local/embedded-postgres.ts), so the URL is no secret.
+    // Holds the generated password: readable by this user only, like the password file.
     await writeFile(paths.databaseUrl, `${server.url}\n`, { mode: 0o600 });
     return {
       url: server.url,

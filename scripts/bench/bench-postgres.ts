@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { runMigrations } from '../../lambda/shared/db/migrate.js';
-import { startEmbeddedPostgres } from '../../local/embedded-postgres.js';
+import { generatePostgresPassword, startEmbeddedPostgres } from '../../local/embedded-postgres.js';
 import { waitUntilGone } from './processes.js';
 
 export interface BenchPostgres {
@@ -19,7 +19,7 @@ export async function startBenchPostgres(poolSize: number): Promise<BenchPostgre
   const dataDir = path.join(dir, 'data');
   let server: Awaited<ReturnType<typeof startEmbeddedPostgres>> | undefined;
   try {
-    server = await startEmbeddedPostgres({ dataDir });
+    server = await startEmbeddedPostgres({ dataDir, password: generatePostgresPassword() });
     const pool = new pg.Pool({ connectionString: server.url, max: poolSize });
     pool.on('error', () => {}); // an idle client dropped at shutdown is expected, not a crash
     const client = await pool.connect();

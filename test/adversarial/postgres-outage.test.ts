@@ -11,7 +11,12 @@ import pg from 'pg';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Route } from '../../lambda/shared/names.js';
-import { freePort, type RunningPostgres, startEmbeddedPostgres } from '../../local/embedded-postgres.js';
+import {
+  freePort,
+  generatePostgresPassword,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from '../../local/embedded-postgres.js';
 import { inboundParams } from '../helpers/api-events.js';
 import { processAlive } from '../helpers/local-stack.js';
 import { printReportAfterAll, reportRow } from './adversarial-report.js';
@@ -33,8 +38,11 @@ let server: RunningPostgres | undefined;
 const postmasters: number[] = [];
 let stack: RunningStack | undefined;
 
+/** One password for every restart of this test's cluster. */
+const pgPassword = generatePostgresPassword();
+
 async function startServer(): Promise<void> {
-  server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort });
+  server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: pgPort, password: pgPassword });
   expect(server.pid).toBeDefined();
   postmasters.push(server.pid as number);
 }

@@ -9,7 +9,11 @@ import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { APP_ROLE_GRANTS } from '../../lambda/shared/db/migrations.js';
 import { DbRole } from '../../lambda/shared/names.js';
-import { type RunningPostgres, startEmbeddedPostgres } from '../../local/embedded-postgres.js';
+import {
+  generatePostgresPassword,
+  type RunningPostgres,
+  startEmbeddedPostgres,
+} from '../../local/embedded-postgres.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -24,7 +28,11 @@ let dir: string | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   dir = await mkdtemp(path.join(os.tmpdir(), 'signalgate-test-pg-'));
-  server = await startEmbeddedPostgres({ dataDir: path.join(dir, 'data') });
+  // A new password per run: the server listens on loopback, where any local user could try one.
+  server = await startEmbeddedPostgres({
+    dataDir: path.join(dir, 'data'),
+    password: generatePostgresPassword(),
+  });
   project.provide('postgresUrl', server.url);
   // The function roles are cluster-wide: created once here and given a password, so each test file
   // connects every function as its own role, as the local stack does (migrations re-grant per database).
