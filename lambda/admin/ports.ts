@@ -113,6 +113,9 @@ export interface StoredMessage {
   readonly quarantined?: boolean;
   /** received_at in epoch microseconds (exact, for the export cursor). */
   readonly atMicros: string;
+  /** The row's blind indexes, part of the sealed record's authenticated context (format v2). */
+  readonly fromIndex: string;
+  readonly toIndex: string;
 }
 
 export interface StoredStatus {
@@ -125,6 +128,8 @@ export interface StoredStatus {
   readonly sealed: Buffer;
   readonly quarantined?: boolean;
   readonly atMicros: string;
+  readonly fromIndex: string | null;
+  readonly toIndex: string | null;
 }
 
 /**

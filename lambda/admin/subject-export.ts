@@ -49,9 +49,17 @@ export async function exportSubject(
 ): Promise<SubjectExport> {
   // A record that fails authentication is reported as unreadable rather than failing the whole export;
   // a KeyProvider fault (KMS down) still throws, so the caller answers 503 instead of a partial export.
-  const open = async (sealed: Buffer, purpose: string, id: string): Promise<Params | null> => {
+  // Messages and statuses are sealed with their row's blind indexes (format v2); v1 records ignore them.
+  const open = async (
+    sealed: Buffer,
+    purpose: string,
+    id: string,
+    indexes?: { from: string | null; to: string | null },
+  ): Promise<Params | null> => {
     try {
-      return JSON.parse((await sealer.open(sealed, { purpose, id })).toString('utf8')) as Params;
+      return JSON.parse(
+        (await sealer.open(sealed, { purpose, id, ...(indexes ? { indexes } : {}) })).toString('utf8'),
+      ) as Params;
     } catch (error) {
       if (!(error instanceof SealedRecordError)) throw error;
       logger.error(LogEvent.unreadableRecord, { purpose, messageSid: id, error });
@@ -67,7 +75,7 @@ export async function exportSubject(
       numMedia: m.numMedia,
       receivedAt: m.receivedAt.toISOString(),
       storedAt: m.storedAt.toISOString(),
-      params: await open(m.sealed, SealPurpose.message, m.messageSid),
+      params: await open(m.sealed, SealPurpose.message, m.messageSid, { from: m.fromIndex, to: m.toIndex }),
       ...(m.quarantined === undefined ? {} : { quarantined: m.quarantined }),
     });
   }
@@ -79,7 +87,10 @@ export async function exportSubject(
       errorCode: s.errorCode,
       receivedAt: s.receivedAt.toISOString(),
       storedAt: s.storedAt.toISOString(),
-      params: await open(s.sealed, SealPurpose.status, statusSealId(s.messageSid, s.status)),
+      params: await open(s.sealed, SealPurpose.status, statusSealId(s.messageSid, s.status), {
+        from: s.fromIndex,
+        to: s.toIndex,
+      }),
       ...(s.quarantined === undefined ? {} : { quarantined: s.quarantined }),
     });
   }

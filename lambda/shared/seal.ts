@@ -1,10 +1,12 @@
 // Envelope encryption of PII (ARCHITECTURE §4): one sealed record per message.
 //
-// Format v1 (all integers big-endian):
-//   "SG" | 0x01 | u16 length of encrypted data key | encrypted data key | 12-byte IV | ciphertext | 16-byte tag
+// Format v1 and v2 (all integers big-endian):
+//   "SG" | version | u16 length of encrypted data key | encrypted data key | 12-byte IV | ciphertext | 16-byte tag
 // AES-256-GCM; the additional authenticated data is the header (magic, version, wrapped key) plus
 // the encryption context (purpose = table, id = message id), so a record cannot be moved to another
-// row or have its key swapped. Data keys come from a KeyProvider (KMS GenerateDataKey in AWS) and
+// row or have its key swapped. v2 also binds the row's blind indexes (from, to) into the AAD, so a
+// row cannot be re-pointed at another subject to dodge an erasure (ARCHITECTURE §4). New records are
+// v2; v1 records (written before) still open with the v1 AAD, since the version is authenticated too. Data keys come from a KeyProvider (KMS GenerateDataKey in AWS) and
 // are reused for a bounded age and number of records; wrapped keys are unwrapped once and cached.
 //
 // Chosen over the AWS Encryption SDK for size and speed (it bundles ~0.95 MB and adds 250-450 bytes
@@ -15,7 +17,9 @@ import type { Clock, DataKey, KeyProvider } from './ports.js';
 import { systemClock } from './ports.js';
 
 const MAGIC = Buffer.from('SG', 'latin1');
-const VERSION = 1;
+/** Written by seal when the context carries blind indexes; v1 records are still opened. */
+const VERSION_WITH_INDEXES = 2;
+const VERSION_V1 = 1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_FIXED = MAGIC.length + 1 + 2;
@@ -40,6 +44,11 @@ export interface SealContext {
   readonly purpose: string;
   /** The row it belongs to, e.g. the MessageSid. */
   readonly id: string;
+  /**
+   * The row's blind indexes (its from_index and to_index columns; null where the row has none).
+   * Sealing with them writes a v2 record; opening a v2 record needs the same values.
+   */
+  readonly indexes?: { readonly from: string | null; readonly to: string | null };
 }
 
 export interface SealerOptions {
@@ -66,8 +75,11 @@ interface CachedKey {
   uses: number;
 }
 
-function contextBytes(context: SealContext): Buffer {
-  return Buffer.from(JSON.stringify([context.purpose, context.id]), 'utf8');
+function contextBytes(context: SealContext, version: number): Buffer {
+  const parts: unknown[] = [context.purpose, context.id];
+  // A v2 record opened without indexes authenticates against [null, null] and fails, as it should.
+  if (version >= VERSION_WITH_INDEXES) parts.push(context.indexes?.from ?? null, context.indexes?.to ?? null);
+  return Buffer.from(JSON.stringify(parts), 'utf8');
 }
 
 export class Sealer {
@@ -92,14 +104,15 @@ export class Sealer {
     const cached = await this.#dataKey();
     const wrapped = cached.key.encrypted;
     if (wrapped.length > 0xffff) throw new Error('wrapped data key too long');
+    const version = context.indexes ? VERSION_WITH_INDEXES : VERSION_V1;
     const header = Buffer.allocUnsafe(HEADER_FIXED + wrapped.length);
     MAGIC.copy(header, 0);
-    header.writeUInt8(VERSION, 2);
+    header.writeUInt8(version, 2);
     header.writeUInt16BE(wrapped.length, 3);
     wrapped.copy(header, HEADER_FIXED);
     const iv = nextIv();
     const cipher = createCipheriv('aes-256-gcm', cached.key.plaintext, iv);
-    cipher.setAAD(Buffer.concat([header, contextBytes(context)]));
+    cipher.setAAD(Buffer.concat([header, contextBytes(context, version)]));
     const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
     return Buffer.concat([header, iv, ciphertext, cipher.getAuthTag()]);
   }
@@ -109,7 +122,8 @@ export class Sealer {
       throw new SealedRecordError('not a sealed record');
     }
     const version = record.readUInt8(2);
-    if (version !== VERSION) throw new SealedRecordError(`unsupported sealed record version ${version}`);
+    if (version !== VERSION_V1 && version !== VERSION_WITH_INDEXES)
+      throw new SealedRecordError(`unsupported sealed record version ${version}`);
     const wrappedLength = record.readUInt16BE(3);
     const headerEnd = HEADER_FIXED + wrappedLength;
     if (record.length < headerEnd + IV_BYTES + TAG_BYTES)
@@ -122,7 +136,7 @@ export class Sealer {
     const key = await this.#unwrap(Buffer.from(wrapped));
     try {
       const decipher = createDecipheriv('aes-256-gcm', key, iv);
-      decipher.setAAD(Buffer.concat([header, contextBytes(context)]));
+      decipher.setAAD(Buffer.concat([header, contextBytes(context, version)]));
       decipher.setAuthTag(tag);
       return Buffer.concat([decipher.update(ciphertext), decipher.final()]);
     } catch {

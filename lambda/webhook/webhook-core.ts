@@ -171,22 +171,28 @@ function envelopeFields(
   data: InboundMessage | StatusCallback,
   index: BlindIndexer,
 ): EnvelopeFields {
+  // Each record's seal context carries the row's from_index/to_index columns: bound into the AAD
+  // (format v2), a row re-pointed at another subject no longer opens (ARCHITECTURE §4).
   if (request.kind === 'message') {
     const m = data as InboundMessage;
+    const fromIndex = index(m.From);
+    const toIndex = index(m.To);
     return {
       parts: {
         kind: 'message',
         messageSid: m.MessageSid,
         accountSid: m.AccountSid,
         ...(m.MessagingServiceSid ? { messagingServiceSid: m.MessagingServiceSid } : {}),
-        fromIndex: index(m.From),
-        toIndex: index(m.To),
+        fromIndex,
+        toIndex,
         numMedia: Number(m.NumMedia),
       },
-      seal: { purpose: SealPurpose.message, id: m.MessageSid },
+      seal: { purpose: SealPurpose.message, id: m.MessageSid, indexes: { from: fromIndex, to: toIndex } },
     };
   }
   const s = data as StatusCallback;
+  const fromIndex = s.From ? index(s.From) : undefined;
+  const toIndex = s.To ? index(s.To) : undefined;
   return {
     parts: {
       kind: 'status',
@@ -194,10 +200,14 @@ function envelopeFields(
       accountSid: s.AccountSid,
       status: s.MessageStatus,
       ...(s.ErrorCode ? { errorCode: s.ErrorCode } : {}),
-      ...(s.From ? { fromIndex: index(s.From) } : {}),
-      ...(s.To ? { toIndex: index(s.To) } : {}),
+      ...(fromIndex ? { fromIndex } : {}),
+      ...(toIndex ? { toIndex } : {}),
     },
-    seal: { purpose: SealPurpose.status, id: statusSealId(s.MessageSid, s.MessageStatus) },
+    seal: {
+      purpose: SealPurpose.status,
+      id: statusSealId(s.MessageSid, s.MessageStatus),
+      indexes: { from: fromIndex ?? null, to: toIndex ?? null },
+    },
   };
 }
 

@@ -34,6 +34,8 @@ interface MessageRow {
   sealed: Buffer;
   quarantined: boolean | null;
   at_us: string;
+  from_index: string;
+  to_index: string;
 }
 
 interface StatusRow {
@@ -46,6 +48,8 @@ interface StatusRow {
   sealed: Buffer;
   quarantined: boolean | null;
   at_us: string;
+  from_index: string | null;
+  to_index: string | null;
 }
 
 // received_at in exact epoch microseconds (a JS Date would round it to milliseconds and let a page
@@ -89,6 +93,8 @@ const toMessage = (r: MessageRow): StoredMessage => ({
   storedAt: r.stored_at,
   sealed: r.sealed,
   atMicros: r.at_us,
+  fromIndex: r.from_index,
+  toIndex: r.to_index,
   ...(r.quarantined === null ? {} : { quarantined: r.quarantined }),
 });
 
@@ -101,6 +107,8 @@ const toStatus = (r: StatusRow): StoredStatus => ({
   storedAt: r.stored_at,
   sealed: r.sealed,
   atMicros: r.at_us,
+  fromIndex: r.from_index,
+  toIndex: r.to_index,
   ...(r.quarantined === null ? {} : { quarantined: r.quarantined }),
 });
 
@@ -127,7 +135,7 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
       const after = from.after;
       const result = await this.#db.query<MessageRow>(
         `SELECT message_sid, account_sid, messaging_service_sid, num_media, received_at, stored_at, sealed,
-                ${AT_US}, ${QUARANTINED}
+                from_index, to_index, ${AT_US}, ${QUARANTINED}
          FROM ${Table.messages} t WHERE (from_index = $1 OR to_index = $1)
            ${after ? `AND (received_at, message_sid) > (${FROM_US}, $3)` : ''}
          ORDER BY received_at, message_sid LIMIT ${after ? '$4' : '$2'}`,
@@ -150,7 +158,8 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
       const room = limit - messages.length;
       const after = from.kind === 'statuses' ? from.after : undefined;
       const result = await this.#db.query<StatusRow>(
-        `SELECT id, message_sid, status, error_code, received_at, stored_at, sealed, ${AT_US}, ${QUARANTINED}
+        `SELECT id, message_sid, status, error_code, received_at, stored_at, sealed, from_index, to_index,
+                ${AT_US}, ${QUARANTINED}
          FROM ${Table.statusUpdates} t WHERE (${SUBJECT_STATUSES})
            ${after ? `AND (received_at, id) > (${FROM_US}, $3::bigint)` : ''}
          ORDER BY received_at, id LIMIT ${after ? '$4' : '$2'}`,

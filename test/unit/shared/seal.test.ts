@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { LocalKeyProvider } from '../../../lambda/shared/adapters/local/local-key-provider.js';
-import { Sealer } from '../../../lambda/shared/seal.js';
+import { SealedRecordError, Sealer } from '../../../lambda/shared/seal.js';
 import { CountingKeyProvider } from '../../helpers/counting-key-provider.js';
 import { ManualClock } from '../../helpers/webhook-fixture.js';
 
@@ -122,5 +122,38 @@ describe('Sealer', () => {
     for (const record of records) await reader.open(record, context);
     await reader.open(records[0] as Buffer, context); // evicted, so unwrapped again
     expect(keys.decrypted).toBe(5);
+  });
+});
+
+describe('blind indexes bound into the record (format v2)', () => {
+  const indexed = { ...context, indexes: { from: 'a'.repeat(64), to: 'b'.repeat(64) } };
+
+  it('opens a record only with the blind indexes it was sealed with, so a re-pointed row fails', async () => {
+    const sealer = new Sealer(new LocalKeyProvider(randomBytes(32)));
+    const sealed = await sealer.seal(Buffer.from('{"From":"+14155550100"}'), indexed);
+    expect(sealed[2]).toBe(2); // the version byte
+    expect((await sealer.open(sealed, indexed)).toString()).toBe('{"From":"+14155550100"}');
+    const repointed = { ...context, indexes: { from: 'c'.repeat(64), to: 'b'.repeat(64) } };
+    await expect(sealer.open(sealed, repointed)).rejects.toThrow(SealedRecordError);
+    const swapped = { ...context, indexes: { from: 'b'.repeat(64), to: 'a'.repeat(64) } };
+    await expect(sealer.open(sealed, swapped)).rejects.toThrow(SealedRecordError);
+    await expect(sealer.open(sealed, context)).rejects.toThrow(SealedRecordError);
+  });
+
+  it('still opens v1 records written before the indexes were bound', async () => {
+    const sealer = new Sealer(new LocalKeyProvider(randomBytes(32)));
+    const v1 = await sealer.seal(Buffer.from('old'), context);
+    expect(v1[2]).toBe(1);
+    expect((await sealer.open(v1, indexed)).toString()).toBe('old');
+  });
+
+  it('refuses a v2 record relabelled as v1 to skip the index check', async () => {
+    const sealer = new Sealer(new LocalKeyProvider(randomBytes(32)));
+    const sealed = await sealer.seal(Buffer.from('x'), indexed);
+    const downgraded = Buffer.from(sealed);
+    downgraded[2] = 1;
+    await expect(sealer.open(downgraded, { ...context, indexes: { from: 'z', to: 'z' } })).rejects.toThrow(
+      SealedRecordError,
+    );
   });
 });
