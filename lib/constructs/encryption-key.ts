@@ -12,7 +12,25 @@ export interface EncryptionKeyProps {
   readonly alias: string;
   readonly description: string;
   readonly removalPolicy: RemovalPolicy;
+  /**
+   * Restricts encrypt/decrypt to principals tagged `PII_ACCESS_TAG = value` (the roles of the
+   * functions that seal and open records). The account keeps key administration through the default
+   * root statement; an explicit Deny overrides any IAM policy that grants kms:Decrypt on `*`.
+   * @default - usable by any principal the account's IAM policies allow
+   */
+  readonly cryptoOnlyForTag?: string;
 }
+
+/** Role tag that admits a principal to the PII key's cryptographic operations (value: the environment). */
+export const PII_ACCESS_TAG = 'signalgate:pii-access';
+
+/** The key's cryptographic operations: everything that turns ciphertext into plaintext or back. */
+export const KMS_CRYPTO_ACTIONS = [
+  'kms:Decrypt',
+  'kms:Encrypt',
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+] as const;
 
 /** Symmetric CMK, automatic rotation on (ARCHITECTURE §4), 30-day deletion window. */
 export function encryptionKey(scope: Construct, id: string, props: EncryptionKeyProps): kms.Key {
@@ -39,5 +57,18 @@ export function encryptionKey(scope: Construct, id: string, props: EncryptionKey
       },
     }),
   );
+  if (props.cryptoOnlyForTag !== undefined) {
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CryptoOnlyForTaggedRoles',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: [...KMS_CRYPTO_ACTIONS],
+        resources: ['*'],
+        // A principal without the tag (or with another environment's value) is denied even with kms:Decrypt on *.
+        conditions: { StringNotEquals: { [`aws:PrincipalTag/${PII_ACCESS_TAG}`]: props.cryptoOnlyForTag } },
+      }),
+    );
+  }
   return key;
 }

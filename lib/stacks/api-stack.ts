@@ -2,7 +2,7 @@
 // Lambdas (in the VPC), plus the app's secrets and their rotation Lambdas.
 
 import * as path from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -15,7 +15,7 @@ import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-p
 import { DbRole, EnvVar, Route, SecretName, ServiceName } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
-import { encryptionKey } from '../constructs/encryption-key.js';
+import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
 import { acknowledge, removalPolicyOf } from '../constructs/pin.js';
@@ -186,6 +186,8 @@ export class ApiStack extends Stack {
         conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
       }),
     );
+    // The PII key's policy denies its crypto operations to every principal without this tag (data stack).
+    Tags.of(this.webhook.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
     // Sealing only, and only with the encryption context the code binds; decrypting is the admin function's job.
     this.webhook.function.addToRolePolicy(
       new iam.PolicyStatement({
@@ -306,6 +308,7 @@ export class ApiStack extends Stack {
         resources: Object.values(monitoredSecrets),
       }),
     );
+    Tags.of(this.admin.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
     // Opening sealed records only, with the same encryption context the webhook seals with.
     this.admin.function.addToRolePolicy(
       new iam.PolicyStatement({

@@ -39,6 +39,8 @@ export class DataStack extends Stack {
       alias: `${prefix}/pii`,
       description: `Signalgate ${config.envName}: envelope encryption of message PII`,
       removalPolicy: keyRemoval,
+      // Only the webhook (seals) and admin (opens) roles, tagged in the api stack, may use it.
+      cryptoOnlyForTag: config.envName,
     });
     this.secretsKey = encryptionKey(this, 'DatabaseSecretsKey', {
       logicalId: 'DatabaseSecretsKey',

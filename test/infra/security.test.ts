@@ -61,6 +61,53 @@ function looksLikeSecret(value: string): boolean {
 describe.each(ENVS)('%s security', (env) => {
   const synth = synthEnv(env);
 
+  it('lets only the webhook and admin roles encrypt or decrypt with the PII key, keeping administration for the account', () => {
+    const keys = Object.values(synth.json.data.Resources).filter((r) => r.Type === 'AWS::KMS::Key');
+    const pii = keys.find((k) =>
+      String(k.Properties.Description).includes('envelope encryption of message PII'),
+    );
+    const statements: CfnJson[] = pii?.Properties.KeyPolicy.Statement ?? [];
+    // KMS evaluates an explicit Deny before any Allow, from the key policy or from IAM.
+    const deny = statements.find((st) => st.Effect === 'Deny' && st.Sid === 'CryptoOnlyForTaggedRoles');
+    expect(deny).toMatchObject({
+      Principal: { AWS: '*' },
+      Resource: '*',
+      Condition: { StringNotEquals: { 'aws:PrincipalTag/signalgate:pii-access': env } },
+    });
+    expect(asArray(deny?.Action)).toEqual(
+      expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']),
+    );
+    // The account root keeps the key's administration (the deny names only cryptographic actions).
+    const admin = statements.find(
+      (st) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes(':root'),
+    );
+    expect(asArray(admin?.Action)).toContain('kms:*');
+    for (const action of asArray<string>(deny?.Action))
+      expect(action).not.toMatch(/^kms:(Put|Schedule|Disable|Create|Update|Delete|\*)/);
+
+    // Exactly the roles of the functions that seal (webhook) and open (admin) records carry the tag.
+    const resources = synth.json.api.Resources;
+    const tagged = Object.entries(resources)
+      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
+      .filter(([, r]) =>
+        (r.Properties.Tags ?? []).some(
+          (t: { Key: string; Value: string }) => t.Key === 'signalgate:pii-access' && t.Value === env,
+        ),
+      )
+      .map(([id]) => id)
+      .sort();
+    const roleOf = (variable: string) =>
+      Object.values(resources)
+        .filter(
+          (r) =>
+            r.Type === 'AWS::Lambda::Function' && variable in (r.Properties?.Environment?.Variables ?? {}),
+        )
+        .map((r) => r.Properties.Role['Fn::GetAtt'][0] as string);
+    expect(tagged).toEqual(
+      [...roleOf('TWILIO_TOKEN_SECRET_ARNS'), ...roleOf('ADMIN_TOKEN_SECRET_ARN')].sort(),
+    );
+  });
+
   it('bounds the previous Twilio and admin tokens to the configured grace (10 minutes), not hours', () => {
     const functions = Object.values(synth.json.api.Resources).filter(
       (r) => r.Type === 'AWS::Lambda::Function',
