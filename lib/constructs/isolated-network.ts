@@ -1,6 +1,7 @@
 // A VPC with isolated subnets only (no NAT, no internet gateway), the interface endpoints its Lambdas need, and flow logs.
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Aws, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
@@ -28,6 +29,29 @@ export const INTERFACE_ENDPOINTS = {
   Sqs: ec2.InterfaceVpcEndpointAwsService.SQS,
   Monitoring: ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING,
 } as const;
+
+/**
+ * What each endpoint lets through besides this account's own resources: actions that have no
+ * resource (IAM evaluates them against `*`) and that the VPC functions need. Secrets Manager's
+ * GetRandomPassword is called by the database rotation function (AWS's single-user rotation);
+ * CloudWatch's metric APIs never take a resource.
+ */
+export const RESOURCELESS_ACTIONS: Readonly<Record<keyof typeof INTERFACE_ENDPOINTS, readonly string[]>> = {
+  SecretsManager: ['secretsmanager:GetRandomPassword'],
+  Kms: [],
+  Sqs: [],
+  Logs: [],
+  Monitoring: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:PutMetricData'],
+};
+
+/** The IAM service prefix and resource ARN service name of each endpoint. */
+const ENDPOINT_SERVICE: Readonly<Record<keyof typeof INTERFACE_ENDPOINTS, string>> = {
+  SecretsManager: 'secretsmanager',
+  Kms: 'kms',
+  Sqs: 'sqs',
+  Logs: 'logs',
+  Monitoring: 'cloudwatch',
+};
 
 export class IsolatedNetwork extends Construct {
   readonly vpc: ec2.Vpc;
@@ -94,6 +118,32 @@ export class IsolatedNetwork extends Construct {
         securityGroups: [this.endpointSecurityGroup],
         open: false,
       });
+      // Endpoint policy (replaces the default full access): only this account's principals, and only
+      // on this account's resources, so a stolen credential of another account, or data sent to
+      // another account's queue or secret, cannot leave through our endpoints.
+      const prefix = ENDPOINT_SERVICE[name];
+      const endpoint = endpoints[name];
+      const inAccount = { StringEquals: { 'aws:PrincipalAccount': Aws.ACCOUNT_ID } };
+      endpoint.addToPolicy(
+        new iam.PolicyStatement({
+          sid: 'OwnAccountResources',
+          principals: [new iam.AnyPrincipal()],
+          actions: [`${prefix}:*`],
+          resources: [`arn:${Aws.PARTITION}:${prefix}:${Aws.REGION}:${Aws.ACCOUNT_ID}:*`],
+          conditions: inAccount,
+        }),
+      );
+      if (RESOURCELESS_ACTIONS[name].length > 0) {
+        endpoint.addToPolicy(
+          new iam.PolicyStatement({
+            sid: 'ResourcelessActions',
+            principals: [new iam.AnyPrincipal()],
+            actions: [...RESOURCELESS_ACTIONS[name]],
+            resources: ['*'],
+            conditions: inAccount,
+          }),
+        );
+      }
     }
     this.endpoints = endpoints as Record<keyof typeof INTERFACE_ENDPOINTS, ec2.InterfaceVpcEndpoint>;
   }

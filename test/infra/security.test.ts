@@ -61,6 +61,54 @@ function looksLikeSecret(value: string): boolean {
 describe.each(ENVS)('%s security', (env) => {
   const synth = synthEnv(env);
 
+  it('limits every interface endpoint to this account, yet lets through every resource-less call a role is granted', () => {
+    const endpoints = Object.values(synth.json.network.Resources).filter(
+      (r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties.VpcEndpointType === 'Interface',
+    );
+    expect(endpoints.length).toBe(5);
+    const serviceOf = (e: CfnJson): string =>
+      JSON.stringify(e.Properties.ServiceName).match(/\.([a-z]+)"/)?.[1] ?? '';
+    const prefixOf: Record<string, string> = {
+      secretsmanager: 'secretsmanager',
+      kms: 'kms',
+      sqs: 'sqs',
+      logs: 'logs',
+      monitoring: 'cloudwatch',
+    };
+    const policies = new Map<string, CfnJson[]>();
+    for (const e of endpoints) {
+      const statements: CfnJson[] = e.Properties.PolicyDocument?.Statement ?? [];
+      // No statement may admit another account's principal (the default policy admits everyone).
+      expect(statements.length, serviceOf(e)).toBeGreaterThan(0);
+      for (const st of statements) {
+        expect(st.Effect).toBe('Allow');
+        expect(st.Condition).toEqual({ StringEquals: { 'aws:PrincipalAccount': { Ref: 'AWS::AccountId' } } });
+        for (const resource of asArray<CfnJson>(st.Resource)) {
+          if (resource === '*') {
+            for (const action of asArray<string>(st.Action))
+              expect(action, 'no wildcard on *').not.toContain('*');
+          } else {
+            // arn:<partition>:<service>:<region>:<this account>:*
+            expect(JSON.stringify(resource)).toContain('{"Ref":"AWS::AccountId"}');
+          }
+        }
+      }
+      policies.set(prefixOf[serviceOf(e)] ?? '?', statements);
+    }
+    // IAM evaluates a resource-less action against "*": the endpoint must allow it on "*" or the call fails.
+    for (const { id, s: st } of identityStatements(env)) {
+      if (st.Effect !== 'Allow' || !asArray(st.Resource).includes('*')) continue;
+      for (const action of asArray<string>(st.Action)) {
+        const endpoint = policies.get(action.split(':')[0] as string);
+        if (!endpoint) continue;
+        const allowed = endpoint.some(
+          (e) => asArray(e.Resource).includes('*') && asArray<string>(e.Action).includes(action),
+        );
+        expect(allowed, `${id}: ${action} on * through the endpoint`).toBe(true);
+      }
+    }
+  });
+
   it('lets only the webhook and admin roles encrypt or decrypt with the PII key, keeping administration for the account', () => {
     const keys = Object.values(synth.json.data.Resources).filter((r) => r.Type === 'AWS::KMS::Key');
     const pii = keys.find((k) =>
