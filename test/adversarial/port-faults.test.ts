@@ -82,10 +82,16 @@ describe('the key provider (KMS) failing', () => {
           keys.failing = false;
           for (const envelope of f.queue.sent) {
             if (envelope.kind === 'quarantined') throw new Error('a valid payload was quarantined');
+            // The envelope's blind indexes are part of the record's authenticated context (format v2).
+            const indexes = { from: envelope.fromIndex ?? null, to: envelope.toIndex ?? null };
             const context =
               envelope.kind === 'message'
-                ? { purpose: SealPurpose.message, id: envelope.messageSid }
-                : { purpose: SealPurpose.status, id: statusSealId(envelope.messageSid, envelope.status) };
+                ? { purpose: SealPurpose.message, id: envelope.messageSid, indexes }
+                : {
+                    purpose: SealPurpose.status,
+                    id: statusSealId(envelope.messageSid, envelope.status),
+                    indexes,
+                  };
             const opened = JSON.parse(
               (await f.deps.sealer.open(Buffer.from(envelope.sealed, 'base64url'), context)).toString('utf8'),
             ) as Record<string, string>;

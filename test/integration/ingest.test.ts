@@ -267,15 +267,18 @@ describe('ingest', () => {
     const statuses = await envelopes(2, 'status', fixture);
     await handler(sqsEvent([...sent, ...statuses.sent].map((e) => JSON.stringify(e))));
     const row = (
-      await db.pool.query<{ sealed: Buffer }>('SELECT sealed FROM messages WHERE message_sid = $1', [
-        sent[0]?.messageSid,
-      ])
+      await db.pool.query<{ sealed: Buffer; from_index: string; to_index: string }>(
+        'SELECT sealed, from_index, to_index FROM messages WHERE message_sid = $1',
+        [sent[0]?.messageSid],
+      )
     ).rows[0];
     const opened = JSON.parse(
       (
         await fixture.deps.sealer.open(row?.sealed as Buffer, {
           purpose: SealPurpose.message,
           id: sent[0]?.messageSid as string,
+          // The row's blind indexes are part of the record's authenticated context (format v2).
+          indexes: { from: row?.from_index ?? null, to: row?.to_index ?? null },
         })
       ).toString(),
     );
