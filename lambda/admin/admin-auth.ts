@@ -89,8 +89,11 @@ export class AdminTokenVerifier implements AdminTokens {
     const presentedDigest = digest(presented);
     const fingerprint = fingerprintOf(presentedDigest);
     let found = this.#match(await this.#secrets.getVersions(this.#secretId), presentedDigest);
-    if (found === undefined) {
-      // A miss may follow a rotation this instance has not seen yet; the cache bounds how often this refetches.
+    if (found === undefined || found.version === 'previous') {
+      // A miss may follow a rotation this instance has not seen yet; a previous-version hit is checked
+      // against a fresh read too, so an emergency revocation (AWSPREVIOUS removed: npm run rotate --
+      // --admin --revoke-previous) takes effect within the refresh interval, not the cache age. The
+      // cache bounds how often this refetches; when it may not yet, the cached answer stands.
       const fresh = await this.#secrets.refresh(this.#secretId).catch(() => undefined);
       if (fresh) found = this.#match(fresh, presentedDigest);
     }

@@ -49,6 +49,17 @@ describe('admin token verification', () => {
     expect(await verifier.verify(NEW)).toMatchObject({ valid: true, version: 'current' });
   });
 
+  it('refuses the previous token within the refresh interval once AWSPREVIOUS is revoked, not after the cache age', async () => {
+    const { verifier, source, clock } = setup();
+    source.rotate('admin', secret(NEW));
+    clock.advance(61_000); // the rotation is seen: current NEW, previous OLD cached
+    expect(await verifier.verify(OLD)).toMatchObject({ valid: true, version: 'previous' });
+    source.forgetPrevious('admin'); // npm run rotate -- --admin --revoke-previous
+    clock.advance(10_000); // the least refresh interval; the 60 s cache is still warm
+    expect((await verifier.verify(OLD)).valid).toBe(false);
+    expect(await verifier.verify(NEW)).toMatchObject({ valid: true, version: 'current' });
+  });
+
   it('accepts the previous token within the grace after a rotation, and not after it', async () => {
     const { verifier, source, clock } = setup();
     source.rotate('admin', secret(NEW));
