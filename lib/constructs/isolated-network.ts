@@ -40,7 +40,6 @@ export const RESOURCELESS_ACTIONS: Readonly<Record<keyof typeof INTERFACE_ENDPOI
   SecretsManager: ['secretsmanager:GetRandomPassword'],
   Kms: [],
   Sqs: [],
-  Logs: [],
   Monitoring: ['cloudwatch:GetMetricData', 'cloudwatch:GetMetricStatistics', 'cloudwatch:PutMetricData'],
 };
 
@@ -49,7 +48,6 @@ const ENDPOINT_SERVICE: Readonly<Record<keyof typeof INTERFACE_ENDPOINTS, string
   SecretsManager: 'secretsmanager',
   Kms: 'kms',
   Sqs: 'sqs',
-  Logs: 'logs',
   Monitoring: 'cloudwatch',
 };
 

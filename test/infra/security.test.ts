@@ -65,7 +65,7 @@ describe.each(ENVS)('%s security', (env) => {
     const endpoints = Object.values(synth.json.network.Resources).filter(
       (r) => r.Type === 'AWS::EC2::VPCEndpoint' && r.Properties.VpcEndpointType === 'Interface',
     );
-    expect(endpoints.length).toBe(5);
+    expect(endpoints.length).toBe(4); // Secrets Manager, KMS, SQS, CloudWatch monitoring
     const serviceOf = (e: CfnJson): string =>
       JSON.stringify(e.Properties.ServiceName).match(/\.([a-z]+)"/)?.[1] ?? '';
     const prefixOf: Record<string, string> = {
