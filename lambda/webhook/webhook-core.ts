@@ -74,6 +74,19 @@ function single(params: SignedParams, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/**
+ * The accounts whose tokens may have signed the request. One AccountSid is the rule; a repeated key is
+ * still signed (twilio-node signs each distinct value), and a request that verifies is never refused
+ * for it (ARCHITECTURE §1): each distinct configured value is tried, and the payload is quarantined.
+ */
+function accountCandidates(params: SignedParams, deps: WebhookCoreDeps): Array<string | undefined> {
+  const value = params.AccountSid;
+  if (!Array.isArray(value)) return [typeof value === 'string' ? value : undefined];
+  const distinct = [...new Set(value.filter((v): v is string => typeof v === 'string'))];
+  const configured = distinct.filter((sid) => deps.tokens.secretIdFor(sid) !== undefined);
+  return configured.length > 0 ? configured : [distinct[0]];
+}
+
 export async function processWebhook(
   request: WebhookRequest,
   deps: WebhookCoreDeps,
@@ -82,9 +95,11 @@ export async function processWebhook(
   if (request.mediaType !== FORM_MEDIA_TYPE) return rejected('media_type');
 
   const params = parseFormBody(request.body.toString('utf8'));
-  const accountSid = single(params, 'AccountSid');
-
-  const verdict = await verifySignature(request, params, accountSid, deps);
+  let verdict: 'verified' | WebhookOutcome = rejected('signature');
+  for (const accountSid of accountCandidates(params, deps)) {
+    verdict = await verifySignature(request, params, accountSid, deps);
+    if (verdict === 'verified') break;
+  }
   if (verdict !== 'verified') return verdict;
 
   // From here on the request is Twilio's: it is stored, whatever its payload (ARCHITECTURE §1).

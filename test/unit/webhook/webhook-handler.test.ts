@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { describe, expect, it } from 'vitest';
 import type { DataKey, KeyProvider } from '../../../lambda/shared/ports.js';
 import { EMPTY_TWIML } from '../../../lambda/webhook/responses.js';
@@ -173,6 +174,40 @@ describe('POST /webhooks/twilio/messages', () => {
       signedWebhookEvent({ token: f.token, params: inboundParams({ AccountSid: OTHER_ACCOUNT_SID }) }),
     );
     expect(res.statusCode).toBe(403);
+  });
+
+  it('quarantines, never refuses, a signed request whose AccountSid is repeated', async () => {
+    const f = webhookFixture({ tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET_ID } });
+    // Signed as twilio-node signs a repeated key: each distinct value, sorted.
+    const event = (token: string, sids: string[]) => {
+      const { AccountSid: _, ...rest } = inboundParams();
+      const url = 'https://hooks.example.test/v1/webhooks/twilio/messages';
+      const body = new URLSearchParams([
+        ...sids.map((sid): [string, string] => ['AccountSid', sid]),
+        ...Object.entries(rest),
+      ]);
+      return apiEvent({
+        path: '/webhooks/twilio/messages',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          'X-Twilio-Signature': getExpectedTwilioSignature(token, url, { ...rest, AccountSid: sids }),
+        },
+        body: body.toString(),
+      });
+    };
+    for (const sids of [
+      [ACCOUNT_SID, ACCOUNT_SID],
+      [OTHER_ACCOUNT_SID, ACCOUNT_SID],
+    ]) {
+      const res = await f.handler(event(f.token, sids));
+      expect(res.statusCode).toBe(200);
+      expect(f.queue.sent.at(-1)).toMatchObject({ kind: 'quarantined', route: 'message' });
+    }
+    // A forgery with a repeated AccountSid is still refused, and counted once.
+    const forged = await f.handler(event('0'.repeat(32), [OTHER_ACCOUNT_SID, ACCOUNT_SID]));
+    expect(forged.statusCode).toBe(403);
+    expect(f.metric('SignatureFailures')).toBe(1);
+    expect(f.queue.sent).toHaveLength(2);
   });
 
   it('stores a genuine payload that fails validation as quarantined, answered 200 like any other', async () => {
