@@ -69,11 +69,6 @@ export interface WebhookCoreDeps {
 const rejected = (reason: RejectionReason): WebhookOutcome => ({ kind: 'rejected', reason });
 const unavailable = (reason: UnavailableReason): WebhookOutcome => ({ kind: 'unavailable', reason });
 
-function single(params: SignedParams, key: string): string | undefined {
-  const value = params[key];
-  return typeof value === 'string' ? value : undefined;
-}
-
 /**
  * The accounts whose tokens may have signed the request. One AccountSid is the rule; a repeated key is
  * still signed (twilio-node signs each distinct value), and a request that verifies is never refused
