@@ -52,6 +52,8 @@ const INSERT_QUARANTINED = `
   SELECT key, route, string_to_array(checks, ','), sid, account, from_index, to_index, sealed, token, received_at
   FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[], $10::timestamptz[])
     AS t(key, route, checks, sid, account, from_index, to_index, sealed, token, received_at)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM ${Table.erasedSubjects} e WHERE e.blind_index IN (t.from_index, t.to_index))
   ON CONFLICT (payload_key) DO NOTHING
   RETURNING payload_key`;
 

@@ -188,6 +188,31 @@ describe('ingest after an erasure', () => {
     expect(metric('ErasedSubjectDropped')).toBe(2);
   });
 
+  it('drops a signed webhook of the subject that fails the schema instead of quarantining it again', async () => {
+    const phone = '+14155550216';
+    const { fixture, index } = await subject(phone);
+    await new PostgresSubjectRecords(db.pool).erase(index);
+
+    const res = await fixture.handler(
+      signedWebhookEvent({ token: fixture.token, params: inboundParams({ From: phone, NumMedia: 'x' }) }),
+    );
+    expect(res.statusCode).toBe(200); // answered as always, never refused
+    const queued = fixture.queue.sent.splice(0) as QueuedEnvelope[];
+    expect(queued.map((e) => e.kind)).toEqual(['quarantined']);
+    expect(queued[0]?.fromIndex).toBe(index);
+
+    const { handler, metric } = ingestWith();
+    const result = await handler(sqsEvent(queued.map((e) => JSON.stringify(e))));
+    expect(result.batchItemFailures).toEqual([]);
+    const quarantined = await db.pool.query(
+      'SELECT 1 FROM quarantined_payloads WHERE from_index = $1 OR to_index = $1',
+      [index],
+    );
+    expect(quarantined.rowCount).toBe(0);
+    expect(metric('ErasedSubjectDropped')).toBe(1);
+    expect(metric('PayloadsQuarantined')).toBe(0);
+  });
+
   it('stores the other subjects of the same batch', async () => {
     const erasedPhone = '+14155550213';
     const { fixture, index } = await subject(erasedPhone);
