@@ -1,6 +1,7 @@
 // Lambda entry for scheduled retention (an EventBridge rule): database access only, no secrets, no keys.
 
 import { proxyPoolFrom } from '../shared/db/pool.js';
+import { DbTimeout } from '../shared/db/timeouts.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
@@ -16,7 +17,7 @@ let deps: ScheduledRetentionDeps | undefined;
 
 export const handler = makeRetentionHandler(async () => {
   if (!deps) {
-    const db = proxyPoolFrom(config, { max: 1 });
+    const db = proxyPoolFrom(config, { max: 1, queryTimeoutMillis: DbTimeout.retentionQueryMillis });
     deps = {
       retention: new PostgresSubjectRecords(db),
       retentionDays: config[EnvVar.retentionDays],

@@ -4,12 +4,19 @@
 
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Queryable } from '../shared/db/pool.js';
+import { DB_ATTEMPT_MILLIS } from '../shared/db/timeouts.js';
 import { parseEnvelope, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import { LogEvent, MetricName } from '../shared/names.js';
-import { type BackoffPolicy, backoffSeconds, classifyFault, type RedeliveryQueue } from './redelivery.js';
-import { storeEnvelopes } from './store-envelopes.js';
+import {
+  type BackoffPolicy,
+  backoffSeconds,
+  classifyFault,
+  REDELIVERY_RESERVE_MILLIS,
+  type RedeliveryQueue,
+} from './redelivery.js';
+import { type StoreOptions, storeEnvelopes } from './store-envelopes.js';
 
 export interface IngestDeps {
   readonly db: Queryable;
@@ -22,7 +29,26 @@ export interface IngestDeps {
   readonly redelivery?: { readonly queue: RedeliveryQueue; readonly backoff: BackoffPolicy };
 }
 
-export type IngestHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
+/** The invocation's clock: the Lambda context in AWS; absent locally (no function timeout there). */
+export interface InvocationTime {
+  /** Milliseconds left before the function times out. */
+  getRemainingTimeInMillis(): number;
+}
+
+export type IngestHandler = (event: SQSEvent, context?: InvocationTime) => Promise<SQSBatchResponse>;
+
+/**
+ * A database attempt starts only while it can end (connect + query timeouts) with time left to defer
+ * the records: a function timeout would bring them back after the plain visibility timeout instead of
+ * the backoff, and cost a receive each.
+ */
+function storeOptionsFor(context: InvocationTime | undefined): StoreOptions {
+  if (!context) return {};
+  return {
+    hasTimeForAttempt: () =>
+      context.getRemainingTimeInMillis() > DB_ATTEMPT_MILLIS + REDELIVERY_RESERVE_MILLIS,
+  };
+}
 
 const STORED_METRIC: Record<QueuedEnvelope['kind'], MetricName> = {
   message: MetricName.MessagesStored,
@@ -36,7 +62,7 @@ function receiveCount(record: SQSRecord): number {
 }
 
 export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHandler {
-  return async (event) => {
+  return async (event, context) => {
     const records = event.Records ?? [];
     let deps: IngestDeps;
     try {
@@ -58,6 +84,7 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
       const result = await storeEnvelopes(
         deps.db,
         valid.map((v) => v.envelope),
+        storeOptionsFor(context),
       );
       for (const i of result.stored) {
         const kind = valid[i]?.envelope.kind;

@@ -3,6 +3,8 @@
 // a 4-hour outage never reaches the dead-letter queue; "this record can never be stored" goes to the
 // dead-letter queue at once. The same rules hold in AWS (SQS) and in the local queue.
 
+import { SDK_CONNECT_TIMEOUT_MS, SDK_REQUEST_TIMEOUT_MS } from '../shared/adapters/aws/sdk-client-options.js';
+
 /** A record's way back to the queue (SQS in AWS, the in-process queue locally). */
 export interface RedeliveryQueue {
   /**
@@ -17,6 +19,13 @@ export interface RedeliveryQueue {
     readonly reason: string;
   }): Promise<void>;
 }
+
+/**
+ * Time kept at the end of an invocation for deferring the records: one SQS call attempt (the defers run
+ * in parallel). When SQS does not answer within it, the records come back after the visibility timeout
+ * anyway, so a longer reserve would save nothing.
+ */
+export const REDELIVERY_RESERVE_MILLIS = SDK_CONNECT_TIMEOUT_MS + SDK_REQUEST_TIMEOUT_MS;
 
 export interface BackoffPolicy {
   /** Delay after the first failed receive; it doubles on each further one. */
@@ -82,4 +91,26 @@ export function classifyFault(error: unknown): FaultKind {
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && POISON_SQLSTATE_CLASSES.has(code.slice(0, 2)))
     return 'poison';
   return 'unavailable';
+}
+
+/**
+ * SQLSTATE classes by which a server says it cannot serve at all right now (PostgreSQL appendix A):
+ * connection exceptions (08), insufficient resources (53), operator intervention such as a shutdown or
+ * "cannot connect now" (57).
+ */
+const UNREACHABLE_SQLSTATE_CLASSES = new Set(['08', '53', '57']);
+
+/**
+ * Whether a fault says the database cannot be reached or cannot serve anyone, rather than that it
+ * refused this statement: no answer from a server (connect or query timeout, refused or reset
+ * connection, RDS Proxy's borrow timeout) or an answer of an unreachable class. Retrying the records of
+ * the batch one by one would only wait for the same fault again, record after record. A server error of
+ * another class (a trigger, an unknown constraint) is 'unavailable' for the backoff, yet still worth
+ * isolating: it may be one row's.
+ */
+export function isDatabaseUnreachable(error: unknown): boolean {
+  if (classifyFault(error) === 'poison') return false;
+  const { code, severity } = (error ?? {}) as { code?: unknown; severity?: unknown };
+  const answered = typeof severity === 'string' && typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code);
+  return !answered || UNREACHABLE_SQLSTATE_CLASSES.has(code.slice(0, 2));
 }

@@ -1,6 +1,9 @@
 // Stores queued envelopes exactly once (ARCHITECTURE §1): the unique MessageSid (MessageSid + status,
 // the payload key of a quarantined payload) make a redelivery a no-op. A batch is written with one statement per kind; if that
-// statement fails, each record is retried alone so one bad record fails by itself.
+// statement fails, each record is retried alone so one bad record fails by itself, unless the fault
+// says the database cannot be reached (isDatabaseUnreachable): then no further statement is tried and
+// every record not yet stored fails with that fault, to be deferred with the backoff (ARCHITECTURE §1).
+// An attempt that would not fit in the time left is not started either.
 // Erasure is final (ARCHITECTURE §4): the INSERT itself skips any envelope whose blind index has a
 // tombstone, so a Twilio redelivery, an SQS retry, a DLQ redrive or a journal replay of an erased
 // subject's message is dropped (and counted), never stored again. The check sits in the same
@@ -14,6 +17,24 @@ import type {
   StatusEnvelope,
 } from '../shared/envelope-schema.js';
 import { Table } from '../shared/names.js';
+import { isDatabaseUnreachable } from './redelivery.js';
+
+export interface StoreOptions {
+  /**
+   * Whether one more database attempt still fits in the invocation. When it says no, no further
+   * statement is sent and the records not yet stored fail with an `OutOfTimeError`.
+   * @default always true
+   */
+  readonly hasTimeForAttempt?: () => boolean;
+}
+
+/** The records it marks were not tried: the invocation had too little time left. */
+export class OutOfTimeError extends Error {
+  constructor() {
+    super('too little time left in the invocation for another database attempt');
+    this.name = 'OutOfTimeError';
+  }
+}
 
 export interface StoreResult {
   /** Envelope positions (in the input) that were newly stored. */
@@ -153,15 +174,27 @@ async function insertKind(
 export async function storeEnvelopes(
   db: Queryable,
   envelopes: readonly QueuedEnvelope[],
+  options: StoreOptions = {},
 ): Promise<StoreResult> {
+  const { hasTimeForAttempt = () => true } = options;
   const stored: number[] = [];
   const duplicates: number[] = [];
   const erased: number[] = [];
   const failed: { index: number; error: unknown }[] = [];
+  /** Set once the database is unavailable or the time is short: no further statement is sent. */
+  let stop: unknown;
+  const mayAttempt = (): boolean => {
+    if (stop === undefined && !hasTimeForAttempt()) stop = new OutOfTimeError();
+    return stop === undefined;
+  };
 
   for (const kind of ['message', 'status', 'quarantined'] as const) {
     const positions = envelopes.flatMap((e, i) => (e.kind === kind ? [i] : []));
     if (positions.length === 0) continue;
+    if (!mayAttempt()) {
+      for (const i of positions) failed.push({ index: i, error: stop });
+      continue;
+    }
     try {
       const fresh = await insertKind(
         db,
@@ -169,13 +202,24 @@ export async function storeEnvelopes(
         positions.map((i) => envelopes[i] as QueuedEnvelope),
       );
       await classify(positions, fresh);
-    } catch {
+    } catch (batchError) {
+      if (isDatabaseUnreachable(batchError)) {
+        // Retrying each record alone would only wait for the same fault again, record by record.
+        stop = batchError;
+        for (const i of positions) failed.push({ index: i, error: batchError });
+        continue;
+      }
       // Isolate the record that broke the batch statement: each one alone.
       for (const i of positions) {
+        if (!mayAttempt()) {
+          failed.push({ index: i, error: stop });
+          continue;
+        }
         try {
           await classify([i], await insertKind(db, kind, [envelopes[i] as QueuedEnvelope]));
         } catch (error) {
           failed.push({ index: i, error });
+          if (isDatabaseUnreachable(error)) stop = error;
         }
       }
     }

@@ -1,6 +1,8 @@
 import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { REDELIVERY_RESERVE_MILLIS } from '../../lambda/ingest/redelivery.js';
+import { DbTimeout } from '../../lambda/shared/db/timeouts.js';
 import { EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
 import { loadConfig } from '../../lib/config/index.js';
 import { WebAcl, type WebAclProps } from '../../lib/constructs/web-acl.js';
@@ -187,6 +189,20 @@ describe.each(ENVS)('%s stacks', (env) => {
       const functions = api.findResources('AWS::Lambda::Function');
       expect(functions[webhook]?.Properties.VpcConfig).toBeUndefined();
       expect(functions[ingest]?.Properties.VpcConfig?.SubnetIds).toBeDefined();
+    });
+
+    it('gives ingest more time than one database attempt (connect + query timeouts) plus its defers', () => {
+      const ingest = onlyId(api, 'AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+      });
+      const timeoutMillis =
+        (api.findResources('AWS::Lambda::Function')[ingest]?.Properties.Timeout ?? 0) * 1000;
+      // A database that hangs must end in a deferred record, never in a function timeout (ARCHITECTURE §1).
+      expect(timeoutMillis).toBeGreaterThan(
+        DbTimeout.connectMillis + DbTimeout.queryMillis + REDELIVERY_RESERVE_MILLIS,
+      );
+      // and the timeouts themselves stay well under RDS Proxy's 30 s borrow timeout.
+      expect(DbTimeout.connectMillis + DbTimeout.queryMillis).toBeLessThan(30_000);
     });
 
     it('runs every function on arm64 Node 24 with its own log group and retention', () => {

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { rdsIamPassword } from '../adapters/aws/rds-iam-password.js';
 import { EnvVar } from '../names.js';
 import type { DbProxyEnv } from './db-proxy-env.js';
+import { DbTimeout } from './timeouts.js';
 
 /** The part of pg's Pool/Client the cores use, so tests can pass either. */
 export type Queryable = Pick<pg.Pool, 'query'>;
@@ -25,6 +26,11 @@ export interface PoolOptions {
   readonly max?: number;
   /** Told when an idle connection fails (the pool replaces it). @default ignored */
   readonly onIdleError?: (error: Error) => void;
+  /**
+   * A query that has not answered by then fails (client side) and its connection is discarded.
+   * Only RDS Proxy pools take it; a local pool also runs migrations. @default DbTimeout.queryMillis
+   */
+  readonly queryTimeoutMillis?: number;
 }
 
 /**
@@ -55,7 +61,8 @@ export function poolForProxy(connection: ProxyConnection, options: PoolOptions =
     ssl: { rejectUnauthorized: true, servername: connection.host },
     max: options.max ?? 2,
     idleTimeoutMillis: 60_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: DbTimeout.connectMillis,
+    query_timeout: options.queryTimeoutMillis ?? DbTimeout.queryMillis,
   });
   return survivingIdleErrors(pool, options.onIdleError);
 }
