@@ -8,14 +8,15 @@ import type { Metrics } from '../shared/metrics.js';
 import { LogEvent, MetricName, SealPurpose } from '../shared/names.js';
 import type { Clock, MessageQueue } from '../shared/ports.js';
 import type { SealContext, Sealer } from '../shared/seal.js';
+import { MAX_WEBHOOK_BODY_BYTES } from '../shared/webhook-limits.js';
 import { failedChecksOf, quarantineFields } from './quarantine.js';
 import { InboundMessage, MAX_PARAMS, StatusCallback } from './schemas.js';
 import type { SignedParams, TwilioSignatureVerifier } from './signature.js';
 import { parseFormBody } from './twilio-params.js';
 import type { TwilioTokenDirectory } from './twilio-tokens.js';
 
-/** Twilio's payloads are a few KB; API Gateway itself allows 10 MB, so the limit is enforced here. */
-export const MAX_BODY_BYTES = 32 * 1024;
+/** API Gateway itself allows 10 MB, so the limit is enforced here (and by the WAF, in AWS). */
+export const MAX_BODY_BYTES = MAX_WEBHOOK_BODY_BYTES;
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
 export type WebhookKind = 'message' | 'status';

@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
 import { DbRole, EnvVar, Route, SecretName, ServiceName } from '../../lambda/shared/names.js';
+import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
@@ -23,9 +24,6 @@ import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-dat
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';
 import { lambdaEntry, REPO_ROOT } from '../paths.js';
-
-/** The webhook Lambda rejects bodies above this (413); the WAF drops larger ones before they reach it. */
-export const MAX_WEBHOOK_BODY_BYTES = 32 * 1024;
 
 export interface ApiStackProps extends StackProps {
   readonly config: EnvConfig;

@@ -657,12 +657,12 @@ describe.each(ENVS)('%s web ACL', (env) => {
     ]);
   });
 
-  it('rejects bodies over 32 KiB with 413 and inspects that far', () => {
+  it('rejects bodies over 64 KiB with 413 and inspects that far', () => {
     const size = rule(rules, 'BodyTooLarge');
     expect(size.Statement.SizeConstraintStatement).toMatchObject({
       FieldToMatch: { Body: { OversizeHandling: 'MATCH' } },
       ComparisonOperator: 'GT',
-      Size: 32768,
+      Size: 65536,
     });
     expect(size.Action.Block.CustomResponse.ResponseCode).toBe(413);
     // WAF answers this 413 itself, so it must carry the security headers (sent as named, not prefixed).
@@ -683,7 +683,7 @@ describe.each(ENVS)('%s web ACL', (env) => {
     expect(names).not.toContain('content-type');
     expect(new Set(names).size).toBe(names.length);
     templates.api.hasResourceProperties('AWS::WAFv2::WebACL', {
-      AssociationConfig: { RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_32' } } },
+      AssociationConfig: { RequestBody: { API_GATEWAY: { DefaultSizeInspectionLimit: 'KB_64' } } },
     });
   });
 

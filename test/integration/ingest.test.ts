@@ -155,6 +155,46 @@ describe('ingest', () => {
     }
   });
 
+  it.each([
+    ['4,096 emoji', '\u{1F600}'],
+    ['4,096 CJK characters', '\u8A9E'],
+  ])('answers 200 to a signed WhatsApp message of %s with 10 media and stores it', async (_case, char) => {
+    const fixture = webhookFixture();
+    const sid = inboundParams().MessageSid as string;
+    const media: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) {
+      media[`MediaUrl${i}`] =
+        `https://api.twilio.com/2010-04-01/Accounts/AC${'a'.repeat(32)}/Messages/${sid}/Media/ME${String(i).repeat(32)}`;
+      media[`MediaContentType${i}`] = 'image/jpeg';
+    }
+    const params = inboundParams({
+      MessageSid: sid,
+      SmsMessageSid: sid,
+      SmsSid: sid,
+      From: 'whatsapp:+14155550111',
+      To: 'whatsapp:+14155550100',
+      ProfileName: 'A Customer',
+      WaId: '14155550111',
+      Body: char.repeat(4096),
+      NumMedia: '10',
+      NumSegments: '1',
+      ...media,
+    });
+    const event = signedWebhookEvent({ token: fixture.token, params });
+    // The largest kind of body Twilio sends: 4,096 four-byte characters, percent-encoded, and 10 media.
+    if (char.length === 2) expect(Buffer.byteLength(event.body ?? '')).toBeGreaterThan(50_000);
+    const res = await fixture.handler(event);
+    expect(res.statusCode).toBe(200);
+    const sent = fixture.queue.sent.splice(0) as QueuedEnvelope[];
+    expect(sent).toHaveLength(1);
+    const { handler } = ingestWith(ingestPool);
+    expect((await handler(sqsEvent(sent.map((e) => JSON.stringify(e))))).batchItemFailures).toEqual([]);
+    expect(
+      (await count('FROM messages WHERE message_sid = $1', [sid])) +
+        (await count('FROM quarantined_payloads WHERE message_sid = $1', [sid])),
+    ).toBe(1);
+  });
+
   it('records status callbacks against their message once per status', async () => {
     const { handler, metric } = ingestWith(ingestPool);
     const { sent } = await envelopes(3, 'status');

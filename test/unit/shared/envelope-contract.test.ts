@@ -83,7 +83,7 @@ describe.each(ROUTES)('webhook → ingest contract on %s', (path) => {
             body: formBody(params),
           }),
         );
-        if (Buffer.byteLength(formBody(params)) > 32 * 1024) {
+        if (Buffer.byteLength(formBody(params)) > 64 * 1024) {
           // Refused before the signature is looked at (ARCHITECTURE §2); the WAF's size rule is the same.
           expect(res.statusCode).toBe(413);
           return;

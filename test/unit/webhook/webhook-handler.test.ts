@@ -310,12 +310,23 @@ describe('POST /webhooks/twilio/messages', () => {
     expect(f.queue.sent[0]).toMatchObject({ kind: 'message', numMedia: 1 });
   });
 
-  it('answers 413 to a body over 32 KiB before checking anything else', async () => {
+  it('answers 413 to a body over 64 KiB before checking anything else', async () => {
     const f = webhookFixture();
-    const event = signedWebhookEvent({ token: f.token, params: inboundParams({ Body: 'z'.repeat(40_000) }) });
+    const event = signedWebhookEvent({ token: f.token, params: inboundParams({ Body: 'z'.repeat(70_000) }) });
     const res = await f.handler(event);
     expect(res.statusCode).toBe(413);
     expect(f.metric('SignatureFailures')).toBe(0);
+  });
+
+  it('takes a body of exactly 64 KiB to the signature check and refuses one byte more', async () => {
+    const f = webhookFixture();
+    const event = signedWebhookEvent({ token: f.token, params: inboundParams() });
+    const atLimit = { ...event, body: (event.body ?? '').padEnd(65_536, 'z') };
+    expect(Buffer.byteLength(atLimit.body)).toBe(65_536);
+    expect((await f.handler(atLimit)).statusCode).toBe(403); // padded, so the signature no longer matches
+    const overLimit = { ...event, body: `${atLimit.body}z` };
+    expect((await f.handler(overLimit)).statusCode).toBe(413);
+    expect(f.metric('SignatureFailures')).toBe(1);
   });
 
   it('answers 415 to a body that is not application/x-www-form-urlencoded', async () => {
@@ -502,7 +513,7 @@ describe('POST /webhooks/twilio/status', () => {
       route: 'status',
       failedChecks: ['MessageStatus:invalid_value'],
     });
-    expect((await f.handler(sign(statusParams({ Extra: 'q'.repeat(40_000) })))).statusCode).toBe(413);
+    expect((await f.handler(sign(statusParams({ Extra: 'q'.repeat(70_000) })))).statusCode).toBe(413);
     const json = sign(statusParams());
     json.headers['Content-Type'] = 'application/json';
     expect((await f.handler(json)).statusCode).toBe(415);
