@@ -6,7 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ApiStack } from '../../lib/stacks/api-stack.js';
 import { type CfnJson, synthEnv } from './helpers/synth-env.js';
-import { rulesThatMayBlock, throttledAnswer, type WafRequest } from './helpers/waf-evaluator.js';
+import {
+  apiGatewayBodyInspectionBytes,
+  rulesThatMayBlock,
+  throttledAnswer,
+  type WafRequest,
+} from './helpers/waf-evaluator.js';
 
 const SYNTH_TIMEOUT = 240_000;
 const ROUTES = ['/webhooks/twilio/messages', '/webhooks/twilio/status'];
@@ -90,6 +95,28 @@ describe.each([
 
   it('lets no rule block or rate-limit a signed webhook, however much Twilio sends from one address', () => {
     expect(blockersOfSignedWebhooks(rules, prefix)).toEqual([]);
+  });
+
+  it('lets a signed WhatsApp message of 4,096 emoji with 10 media through and answers 413 one byte over 64 KiB', () => {
+    const webAcls = Object.values(api.Resources as Record<string, CfnJson>).filter(
+      (r) => r.Type === 'AWS::WAFv2::WebACL',
+    );
+    expect(webAcls).toHaveLength(1);
+    const window = apiGatewayBodyInspectionBytes(webAcls[0]);
+    const route = `${prefix}/webhooks/twilio/messages`;
+    // 4,096 four-byte characters percent-encoded (49,152 bytes), 10 media URLs, the other parameters.
+    for (const bodyBytes of [55_000, 65_536]) {
+      expect(
+        rulesThatMayBlock(rules, { ...signedWebhook(route), bodyBytes, bodyInspectionBytes: window }),
+      ).toEqual([]);
+    }
+    for (const bodyBytes of [65_537, 1_000_000]) {
+      expect(
+        rulesThatMayBlock(rules, { ...signedWebhook(route), bodyBytes, bodyInspectionBytes: window }).map(
+          (r) => [r.name, r.how],
+        ),
+      ).toContainEqual(['BodyTooLarge', 'match']);
+    }
   });
 
   it('still rate-limits unsigned webhook requests and every other route per IP', () => {

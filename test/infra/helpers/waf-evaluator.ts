@@ -6,7 +6,9 @@
 //   override action `Count`, none of its rules blocks (their matches are counted);
 // - a byte match on the URI path sees the path as the client sent it (the stage name is part of it on the
 //   execute-api URL, the base path behind a custom domain), after the listed text transformations;
-// - a size constraint on a header that is absent does not match.
+// - a size constraint on a header that is absent does not match;
+// - WAF sees a body only up to the web ACL's inspection limit (AssociationConfig); a larger one is
+//   oversize and its size constraint follows OversizeHandling (CONTINUE compares the part it saw).
 // Label match statements cannot be decided here (labels come from managed rules): they are "maybe".
 
 import type { CfnJson } from './synth-env.js';
@@ -18,6 +20,12 @@ export interface WafRequest {
   /** Lower-case header names. */
   readonly headers: Readonly<Record<string, string>>;
   readonly bodyBytes: number;
+  /**
+   * How much of the body WAF receives (the web ACL's body inspection size limit for the resource type).
+   * A larger body is oversize: its size constraint follows the rule's OversizeHandling.
+   * @default the whole body
+   */
+  readonly bodyInspectionBytes?: number;
   readonly sourceIp?: string;
 }
 
@@ -80,8 +88,15 @@ export function evaluate(statement: CfnJson, request: WafRequest): Verdict {
   if (statement.SizeConstraintStatement) {
     const s = statement.SizeConstraintStatement;
     let size: number | undefined;
-    if (s.FieldToMatch.Body) size = request.bodyBytes;
-    else {
+    if (s.FieldToMatch.Body) {
+      const window = request.bodyInspectionBytes ?? request.bodyBytes;
+      if (request.bodyBytes > window) {
+        const handling = s.FieldToMatch.Body.OversizeHandling ?? 'CONTINUE';
+        if (handling === 'MATCH') return true;
+        if (handling === 'NO_MATCH') return false;
+      }
+      size = Math.min(request.bodyBytes, window);
+    } else {
       const raw = field(s.FieldToMatch, request);
       if (raw === undefined) return false;
       size = Buffer.byteLength(transform(raw, s.TextTransformations));
@@ -149,4 +164,13 @@ export function throttledAnswer(apiTemplate: CfnJson): { status: string; retryAf
     ),
     retryAfter: chosen?.Properties.ResponseParameters?.['gatewayresponse.header.Retry-After'],
   };
+}
+
+/** The body inspection size limit (bytes) a synthesized web ACL gives API Gateway: 16 KB unless raised. */
+export function apiGatewayBodyInspectionBytes(webAcl: CfnJson): number {
+  const limit: string =
+    webAcl.Properties?.AssociationConfig?.RequestBody?.API_GATEWAY?.DefaultSizeInspectionLimit ?? 'KB_16';
+  const kb = Number(/^KB_(16|32|48|64)$/.exec(limit)?.[1]);
+  if (!kb) throw new Error(`unknown inspection limit ${limit}`);
+  return kb * 1024;
 }
