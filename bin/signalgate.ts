@@ -1,16 +1,31 @@
-// The CDK app: `-c env=dev|staging|prod` picks the environment, its validated config builds the stacks, cdk-nag checks them.
+// The CDK app: `-c env=dev|staging|prod` picks the environment; its defaults, merged with the user's values
+// (config/<env>.json, then -c account=… region=… …), build the stacks; cdk-nag checks them.
+import * as path from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildSignalgate } from '../lib/app.js';
-import { loadConfig } from '../lib/config/index.js';
+import { CONFIG_FILE_CONTEXT_KEY, isEnvName, loadConfig } from '../lib/config/index.js';
+import { REPO_ROOT } from '../lib/paths.js';
 
 const app = new App();
+const envName: unknown = app.node.tryGetContext('env');
+const explicitFile: unknown = app.node.tryGetContext(CONFIG_FILE_CONTEXT_KEY);
 let config: ReturnType<typeof loadConfig>;
 try {
-  config = loadConfig(app.node.tryGetContext('env'));
+  const file =
+    typeof explicitFile === 'string' && explicitFile !== ''
+      ? { path: path.resolve(explicitFile), label: explicitFile, required: true }
+      : isEnvName(envName)
+        ? {
+            path: path.join(REPO_ROOT, 'config', `${envName}.json`),
+            label: `config/${envName}.json`,
+            required: false,
+          }
+        : undefined;
+  config = loadConfig(envName, { file, context: (key) => app.node.tryGetContext(key) });
 } catch (error) {
-  // One clear message, no stack trace: the operator's fix is in the command line or lib/config/.
+  // One line per problem, no stack trace: the operator's fix is in the command line or config/<env>.json.
   console.error(`signalgate: ${(error as Error).message}`);
   process.exit(1);
 }

@@ -1,9 +1,8 @@
-// Development: cheapest settings, everything disposable. Replace the account id and Twilio SID before deploying.
+// Development defaults: cheapest settings, everything disposable. Your account, Twilio SIDs… go in config/dev.json or -c (docs/DEPLOY.md).
 import type { EnvConfigInput } from './schema.js';
 
 export const dev: EnvConfigInput = {
   envName: 'dev',
-  account: '111111111111',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b'],
   vpcCidr: '10.40.0.0/16',
@@ -17,7 +16,6 @@ export const dev: EnvConfigInput = {
     adminThrottling: { rateLimit: 2, burstLimit: 5 },
   },
   twilio: {
-    accountSids: ['AC00000000000000000000000000000001'],
     connectionOverrides: 'rc=3&rp=ct,rt,5xx',
     // Turn on once the real auth tokens are stored (docs/DEPLOY.md): a new schedule rotates at once.
     rotationEnabled: false,
@@ -49,7 +47,6 @@ export const dev: EnvConfigInput = {
   // maxConcurrency bounds the proxy connections.
   ingest: { batchSize: 10, maxConcurrency: 2 },
   alarms: {
-    emails: [],
     window: { evaluationPeriods: 3, datapointsToAlarm: 2 },
     thresholds: {
       signatureFailuresPer5Min: 20,

@@ -1,25 +1,21 @@
-// Production: Multi-AZ, deletion protection, long backups, retained stateful resources, custom domain.
+// Production defaults: Multi-AZ, deletion protection, long backups, retained stateful resources; sample values refused.
+// Your account, domain, e-mails, Twilio SIDs, own numbers and admin CIDRs go in config/prod.json or -c (docs/DEPLOY.md).
 import type { EnvConfigInput } from './schema.js';
 
 export const prod: EnvConfigInput = {
   envName: 'prod',
-  account: '333333333333',
+  // A copied example (example.com, 203.0.113.0/24, 123456789012, AC000…) must never reach real users.
+  refuseSampleValues: true,
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'],
   vpcCidr: '10.42.0.0/16',
   api: {
     stageName: 'v1',
-    customDomain: {
-      domainName: 'hooks.example.com',
-      certificateArn: 'arn:aws:acm:eu-west-1:333333333333:certificate/00000000-0000-4000-8000-000000000000',
-      basePath: '',
-    },
     manageAccountCloudWatchRole: true,
     throttling: { rateLimit: 200, burstLimit: 400 },
     adminThrottling: { rateLimit: 5, burstLimit: 10 },
   },
   twilio: {
-    accountSids: ['AC00000000000000000000000000000003'],
     connectionOverrides: 'rc=3&rp=ct,rt,5xx',
     // Turn on once the real auth tokens are stored (docs/DEPLOY.md): a new schedule rotates at once.
     rotationEnabled: false,
@@ -46,10 +42,9 @@ export const prod: EnvConfigInput = {
     queues: 'retain',
     logs: 'retain',
   },
-  waf: { rateLimitPerIp: 6000, adminRateLimitPerIp: 100, adminAllowedCidrs: ['198.51.100.0/24'] },
+  waf: { rateLimitPerIp: 6000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   ingest: { batchSize: 10, reservedConcurrency: 20, maxConcurrency: 10 },
   alarms: {
-    emails: ['oncall@example.com'],
     window: { evaluationPeriods: 1, datapointsToAlarm: 1 },
     thresholds: {
       signatureFailuresPer5Min: 20,

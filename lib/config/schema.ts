@@ -1,6 +1,8 @@
 // The typed, validated shape of one deployment environment's configuration (ARCHITECTURE §7).
 import { z } from 'zod';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
+import { isE164 } from '../../lambda/shared/phone.js';
+import { sampleValueProblems } from './sample-values.js';
 
 /** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
 export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
@@ -33,7 +35,7 @@ const ipv4Cidr = z
 
 const positiveInt = z.number().int().positive();
 
-const customDomainSchema = z.object({
+const customDomainSchema = z.strictObject({
   /** Public host name Twilio calls, e.g. hooks.example.com. */
   domainName: z
     .string()
@@ -55,7 +57,7 @@ const customDomainSchema = z.object({
     .default(''),
   /** When set, an alias A record is created in this hosted zone (no lookup: id and name are given). */
   hostedZone: z
-    .object({
+    .strictObject({
       id: z.string().regex(/^Z[A-Z0-9]{1,31}$/, 'must be a Route 53 hosted zone id'),
       name: z.string().min(1),
     })
@@ -66,11 +68,29 @@ const customDomainSchema = z.object({
 export const LAMBDA_UNRESERVED_MINIMUM = 100;
 
 export const envConfigSchema = z
-  .object({
+  .strictObject({
     envName: z.enum(ENV_NAMES),
-    /** AWS account the environment deploys to. */
-    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    /**
+     * AWS account the environment deploys to (a user value: config/<env>.json or -c account=…).
+     * @default - account-agnostic templates: `cdk deploy` uses the account of the operator's credentials
+     */
+    account: z
+      .string()
+      .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+      .optional(),
     region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as eu-west-1'),
+    /**
+     * Refuse sample values (example domains, documentation CIDRs, placeholder accounts and Twilio SIDs,
+     * see sample-values.ts): on where a copied example would reach real users.
+     */
+    refuseSampleValues: z.boolean().default(false),
+    /**
+     * The business's own numbers (E.164). Export and erase refuse them (409): one such export would be
+     * every customer's data (ARCHITECTURE §2).
+     */
+    ownNumbers: z
+      .array(z.string().refine(isE164, { message: 'must be an E.164 number such as +14155550100' }))
+      .default([]),
     /** Explicit availability zones, so synth never looks them up (2-3). */
     availabilityZones: z.array(z.string()).min(2, 'needs at least 2 zones').max(3, 'at most 3 zones'),
     vpcCidr: ipv4Cidr,
@@ -80,7 +100,7 @@ export const envConfigSchema = z
      * zones trade the endpoints' zone redundancy for cost. @default every zone
      */
     vpcEndpointZones: z.number().int().min(1).max(3).optional(),
-    api: z.object({
+    api: z.strictObject({
       /** API Gateway stage name; also the path prefix of the execute-api URL. */
       stageName: z.string().regex(/^[a-zA-Z0-9_]{1,64}$/, 'must be 1-64 letters, digits or _'),
       /** Optional custom domain; when set the execute-api endpoint is disabled. */
@@ -91,16 +111,17 @@ export const envConfigSchema = z
        */
       manageAccountCloudWatchRole: z.boolean(),
       /** Stage-wide steady-state requests per second and burst. */
-      throttling: z.object({ rateLimit: positiveInt, burstLimit: positiveInt }),
+      throttling: z.strictObject({ rateLimit: positiveInt, burstLimit: positiveInt }),
       /** Tighter throttling for /admin/* methods. */
-      adminThrottling: z.object({ rateLimit: positiveInt, burstLimit: positiveInt }),
+      adminThrottling: z.strictObject({ rateLimit: positiveInt, burstLimit: positiveInt }),
     }),
-    twilio: z.object({
+    twilio: z.strictObject({
       /** Twilio accounts whose webhooks are accepted; one auth-token secret is created per account. */
+      // Empty is deployable: the webhook then verifies nothing and answers 503 until an account is added.
       accountSids: z
         .array(z.string().regex(/^AC[0-9a-f]{32}$/, 'must be a Twilio Account SID (AC + 32 hex)'))
-        .min(1, 'needs at least one Twilio account')
-        .refine((sids) => new Set(sids).size === sids.length, { message: 'must not repeat an Account SID' }),
+        .refine((sids) => new Set(sids).size === sids.length, { message: 'must not repeat an Account SID' })
+        .default([]),
       /** Twilio connection-override fragment appended to the webhook URL outputs (see docs/DEPLOY.md). */
       connectionOverrides: z
         .string()
@@ -130,7 +151,7 @@ export const envConfigSchema = z
       .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
         message: `must be one of ${LOG_RETENTION_DAYS.join(', ')}`,
       }),
-    database: z.object({
+    database: z.strictObject({
       databaseName: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, 'must be a lower-case Postgres identifier'),
       postgresMajorVersion: z.enum(['16', '17']),
       /** e.g. t4g.micro, r7g.large (without the db. prefix). */
@@ -152,36 +173,36 @@ export const envConfigSchema = z
         z.literal(60),
       ]),
     }),
-    removalPolicies: z.object({
+    removalPolicies: z.strictObject({
       database: removalPolicy,
       keys: removalPolicyNoSnapshot,
       secrets: removalPolicyNoSnapshot,
       queues: removalPolicyNoSnapshot,
       logs: removalPolicyNoSnapshot,
     }),
-    waf: z.object({
+    waf: z.strictObject({
       /** Requests per IP per 5 minutes, any route. */
       rateLimitPerIp: z.number().int().min(10).max(2_000_000_000),
       /** Requests per IP per 5 minutes on /admin routes (tight). */
       adminRateLimitPerIp: z.number().int().min(10).max(2_000_000_000),
       /** When non-empty, /admin routes only accept these source CIDRs. */
-      adminAllowedCidrs: z.array(ipv4Cidr),
+      adminAllowedCidrs: z.array(ipv4Cidr).default([]),
     }),
-    ingest: z.object({
+    ingest: z.strictObject({
       batchSize: z.number().int().min(1).max(10),
       /** Reserved concurrency of the ingest Lambda: bounds connections to the proxy. */
       reservedConcurrency: z.number().int().min(2).optional(),
       /** Maximum concurrency of the SQS event source (>= 2, <= reservedConcurrency): bounds proxy connections. */
       maxConcurrency: z.number().int().min(2).max(1000),
     }),
-    alarms: z.object({
+    alarms: z.strictObject({
       /** Addresses subscribed to the on-call topic (each must confirm the subscription). */
-      emails: z.array(z.email()),
+      emails: z.array(z.email()).default([]),
       /** HTTPS endpoint (PagerDuty, Opsgenie) subscribed to the on-call topic; must confirm like an e-mail. */
       httpsEndpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
       /** Rate alarms fire when datapointsToAlarm of the last evaluationPeriods 5-minute periods breach. */
       window: z
-        .object({
+        .strictObject({
           evaluationPeriods: z.number().int().min(1).max(12),
           datapointsToAlarm: z.number().int().min(1).max(12),
         })
@@ -191,7 +212,7 @@ export const envConfigSchema = z
         })
         .default({ evaluationPeriods: 1, datapointsToAlarm: 1 }),
       /** Thresholds used by the alarms (issue 6). */
-      thresholds: z.object({
+      thresholds: z.strictObject({
         signatureFailuresPer5Min: positiveInt,
         adminAuthFailuresPer5Min: positiveInt,
         /** Signed webhooks that failed validation. */
@@ -207,7 +228,7 @@ export const envConfigSchema = z
         rdsConnections: positiveInt,
       }),
     }),
-    rotation: z.object({
+    rotation: z.strictObject({
       databaseDays: z.number().int().min(1).max(365),
       adminTokenDays: z.number().int().min(1).max(365),
       twilioTokenDays: z.number().int().min(1).max(365),
@@ -220,6 +241,9 @@ export const envConfigSchema = z
     }),
   })
   .superRefine((cfg, ctx) => {
+    if (cfg.refuseSampleValues) {
+      for (const problem of sampleValueProblems(cfg)) ctx.addIssue({ code: 'custom', ...problem });
+    }
     cfg.availabilityZones.forEach((az, i) => {
       if (!new RegExp(`^${cfg.region}[a-z]$`).test(az)) {
         ctx.addIssue({
@@ -326,13 +350,35 @@ export class ConfigValidationError extends Error {
   }
 }
 
-/** Validates raw input; throws one ConfigValidationError listing every invalid field. */
-export function parseEnvConfig(envName: string, input: unknown): EnvConfig {
+/** How a problem line names where a value came from, and which `-c` key would set a missing one. */
+export interface ProblemContext {
+  /** e.g. 'config/dev.json' or '-c account'; undefined for a committed default. */
+  readonly originOf?: (path: readonly (string | number)[]) => string | undefined;
+  /** The `-c` key that sets a path, suggested when its value is missing. */
+  readonly contextKeyFor?: (path: readonly (string | number)[]) => string | undefined;
+}
+
+/** Validates raw input; throws one ConfigValidationError with one line per missing or invalid value. */
+export function parseEnvConfig(envName: string, input: unknown, context: ProblemContext = {}): EnvConfig {
   const result = envConfigSchema.safeParse(input);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const path = issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)';
-    return `${path}: ${issue.message}`;
+  const problems = result.error.issues.flatMap((issue) => {
+    // One line per unknown key (a typo in a user file), each with its own path.
+    const entries: Array<{ path: readonly PropertyKey[]; message: string }> =
+      issue.code === 'unrecognized_keys'
+        ? issue.keys.map((key) => ({ path: [...issue.path, key], message: 'unknown setting (a typo?)' }))
+        : [{ path: issue.path, message: issue.message }];
+    return entries.map(({ path, message }) => {
+      const keys = path.map((k) => (typeof k === 'number' ? k : String(k)));
+      const where = keys.length > 0 ? keys.join('.') : '(root)';
+      const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+      const key = context.contextKeyFor?.(keys);
+      const text = missing
+        ? `missing: set it in config/${envName}.json${key ? ` or with -c ${key}=…` : ''}`
+        : message;
+      const origin = missing ? undefined : context.originOf?.(keys);
+      return `${where}: ${text}${origin ? ` (from ${origin})` : ''}`;
+    });
   });
   throw new ConfigValidationError(envName, problems);
 }

@@ -1,9 +1,8 @@
-// Staging: production-shaped (same code paths, backups, monitoring) at a smaller size and single-AZ.
+// Staging defaults: production-shaped (same code paths, backups, monitoring), smaller and single-AZ. User values: config/staging.json or -c.
 import type { EnvConfigInput } from './schema.js';
 
 export const staging: EnvConfigInput = {
   envName: 'staging',
-  account: '222222222222',
   region: 'eu-west-1',
   availabilityZones: ['eu-west-1a', 'eu-west-1b'],
   vpcCidr: '10.41.0.0/16',
@@ -14,7 +13,6 @@ export const staging: EnvConfigInput = {
     adminThrottling: { rateLimit: 2, burstLimit: 5 },
   },
   twilio: {
-    accountSids: ['AC00000000000000000000000000000002'],
     connectionOverrides: 'rc=3&rp=ct,rt,5xx',
     // Turn on once the real auth tokens are stored (docs/DEPLOY.md): a new schedule rotates at once.
     rotationEnabled: false,
@@ -46,7 +44,6 @@ export const staging: EnvConfigInput = {
   // maxConcurrency bounds the proxy connections.
   ingest: { batchSize: 10, maxConcurrency: 5 },
   alarms: {
-    emails: ['oncall-staging@example.com'],
     window: { evaluationPeriods: 2, datapointsToAlarm: 2 },
     thresholds: {
       signatureFailuresPer5Min: 20,

@@ -6,6 +6,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { vi } from 'vitest';
 import { type BuildOptions, buildSignalgate, type SignalgateStacks } from '../../../lib/app.js';
 import { type EnvConfig, type EnvName, loadConfig } from '../../../lib/config/index.js';
+import { USER_CONFIG_VALUES } from '../../helpers/user-config-values.js';
 
 /**
  * Every test file that synthesizes imports this module, and its first test pays for the synth: one
@@ -46,7 +47,10 @@ export interface SynthesizedEnv {
 
 const cache = new Map<string, SynthesizedEnv>();
 
-/** An environment's stacks; `config` and `options` replace the defaults (then the result is not cached). */
+/**
+ * An environment's stacks, from its defaults with a user's values (test/helpers/user-config-values.ts) merged in;
+ * `config` and `options` replace them (then the result is not cached).
+ */
 export function synthEnv(env: EnvName, config?: EnvConfig, options?: BuildOptions): SynthesizedEnv {
   const key = env;
   const cached = config || options ? undefined : cache.get(key);
@@ -54,7 +58,7 @@ export function synthEnv(env: EnvName, config?: EnvConfig, options?: BuildOption
   const app = new App({
     context: { ...cdkJsonContext(), env, 'aws:cdk:bundling-stacks': [] },
   });
-  const resolved = config ?? loadConfig(env);
+  const resolved = config ?? loadConfig(env, { values: USER_CONFIG_VALUES[env] });
   const stacks = buildSignalgate(app, resolved, options);
   const templates = {} as Record<StackPart, Template>;
   const json = {} as SynthesizedEnv['json'];
