@@ -402,7 +402,7 @@ export class ApiStack extends Stack {
     new CfnOutput(this, 'AdminTokenSecretName', { value: `signalgate/${config.envName}/admin-token` });
     new CfnOutput(this, 'TwilioAuthTokenSecretNames', {
       value: config.twilio.accountSids
-        .map((sid) => `signalgate/${config.envName}/twilio-auth-token/${sid}`)
+        .map((sid) => SecretName.twilioAuthToken(config.envName, sid))
         .join(','),
     });
     if (this.api.domain) {
