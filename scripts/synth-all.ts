@@ -1,14 +1,16 @@
-// `npm run synth`: synthesises every environment offline through the CDK CLI (cdk-nag included) and prints the times.
+// `npm run synth`: synthesises every environment offline through the CDK CLI (cdk-nag included), printing which
+// environment it is synthesizing and each one's result and time as soon as it ends.
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import { ENV_NAMES } from '../lib/config/index.js';
+import { type SynthResult, synthAll } from './synth/synth-all.js';
 
 const root = path.resolve(__dirname, '..');
 const cdk = path.join(root, 'node_modules', '.bin', 'cdk');
 const seconds = (startNs: bigint) => (Number(process.hrtime.bigint() - startNs) / 1e9).toFixed(1);
 
 /** One `cdk synth` into cdk.out/<env>; its output is shown only when it fails. */
-function synth(env: string): Promise<{ env: string; ok: boolean; time: string; output: string }> {
+function synth(env: string): Promise<SynthResult> {
   const start = process.hrtime.bigint();
   return new Promise((resolve) => {
     const child = spawn(
@@ -39,14 +41,12 @@ function synth(env: string): Promise<{ env: string; ok: boolean; time: string; o
 
 async function main(): Promise<void> {
   const total = process.hrtime.bigint();
-  // The environments are independent; in parallel the wall time is about that of the slowest.
-  const results = await Promise.all(ENV_NAMES.map(synth));
-  for (const r of results) {
-    if (!r.ok) console.error(r.output);
-    console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.env.padEnd(8)} ${r.time} s  -> cdk.out/${r.env}`);
-  }
-  console.log(`total    ${seconds(total)} s`);
-  const failed = results.filter((r) => !r.ok).map((r) => r.env);
+  const failed = await synthAll(ENV_NAMES, {
+    synth,
+    log: (line) => console.log(line),
+    error: (line) => console.error(line),
+    seconds: () => seconds(total),
+  });
   if (failed.length > 0) {
     console.error(`synth failed for: ${failed.join(', ')}`);
     process.exit(1);
