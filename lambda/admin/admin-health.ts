@@ -27,10 +27,11 @@ async function probe<T>(name: string, logger: Logger, run: () => Promise<T>): Pr
 
 export async function adminHealth(deps: HealthDeps) {
   const now = deps.clock.now();
-  const [version, queue, secrets] = await Promise.all([
+  const [version, queue, secrets, synthetic] = await Promise.all([
     probe('database', deps.logger, () => deps.database.migrationVersion()),
     probe('queue', deps.logger, () => deps.queueStats.stats()),
     probe('secrets', deps.logger, () => deps.secretAges.ages(now)),
+    probe('synthetic', deps.logger, () => deps.database.latestSynthetic()),
   ]);
   const database =
     version === undefined
@@ -54,5 +55,15 @@ export async function adminHealth(deps: HealthDeps) {
     database,
     queue: queue === undefined ? { reachable: false } : { reachable: true, ...queue },
     secrets: secrets === undefined ? { readable: false } : { readable: true, ages: secrets },
+    // npm run verify and the canary confirm their message was stored by its sid here (no export shows it).
+    latestSynthetic:
+      synthetic == null
+        ? null
+        : {
+            messageSid: synthetic.messageSid,
+            kind: synthetic.kind,
+            storedAt: synthetic.storedAt.toISOString(),
+            ageSeconds: Math.max(0, Math.round((now - synthetic.storedAt.getTime()) / 1000)),
+          },
   };
 }

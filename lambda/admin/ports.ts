@@ -1,6 +1,6 @@
 // Ports of the admin API: the roles its core depends on. Postgres, AWS and in-memory adapters live in ./adapters.
 
-import type { MetricName } from '../shared/names.js';
+import type { MetricName, SyntheticKind } from '../shared/names.js';
 
 /** One audit row (ARCHITECTURE §2): what was called, by whom (a token fingerprint), and how it ended. */
 export interface AuditEntry {
@@ -205,8 +205,10 @@ export interface RetentionStore {
 export interface DatabaseStatus {
   /** The highest applied migration version (0 when none); throws when the database is unreachable. */
   migrationVersion(): Promise<number>;
-  /** Rows stored now. */
+  /** Rows stored now (messages: real ones only, synthetic ones left out). */
   storedCounts(): Promise<RowCounts>;
+  /** The synthetic message (npm run verify, the canary) stored last; null when there is none. */
+  latestSynthetic(): Promise<{ messageSid: string; kind: SyntheticKind; storedAt: Date } | null>;
 }
 
 export interface QueueDepth {

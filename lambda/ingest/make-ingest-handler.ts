@@ -87,8 +87,11 @@ export function makeIngestHandler(getDeps: () => Promise<IngestDeps>): IngestHan
         storeOptionsFor(context),
       );
       for (const i of result.stored) {
-        const kind = valid[i]?.envelope.kind;
-        if (kind) deps.metrics.count(STORED_METRIC[kind]);
+        const envelope = valid[i]?.envelope;
+        if (!envelope) continue;
+        // Synthetic messages (verify, canary) are kept out of MessagesStored, which measures real traffic.
+        const synthetic = envelope.kind === 'message' && envelope.synthetic !== undefined;
+        deps.metrics.count(synthetic ? MetricName.SyntheticMessagesStored : STORED_METRIC[envelope.kind]);
       }
       if (result.duplicates.length > 0)
         deps.metrics.count(MetricName.DuplicatesDropped, result.duplicates.length);

@@ -49,9 +49,9 @@ export interface StoreResult {
 
 const INSERT_MESSAGES = `
   INSERT INTO ${Table.messages}
-    (message_sid, account_sid, messaging_service_sid, from_index, to_index, num_media, sealed, idempotency_token, received_at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::bytea[], $8::text[], $9::timestamptz[])
-    AS r(message_sid, account_sid, messaging_service_sid, from_index, to_index, num_media, sealed, idempotency_token, received_at)
+    (message_sid, account_sid, messaging_service_sid, from_index, to_index, num_media, sealed, idempotency_token, received_at, synthetic)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::smallint[], $7::bytea[], $8::text[], $9::timestamptz[], $10::text[])
+    AS r(message_sid, account_sid, messaging_service_sid, from_index, to_index, num_media, sealed, idempotency_token, received_at, synthetic)
   WHERE NOT EXISTS (
     SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index))
   ON CONFLICT (message_sid) DO NOTHING
@@ -105,6 +105,7 @@ function messageColumns(rows: MessageEnvelope[]): unknown[] {
     rows.map((r) => Buffer.from(r.sealed, 'base64url')),
     rows.map((r) => r.idempotencyToken ?? null),
     rows.map((r) => r.receivedAt),
+    rows.map((r) => r.synthetic ?? null),
   ];
 }
 

@@ -3,6 +3,7 @@
 // ID patterns are defined here once, so anything the webhook queues, ingest can store.
 
 import { z } from 'zod';
+import { SyntheticKind } from './names.js';
 
 /** Twilio SIDs: two upper-case letters and 32 hex digits (AC…, SM…, MG…). */
 export const SID_PATTERN = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
@@ -54,6 +55,7 @@ export const MessageEnvelopeSchema = z.object({
   /** base64url of the sealed record holding every parameter Twilio signed. */
   sealed,
   idempotencyToken: token,
+  synthetic: z.enum([SyntheticKind.verify, SyntheticKind.canary]).optional(),
 });
 
 export const StatusEnvelopeSchema = z.object({

@@ -4,6 +4,18 @@ export const METRIC_NAMESPACE = 'Signalgate';
 /** Dimension every metric carries; its value is the deployment environment (dev, staging, prod, local). */
 export const ENVIRONMENT_DIMENSION = 'Environment';
 
+/**
+ * The one marker of synthetic traffic (npm run verify, the canary): a form field of the signed webhook
+ * request. Twilio never sends it and the signature covers it, so only a holder of the account's auth token
+ * can mark a message synthetic. Marked messages are stored in a `synthetic` column, counted apart from real
+ * traffic, left out of exports and deleted by retention after SYNTHETIC_RETENTION_HOURS.
+ */
+export const SYNTHETIC_PARAM = 'SignalgateSynthetic';
+export const SyntheticKind = { verify: 'verify', canary: 'canary' } as const;
+export type SyntheticKind = (typeof SyntheticKind)[keyof typeof SyntheticKind];
+/** Synthetic messages hold nothing worth keeping: retention deletes them after a day, whatever the environment. */
+export const SYNTHETIC_RETENTION_HOURS = 24;
+
 export const MetricName = {
   SignatureFailures: 'SignatureFailures',
   AdminAuthFailures: 'AdminAuthFailures',
@@ -12,6 +24,9 @@ export const MetricName = {
   MessagesQueued: 'MessagesQueued',
   StatusUpdatesQueued: 'StatusUpdatesQueued',
   MessagesStored: 'MessagesStored',
+  /** Synthetic messages (SYNTHETIC_PARAM) queued and stored: kept out of MessagesQueued and MessagesStored. */
+  SyntheticMessagesQueued: 'SyntheticMessagesQueued',
+  SyntheticMessagesStored: 'SyntheticMessagesStored',
   StatusUpdatesStored: 'StatusUpdatesStored',
   DuplicatesDropped: 'DuplicatesDropped',
   IngestFailures: 'IngestFailures',

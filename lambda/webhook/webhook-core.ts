@@ -5,7 +5,7 @@ import type { BlindIndexer } from '../shared/blind-index.js';
 import { normalizeIdempotencyToken, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { LogEvent, MetricName, SealPurpose } from '../shared/names.js';
+import { LogEvent, MetricName, SealPurpose, SYNTHETIC_PARAM, SyntheticKind } from '../shared/names.js';
 import type { Clock, MessageQueue } from '../shared/ports.js';
 import type { SealContext, Sealer } from '../shared/seal.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../shared/webhook-limits.js';
@@ -150,7 +150,13 @@ export async function processWebhook(
     deps.metrics.count(MetricName.QueueFailures);
     return unavailable('queue');
   }
-  deps.metrics.count(request.kind === 'message' ? MetricName.MessagesQueued : MetricName.StatusUpdatesQueued);
+  deps.metrics.count(
+    envelope.kind === 'message' && envelope.synthetic
+      ? MetricName.SyntheticMessagesQueued
+      : request.kind === 'message'
+        ? MetricName.MessagesQueued
+        : MetricName.StatusUpdatesQueued,
+  );
   deps.logger.info(LogEvent.queued, {
     kind: request.kind,
     messageSid: envelope.messageSid,
@@ -197,6 +203,7 @@ function envelopeFields(
         fromIndex,
         toIndex,
         numMedia: Number(m.NumMedia),
+        ...syntheticMarker(data),
       },
       seal: { purpose: SealPurpose.message, id: m.MessageSid, indexes: { from: fromIndex, to: toIndex } },
     };
@@ -235,6 +242,12 @@ function quarantinedFields(
 /** The encryption context of a quarantined record: its own table, keyed by the payload key. */
 export function quarantineSealContext(payloadKey: string): SealContext {
   return { purpose: SealPurpose.quarantined, id: payloadKey };
+}
+
+/** The synthetic-traffic marker of a signed message; any other value of the field is an ordinary parameter. */
+function syntheticMarker(data: object): { synthetic?: SyntheticKind } {
+  const value = (data as Record<string, unknown>)[SYNTHETIC_PARAM];
+  return value === SyntheticKind.verify || value === SyntheticKind.canary ? { synthetic: value } : {};
 }
 
 /** The encryption-context id of a status update's sealed record. */

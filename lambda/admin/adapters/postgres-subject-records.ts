@@ -3,7 +3,7 @@
 
 import type { Queryable } from '../../shared/db/pool.js';
 import { inTransaction } from '../../shared/db/transaction.js';
-import { Table } from '../../shared/names.js';
+import { SYNTHETIC_RETENTION_HOURS, type SyntheticKind, Table } from '../../shared/names.js';
 import type {
   DatabaseStatus,
   ExportPosition,
@@ -22,6 +22,8 @@ const RETENTION_BATCH = 5_000;
 // Status updates belong to the subject when they name it, or when they concern one of its messages
 // (inbound status callbacks often omit From/To).
 const SUBJECT_MESSAGES = `SELECT message_sid FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1`;
+// Synthetic messages (verify, canary) are not a subject's data: exports leave them out.
+const REAL = 'synthetic IS NULL';
 const SUBJECT_STATUSES = `from_index = $1 OR to_index = $1 OR message_sid IN (${SUBJECT_MESSAGES})`;
 
 interface MessageRow {
@@ -121,7 +123,7 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
 
   async count(index: string): Promise<number> {
     const result = await this.#db.query<{ n: number }>(
-      `SELECT ((SELECT count(*) FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1)
+      `SELECT ((SELECT count(*) FROM ${Table.messages} WHERE (from_index = $1 OR to_index = $1) AND ${REAL})
              + (SELECT count(*) FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES})
              + (SELECT count(*) FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1))::int AS n`,
       [index],
@@ -136,7 +138,7 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
       const result = await this.#db.query<MessageRow>(
         `SELECT message_sid, account_sid, messaging_service_sid, num_media, received_at, stored_at, sealed,
                 from_index, to_index, ${AT_US}, ${QUARANTINED}
-         FROM ${Table.messages} t WHERE (from_index = $1 OR to_index = $1)
+         FROM ${Table.messages} t WHERE (from_index = $1 OR to_index = $1) AND ${REAL}
            ${after ? `AND (received_at, message_sid) > (${FROM_US}, $3)` : ''}
          ORDER BY received_at, message_sid LIMIT ${after ? '$4' : '$2'}`,
         after ? [index, after.atMicros, after.key, limit + 1] : [index, limit + 1],
@@ -236,8 +238,18 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
   }
 
   async deleteReceivedBefore(cutoff: Date): Promise<RowCounts> {
+    // Synthetic messages go after SYNTHETIC_RETENTION_HOURS, whatever the environment's retention.
+    const synthetic = await this.#db.query<{ deleted: number }>(
+      `WITH gone AS (
+         DELETE FROM ${Table.messages} WHERE synthetic IS NOT NULL AND received_at < now() - make_interval(hours => $1)
+         RETURNING 1
+       ) SELECT count(*)::int AS deleted FROM gone`,
+      [SYNTHETIC_RETENTION_HOURS],
+    );
     return {
-      messages: await this.#deleteInBatches(Table.messages, 'message_sid', cutoff),
+      messages:
+        (synthetic.rows[0]?.deleted ?? 0) +
+        (await this.#deleteInBatches(Table.messages, 'message_sid', cutoff)),
       statuses: await this.#deleteInBatches(Table.statusUpdates, 'id', cutoff),
       quarantined: await this.#deleteInBatches(Table.quarantined, 'id', cutoff),
     };
@@ -250,9 +262,18 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     return result.rows[0]?.version ?? 0;
   }
 
+  async latestSynthetic(): Promise<{ messageSid: string; kind: SyntheticKind; storedAt: Date } | null> {
+    const result = await this.#db.query<{ message_sid: string; synthetic: SyntheticKind; stored_at: Date }>(
+      `SELECT message_sid, synthetic, stored_at FROM ${Table.messages}
+       WHERE synthetic IS NOT NULL ORDER BY stored_at DESC LIMIT 1`,
+    );
+    const row = result.rows[0];
+    return row ? { messageSid: row.message_sid, kind: row.synthetic, storedAt: row.stored_at } : null;
+  }
+
   async storedCounts(): Promise<RowCounts> {
     const result = await this.#db.query<RowCounts>(
-      `SELECT (SELECT count(*) FROM ${Table.messages})::int AS messages,
+      `SELECT (SELECT count(*) FROM ${Table.messages} WHERE ${REAL})::int AS messages,
               (SELECT count(*) FROM ${Table.statusUpdates})::int AS statuses,
               (SELECT count(*) FROM ${Table.quarantined})::int AS quarantined`,
     );

@@ -1,7 +1,7 @@
 // Versioned SQL migrations, bundled into every function that needs them (no files to ship).
 // Append only: a landed migration is never edited; a change is a new version.
 
-import { APP_DB_ROLE, DbRole, Table } from '../names.js';
+import { APP_DB_ROLE, DbRole, SyntheticKind, Table } from '../names.js';
 
 /** Audit columns a writer may set; id and the chain's hashes are the trigger's (migration 35). */
 const AUDIT_WRITABLE = [
@@ -199,6 +199,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 40,
+    name: 'synthetic messages (verify, canary)',
+    sql: `
+      -- NULL for real traffic; 'verify' or 'canary' for a message marked with SYNTHETIC_PARAM (names.ts).
+      ALTER TABLE ${Table.messages}
+        ADD COLUMN synthetic text CHECK (synthetic IN ('${SyntheticKind.verify}', '${SyntheticKind.canary}'));
+      -- The latest synthetic message (health) and their short retention read only these few rows.
+      CREATE INDEX messages_synthetic_stored_at ON ${Table.messages} (stored_at) WHERE synthetic IS NOT NULL;
+    `,
+  },
 ];
 
 type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'USAGE';
@@ -246,7 +257,8 @@ export const ROLE_PRIVILEGES: Readonly<Record<DbRole, readonly Grant[]>> = {
   // The schedule deletes old rows by their time and key, never reading a sealed record; it audits its runs.
   [DbRole.retention]: [
     { on: Table.messages, privileges: ['DELETE'] },
-    { on: Table.messages, privileges: ['SELECT'], columns: ['message_sid', 'received_at'] },
+    // synthetic: verify and canary messages go after SYNTHETIC_RETENTION_HOURS (names.ts).
+    { on: Table.messages, privileges: ['SELECT'], columns: ['message_sid', 'received_at', 'synthetic'] },
     { on: Table.statusUpdates, privileges: ['DELETE'] },
     { on: Table.statusUpdates, privileges: ['SELECT'], columns: ['id', 'received_at'] },
     { on: Table.quarantined, privileges: ['DELETE'] },

@@ -35,6 +35,7 @@ async function queryIds(): Promise<(name: MetricName) => string | undefined> {
 const database: DatabaseStatus = {
   migrationVersion: async () => 1,
   storedCounts: async () => ({ messages: 7, statuses: 3, quarantined: 0 }),
+  latestSynthetic: async () => null,
 };
 
 describe('CloudWatchMetricCounters', () => {
