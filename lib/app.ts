@@ -4,6 +4,7 @@ import { Aspects, Tags } from 'aws-cdk-lib';
 import type { EnvConfig } from './config/index.js';
 import { ServicePermissionSourceAccount } from './constructs/service-permission-source.js';
 import { acknowledgeGuardFindings } from './guard-acknowledgements.js';
+import { type StackPart, stackName } from './stack-names.js';
 import { ApiStack, type ApiStackProps } from './stacks/api-stack.js';
 import { DataStack } from './stacks/data-stack.js';
 import { MonitoringStack } from './stacks/monitoring-stack.js';
@@ -30,7 +31,7 @@ export function buildSignalgate(
   options: BuildOptions = {},
 ): SignalgateStacks {
   const env = { account: config.account, region: config.region };
-  const name = (part: string) => `signalgate-${config.envName}-${part}`;
+  const name = (part: StackPart) => stackName(config.envName, part);
   const common = { env, terminationProtection: config.database.deletionProtection };
 
   const network = new NetworkStack(scope, name('network'), {

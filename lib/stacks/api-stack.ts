@@ -24,6 +24,7 @@ import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-dat
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';
 import { lambdaEntry, REPO_ROOT } from '../paths.js';
+import { OutputKey } from '../stack-names.js';
 
 export interface ApiStackProps extends StackProps {
   readonly config: EnvConfig;
@@ -380,7 +381,7 @@ export class ApiStack extends Stack {
   private addOutputs(config: EnvConfig): void {
     const base = this.api.publicBaseUrl;
     const overrides = config.twilio.connectionOverrides;
-    new CfnOutput(this, 'PublicBaseUrl', {
+    new CfnOutput(this, OutputKey.publicBaseUrl, {
       value: base,
       description: 'Public URL of the API (the URL Twilio signatures are computed over)',
     });
@@ -397,10 +398,19 @@ export class ApiStack extends Stack {
       value: `${base}/admin`,
       description: 'Base URL of the admin routes (X-Admin-Token)',
     });
+    // npm run verify asks WAF which web ACL protects this stage (GetWebACLForResource) and compares.
+    new CfnOutput(this, OutputKey.stageArn, {
+      value: this.api.api.deploymentStage.stageArn,
+      description: 'API Gateway stage the WAF protects',
+    });
+    new CfnOutput(this, OutputKey.webAclArn, {
+      value: this.webAcl.webAcl.attrArn,
+      description: 'WAF web ACL of the stage',
+    });
     new CfnOutput(this, 'IngestQueueName', { value: this.ingestQueue.queue.queueName });
     new CfnOutput(this, 'IngestDeadLetterQueueName', { value: this.ingestQueue.deadLetterQueue.queueName });
-    new CfnOutput(this, 'AdminTokenSecretName', { value: `signalgate/${config.envName}/admin-token` });
-    new CfnOutput(this, 'TwilioAuthTokenSecretNames', {
+    new CfnOutput(this, OutputKey.adminTokenSecretName, { value: SecretName.adminToken(config.envName) });
+    new CfnOutput(this, OutputKey.twilioAuthTokenSecretNames, {
       value: config.twilio.accountSids
         .map((sid) => SecretName.twilioAuthToken(config.envName, sid))
         .join(','),

@@ -12,6 +12,7 @@ import { SecurityEventRules } from '../constructs/monitoring/security-event-rule
 import { SignalgateAlarms } from '../constructs/monitoring/signalgate-alarms.js';
 import { SignalgateDashboard } from '../constructs/monitoring/signalgate-dashboard.js';
 import { pinLogicalId, removalPolicyOf } from '../constructs/pin.js';
+import { OutputKey } from '../stack-names.js';
 import type { ApiStack } from './api-stack.js';
 import type { DataStack } from './data-stack.js';
 
@@ -84,7 +85,7 @@ export class MonitoringStack extends Stack {
       this.securityEvents = parts.securityEvents;
       this.dashboard = parts.dashboard;
     }
-    new CfnOutput(this, 'OnCallTopicArn', {
+    new CfnOutput(this, OutputKey.onCallTopicArn, {
       value: this.onCallTopic.topicArn,
       description: 'On-call SNS topic',
     });

@@ -1,0 +1,18 @@
+// Names the deployed stacks are found by: stack names and the outputs operator tools (npm run verify) read.
+
+export type StackPart = 'network' | 'data' | 'api' | 'monitoring';
+
+/** `signalgate-<env>-<part>`; deploy them all with `cdk deploy -c env=<env> --all`. */
+export function stackName(envName: string, part: StackPart): string {
+  return `signalgate-${envName}-${part}`;
+}
+
+/** CloudFormation output keys that tools read (their stacks: api, except OnCallTopicArn: monitoring). */
+export const OutputKey = {
+  publicBaseUrl: 'PublicBaseUrl',
+  adminTokenSecretName: 'AdminTokenSecretName',
+  twilioAuthTokenSecretNames: 'TwilioAuthTokenSecretNames',
+  stageArn: 'StageArn',
+  webAclArn: 'WebAclArn',
+  onCallTopicArn: 'OnCallTopicArn',
+} as const;
