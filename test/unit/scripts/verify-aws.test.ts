@@ -110,13 +110,11 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
 
   it('names a stack that is not deployed', async () => {
     const aws = deployedAws();
-    aws.cfn
-      .on(DescribeStacksCommand, { StackName: 'signalgate-prod-api' })
-      .rejects(
-        Object.assign(new Error('Stack with id signalgate-prod-api does not exist'), {
-          name: 'ValidationError',
-        }),
-      );
+    aws.cfn.on(DescribeStacksCommand, { StackName: 'signalgate-prod-api' }).rejects(
+      Object.assign(new Error('Stack with id signalgate-prod-api does not exist'), {
+        name: 'ValidationError',
+      }),
+    );
     await expect(findDeployment('prod', aws.clients)).rejects.toThrow(
       'stack signalgate-prod-api does not exist in this account/region',
     );
@@ -192,17 +190,15 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
 
   it('checks that WAF reports the stack web ACL for the stage', async () => {
     const aws = deployedAws();
-    aws.waf
-      .on(GetWebACLForResourceCommand, { ResourceArn: STAGE })
-      .resolves({
-        WebACL: {
-          Name: 'signalgate-prod',
-          Id: '0f1e2d3c',
-          ARN: ACL,
-          DefaultAction: {},
-          VisibilityConfig: undefined as never,
-        },
-      });
+    aws.waf.on(GetWebACLForResourceCommand, { ResourceArn: STAGE }).resolves({
+      WebACL: {
+        Name: 'signalgate-prod',
+        Id: '0f1e2d3c',
+        ARN: ACL,
+        DefaultAction: {},
+        VisibilityConfig: undefined as never,
+      },
+    });
     expect(await wafProtectsStage(aws.clients.wafv2, STAGE, ACL)).toBe('signalgate-prod');
     aws.waf.on(GetWebACLForResourceCommand).resolves({});
     await expect(wafProtectsStage(aws.clients.wafv2, STAGE, ACL)).rejects.toThrow(
