@@ -27,6 +27,10 @@ export const MetricName = {
   /** Synthetic messages (SYNTHETIC_PARAM) queued and stored: kept out of MessagesQueued and MessagesStored. */
   SyntheticMessagesQueued: 'SyntheticMessagesQueued',
   SyntheticMessagesStored: 'SyntheticMessagesStored',
+  /** 1 when a canary run saw its synthetic message stored, 0 when not (the canary's alarm watches it). */
+  CanarySuccess: 'CanarySuccess',
+  /** Milliseconds from the canary's send to seeing its message stored. */
+  CanaryLatencyMs: 'CanaryLatencyMs',
   StatusUpdatesStored: 'StatusUpdatesStored',
   DuplicatesDropped: 'DuplicatesDropped',
   IngestFailures: 'IngestFailures',
@@ -54,6 +58,7 @@ export const ServiceName = {
   migrate: 'signalgate-migrate',
   rotateAdminToken: 'signalgate-rotate-admin-token',
   rotateTwilioToken: 'signalgate-rotate-twilio-token',
+  canary: 'signalgate-canary',
 } as const;
 export type ServiceName = (typeof ServiceName)[keyof typeof ServiceName];
 
@@ -151,6 +156,8 @@ export const LogEvent = {
   /** An audit row could not be written; the log line then carries the entry (never a token). */
   adminAuditFailed: 'admin.audit_failed',
   retentionRun: 'admin.retention_run',
+  canaryStored: 'canary.stored',
+  canaryFailed: 'canary.failed',
 } as const;
 
 /**
@@ -189,6 +196,10 @@ export const EnvVar = {
   /** Comma-separated E.164 numbers of the business itself: export and erasure refuse them (409). */
   ownNumbers: 'OWN_NUMBERS',
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  /** Name of the admin function, which the canary invokes directly for /admin/health (no WAF in between). */
+  adminFunctionName: 'ADMIN_FUNCTION_NAME',
+  /** How long the canary waits for its message to be stored. */
+  canaryTimeoutSeconds: 'CANARY_TIMEOUT_SECONDS',
   /** Set by the Lambda runtime: the region and the execution role's credentials (secret, never logged). */
   awsRegion: 'AWS_REGION',
   awsAccessKeyId: 'AWS_ACCESS_KEY_ID',

@@ -62,5 +62,8 @@ export const dev: EnvConfigInput = {
       rdsConnections: 60,
     },
   },
+  // Off in dev: no canary traffic, no page for a quiet afternoon.
+  canary: { everyMinutes: 0 },
+  trafficDrop: { silentMinutes: 0 },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

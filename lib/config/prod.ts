@@ -60,5 +60,7 @@ export const prod: EnvConfigInput = {
       rdsConnections: 200,
     },
   },
+  canary: { everyMinutes: 5 },
+  trafficDrop: { silentMinutes: 60 },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

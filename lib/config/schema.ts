@@ -228,6 +228,17 @@ export const envConfigSchema = z
         rdsConnections: positiveInt,
       }),
     }),
+    /**
+     * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,
+     * confirmed stored; 0 turns it off. It needs a Twilio account (twilio.accountSids) to sign with.
+     */
+    canary: z.strictObject({ everyMinutes: z.number().int().min(0).max(60) }).default({ everyMinutes: 0 }),
+    /**
+     * Pages when no real message is stored for `silentMinutes` (0: off). CloudWatch evaluates at most one day.
+     */
+    trafficDrop: z
+      .strictObject({ silentMinutes: z.number().int().min(0).max(1440) })
+      .default({ silentMinutes: 0 }),
     rotation: z.strictObject({
       databaseDays: z.number().int().min(1).max(365),
       adminTokenDays: z.number().int().min(1).max(365),

@@ -59,5 +59,7 @@ export const staging: EnvConfigInput = {
       rdsConnections: 100,
     },
   },
+  canary: { everyMinutes: 15 },
+  trafficDrop: { silentMinutes: 0 },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

@@ -42,6 +42,7 @@ export interface ApiStackProps extends StackProps {
     readonly retention?: string;
     readonly rotateAdminToken?: string;
     readonly rotateTwilioToken?: string;
+    readonly canary?: string;
   };
 }
 
@@ -63,6 +64,8 @@ export class ApiStack extends Stack {
   readonly rotateAdminToken: HardenedFunction;
   /** Secrets Manager rotation of the Twilio auth tokens (out of the VPC: it calls api.twilio.com). */
   readonly rotateTwilioToken: HardenedFunction;
+  /** Scheduled synthetic message through the public URL; absent when config.canary is off or no Twilio account. */
+  readonly canary?: HardenedFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -360,6 +363,41 @@ export class ApiStack extends Stack {
       schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
       targets: [new targets.LambdaFunction(this.retention.function, { retryAttempts: 2 })],
     });
+
+    const firstAccount = config.twilio.accountSids[0];
+    if (config.canary.everyMinutes > 0 && firstAccount !== undefined) {
+      const firstSecret = this.secrets.twilioAuthTokens.get(firstAccount);
+      if (!firstSecret) throw new Error(`ApiStack: no secret for ${firstAccount}`);
+      // Out of the VPC: it calls the public URL like Twilio does, and the admin function by Invoke.
+      const canary = new HardenedFunction(this, 'Canary', {
+        entry: props.entries?.canary ?? lambdaEntry('canary'),
+        description:
+          'Signalgate: canary, a signed synthetic message through the public URL, confirmed stored',
+        timeout: Duration.seconds(90),
+        useRuntimeAwsSdk: true,
+        logRetention,
+        logRemovalPolicy,
+        environment: {
+          [EnvVar.environment]: config.envName,
+          [EnvVar.powertoolsServiceName]: ServiceName.canary,
+          [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
+          [EnvVar.twilioTokenSecrets]: Stack.of(this).toJsonString({ [firstAccount]: firstSecret.secretArn }),
+          [EnvVar.adminTokenSecretArn]: this.secrets.adminToken.secretArn,
+          [EnvVar.adminFunctionName]: this.admin.function.functionName,
+          [EnvVar.canaryTimeoutSeconds]: '60',
+        },
+      });
+      firstSecret.grantRead(canary.function);
+      this.secrets.adminToken.grantRead(canary.function);
+      this.admin.function.grantInvoke(canary.function);
+      new events.Rule(this, 'CanarySchedule', {
+        description: `Signalgate: canary every ${config.canary.everyMinutes} minutes`,
+        schedule: events.Schedule.rate(Duration.minutes(config.canary.everyMinutes)),
+        // No retry: a failed run is a CanarySuccess of 0, and the next run comes soon enough.
+        targets: [new targets.LambdaFunction(canary.function, { retryAttempts: 0 })],
+      });
+      this.canary = canary;
+    }
 
     this.webAcl = new WebAcl(this, 'WebAcl', {
       name: prefix,

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { Route } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
 import { discoverFunctions } from '../constructs/monitoring/discover-functions.js';
@@ -113,6 +114,14 @@ export class MonitoringStack extends Stack {
       webhookFunction,
       thresholds: config.alarms.thresholds,
       window: config.alarms.window,
+      ...(api.canary ? { canary: config.canary } : {}),
+      trafficDropSilentMinutes: config.trafficDrop.silentMinutes,
+      webhookRoutes: {
+        apiName: api.api.api.restApiName,
+        stageName: config.api.stageName,
+        method: 'POST',
+        resources: [Route.messages, Route.status],
+      },
     });
     const securityEvents = new SecurityEventRules(this, 'SecurityEvents', {
       topic: this.onCallTopic,

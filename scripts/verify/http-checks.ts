@@ -1,8 +1,8 @@
 // The checks every deployment answers over HTTP (AWS or the local stack): health, a refused unsigned message,
 // a signed synthetic message accepted and then seen stored through /admin/health, admin health green.
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { Route, SYNTHETIC_PARAM, SyntheticKind } from '../../lambda/shared/names.js';
-import { inboundMessage } from '../simulate/payloads.js';
+import { Route, SyntheticKind } from '../../lambda/shared/names.js';
+import { syntheticMessage } from '../../lambda/shared/synthetic-message.js';
 import { type Check, CheckFailedError } from './checklist.js';
 
 export interface HttpTarget {
@@ -52,11 +52,7 @@ export function httpChecks(targetOf: () => HttpTarget, options: HttpCheckOptions
   const test = () => {
     if (!built) {
       const target = targetOf();
-      const message: Record<string, string> = {
-        ...inboundMessage(target.accountSid, 0),
-        Body: 'signalgate verify: synthetic test message',
-        [SYNTHETIC_PARAM]: SyntheticKind.verify,
-      };
+      const message = syntheticMessage(target.accountSid, SyntheticKind.verify);
       built = { target, message };
     }
     const { target, message } = built;

@@ -115,9 +115,12 @@ describe.each(ENVS)('monitoring (%s)', (env) => {
     }
   });
 
-  it('treats missing data as not breaching except where silence is the failure (free storage)', () => {
+  it('treats missing data as not breaching except where silence is the failure (free storage, canary, traffic drop)', () => {
     for (const [id, a] of metricAlarms(synth)) {
-      const expected = a.Properties.MetricName === 'FreeStorageSpace' ? 'breaching' : 'notBreaching';
+      const silenceFails =
+        ['FreeStorageSpace', 'CanarySuccess'].includes(a.Properties.MetricName) ||
+        a.Properties.AlarmName === `signalgate-${env}-traffic-drop`;
+      const expected = silenceFails ? 'breaching' : 'notBreaching';
       expect(a.Properties.TreatMissingData, id).toBe(expected);
     }
   });
@@ -135,21 +138,86 @@ describe.each(ENVS)('monitoring (%s)', (env) => {
     expect(waf?.Dimensions).toHaveLength(3);
   });
 
-  it('pages on a composite "webhook path broken" built from the webhook-path alarms', () => {
+  it('pages on a composite "webhook path broken" built from the webhook-path alarms, never from admin faults', () => {
     const [[, composite]] = ofType(synth, 'monitoring', 'AWS::CloudWatch::CompositeAlarm') as [
       [string, Resource],
     ];
     expect(composite.Properties.AlarmName).toBe(`signalgate-${env}-webhook-path-broken`);
-    const rule = JSON.stringify(composite.Properties.AlarmRule);
+    // The alarms the rule names, read from the template (Fn::GetAtt [id, Arn] inside the rule).
+    const named = [
+      ...JSON.stringify(composite.Properties.AlarmRule).matchAll(/"Fn::GetAtt":\["([A-Za-z0-9]+)","Arn"\]/g),
+    ].map((m) => m[1] as string);
+    const alarms = new Map(metricAlarms(synth));
+    const watched = named.map((id) => {
+      const p = alarms.get(id)?.Properties;
+      const dims = Object.fromEntries(
+        (p?.Dimensions ?? []).map((d: { Name: string; Value: unknown }) => [d.Name, d.Value]),
+      );
+      return { id, namespace: p?.Namespace, metric: p?.MetricName, dims };
+    });
     for (const id of [
-      'Api5xx',
       'QueueFailures',
       'EncryptionFailures',
       'LambdaErrorsWebhook',
       'LambdaThrottlesWebhook',
     ]) {
-      expect(rule).toContain(`Alarms${id}`);
+      expect(
+        named.some((n) => n.startsWith(`Alarms${id}`)),
+        id,
+      ).toBe(true);
     }
+    // API Gateway's stage-wide 5XXError (ApiName + Stage) counts /admin too: it must not page here.
+    const apiAlarms = watched.filter((w) => w.namespace === 'AWS/ApiGateway');
+    expect(apiAlarms.map((w) => [w.metric, w.dims.Method, w.dims.Resource]).sort()).toEqual([
+      ['5XXError', 'POST', '/webhooks/twilio/messages'],
+      ['5XXError', 'POST', '/webhooks/twilio/status'],
+    ]);
+    for (const w of apiAlarms) expect(w.dims.ApiName).toBe(`signalgate-${env}`);
+    // The canary pages where it runs (staging and prod here: they have a Twilio account and a schedule).
+    const canary = watched.filter((w) => w.namespace === 'Signalgate' && w.metric === 'CanarySuccess');
+    expect(canary).toHaveLength(env === 'dev' ? 0 : 1);
+  });
+
+  it(`${env === 'dev' ? 'runs no canary' : 'runs the canary on its schedule and alarms when it does not succeed'}`, () => {
+    const schedules = ofType(synth, 'api', 'AWS::Events::Rule').filter(([id]) =>
+      id.startsWith('CanarySchedule'),
+    );
+    const alarm = metricAlarms(synth).find(([, a]) => a.Properties.MetricName === 'CanarySuccess')?.[1];
+    if (env === 'dev') {
+      expect(schedules).toEqual([]);
+      expect(alarm).toBeUndefined();
+      return;
+    }
+    const minutes = env === 'prod' ? 5 : 15;
+    expect(schedules.map(([, r]) => r.Properties.ScheduleExpression)).toEqual([`rate(${minutes} minutes)`]);
+    expect(alarm?.Properties).toMatchObject({
+      Namespace: 'Signalgate',
+      Statistic: 'Sum',
+      Period: Math.max(5, minutes) * 60,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
+  });
+
+  it(`${env === 'prod' ? 'pages when no real message arrives for an hour' : 'has no traffic-drop alarm'}`, () => {
+    const drop = metricAlarms(synth).filter(
+      ([, a]) => a.Properties.AlarmName === `signalgate-${env}-traffic-drop`,
+    );
+    if (env !== 'prod') {
+      expect(drop).toEqual([]);
+      return;
+    }
+    expect(drop[0]?.[1].Properties).toMatchObject({
+      Namespace: 'Signalgate',
+      MetricName: 'MessagesStored',
+      Dimensions: [{ Name: 'Environment', Value: 'prod' }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+    });
   });
 
   it('routes Secrets Manager rotation failures and KMS key deletion/disable events to the topic', () => {

@@ -6,14 +6,22 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresSubjectRecords } from '../../lambda/admin/adapters/postgres-subject-records.js';
+import { runCanary } from '../../lambda/canary/canary-core.js';
 import { makeIngestHandler } from '../../lambda/ingest/make-ingest-handler.js';
 import { createLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
-import { ENVIRONMENT_DIMENSION, EnvVar, METRIC_NAMESPACE, MetricName } from '../../lambda/shared/names.js';
+import {
+  ENVIRONMENT_DIMENSION,
+  EnvVar,
+  METRIC_NAMESPACE,
+  MetricName,
+  SyntheticKind,
+} from '../../lambda/shared/names.js';
 import type { DataKey, KeyProvider, QueuedEnvelope } from '../../lambda/shared/ports.js';
 import { MemoryRotationStore } from '../../lambda/shared/rotation/memory-rotation-store.js';
 import { makeRotationHandler } from '../../lambda/shared/rotation/rotate-secret.js';
-import { inboundParams, signedWebhookEvent, statusParams } from '../helpers/api-events.js';
+import { syntheticMessage } from '../../lambda/shared/synthetic-message.js';
+import { ACCOUNT_SID, inboundParams, signedWebhookEvent, statusParams } from '../helpers/api-events.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { webhookFixture } from '../helpers/webhook-fixture.js';
@@ -102,8 +110,36 @@ async function exerciseHandlers(): Promise<void> {
   expect(
     (await web.handler(signedWebhookEvent({ token: web.token, params: inboundParams() }))).statusCode,
   ).toBe(503);
+  web.queue.failing = false;
+  // npm run verify and the canary: a synthetic message, queued and (below) stored apart from real traffic.
+  const synthetic = signedWebhookEvent({
+    token: web.token,
+    params: syntheticMessage(ACCOUNT_SID, SyntheticKind.verify),
+  });
+  expect((await web.handler(synthetic)).statusCode).toBe(200);
   const envelopes = web.queue.sent.splice(0) as QueuedEnvelope[];
   emf.push(...web.emf);
+  // The canary: one run that sees its message stored, one that does not.
+  for (const stored of [true, false]) {
+    let sid: string | null = null;
+    let time = 0;
+    await runCanary({
+      publicBaseUrl: 'https://hooks.signalgate-ops.net',
+      twilio: async () => ({ accountSid: ACCOUNT_SID, authToken: web.token }),
+      post: async (_url, _headers, body) => {
+        sid = new URLSearchParams(body).get('MessageSid');
+        return 200;
+      },
+      latestSyntheticSid: async () => (stored ? sid : null),
+      metrics: createEmfMetrics(FIXTURE_ENVIRONMENT, (l) => emf.push(l)),
+      logger: createLogger('signalgate-canary', () => {}),
+      clock: { now: () => time },
+      sleep: async (ms) => {
+        time += ms;
+      },
+      timeoutMs: 10_000,
+    });
+  }
   // Encryption fault: KMS unavailable.
   const sealingDown = webhookFixture({ keyProvider: new FailingKeyProvider() });
   const sealed = await sealingDown.handler(

@@ -6,6 +6,9 @@ export const RUNBOOK_PATH = 'docs/RUNBOOK.md';
 /** Stable anchors of docs/RUNBOOK.md; renaming one breaks every alarm that names it (test/infra checks). */
 export const RunbookSection = {
   webhookPathBroken: 'webhook-path-broken',
+  canaryFailing: 'canary-failing',
+  trafficDrop: 'traffic-drop',
+  webhookRoute5xx: 'webhook-route-5xx',
   signatureFailures: 'signature-failures',
   adminAuthFailures: 'admin-auth-failures',
   adminLockouts: 'admin-lockouts',

@@ -115,6 +115,27 @@ export interface SignalgateAlarmsProps {
   readonly window?: EvaluationWindow;
   /** @default `signalgate-<environment>` */
   readonly alarmNamePrefix?: string;
+  /**
+   * The canary's schedule: CanarySuccess is alarmed over max(5, everyMinutes) minutes, silence breaching.
+   * @default - no canary, no canary alarm
+   */
+  readonly canary?: { readonly everyMinutes: number };
+  /**
+   * Pages when no real message (MessagesStored) arrives for this many minutes, silence breaching.
+   * @default - no traffic-drop alarm
+   */
+  readonly trafficDropSilentMinutes?: number;
+  /**
+   * The webhook routes as API Gateway's detailed metrics name them (ApiName, Method, Resource, Stage): their
+   * own 5xx count page, while the stage-wide 5xx (admin routes included) only notifies.
+   * @default - the composite uses the function and custom metrics only
+   */
+  readonly webhookRoutes?: {
+    readonly apiName: string;
+    readonly stageName: string;
+    readonly method: string;
+    readonly resources: readonly string[];
+  };
 }
 
 /** Alarms with the topic as alarm and OK action and a runbook reference each, plus the page-worthy composite. */
@@ -125,6 +146,10 @@ export class SignalgateAlarms extends Construct {
   readonly customMetricAlarms = new Map<MetricName, cloudwatch.Alarm>();
   /** Page-worthy: Twilio's webhooks are not being accepted and queued. */
   readonly webhookPathBroken: cloudwatch.CompositeAlarm;
+  /** CanarySuccess below 1 (or missing) over the canary's period; absent without a canary. */
+  readonly canaryFailing?: cloudwatch.Alarm;
+  /** No real message stored for the configured time; absent when off. */
+  readonly trafficDrop?: cloudwatch.Alarm;
 
   private readonly props: SignalgateAlarmsProps;
   private readonly prefix: string;
@@ -271,7 +296,7 @@ export class SignalgateAlarms extends Construct {
       });
     }
 
-    const api5xx = this.add(
+    this.add(
       'Api5xx',
       RunbookSection.api5xx,
       'API Gateway answered 5xx (Twilio does not retry a 5xx by default).',
@@ -396,13 +421,80 @@ export class SignalgateAlarms extends Construct {
 
     const webhook = lambdaAlarms.get(props.webhookFunction);
     if (!webhook) throw new Error('SignalgateAlarms: webhook function has no alarms');
+
+    if (props.canary && props.canary.everyMinutes > 0) {
+      // A run every N minutes leaves N-minute gaps: a shorter period would read silence as failure.
+      const period = Duration.minutes(Math.max(5, props.canary.everyMinutes));
+      this.canaryFailing = this.add(
+        MetricName.CanarySuccess,
+        RunbookSection.canaryFailing,
+        "The canary's signed synthetic message was not stored through the public URL (or the canary did not run).",
+        {
+          metric: customMetric(props.environment, MetricName.CanarySuccess, period),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          // Silence is the failure: a canary that does not report is not proving anything.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          window: once,
+        },
+      );
+      this.customMetricAlarms.set(MetricName.CanarySuccess, this.canaryFailing);
+    }
+    if (props.trafficDropSilentMinutes !== undefined && props.trafficDropSilentMinutes > 0) {
+      this.trafficDrop = this.add(
+        'TrafficDrop',
+        RunbookSection.trafficDrop,
+        `No real message was stored for ${props.trafficDropSilentMinutes} minutes (synthetic ones are not counted).`,
+        {
+          metric: customMetric(
+            props.environment,
+            MetricName.MessagesStored,
+            Duration.minutes(props.trafficDropSilentMinutes),
+          ),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          // No message means no MessagesStored datapoint at all: missing data is the drop.
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          window: once,
+        },
+      );
+      this.customMetricAlarms.set(MetricName.MessagesStored, this.trafficDrop);
+    }
+    const routeAlarms = (props.webhookRoutes?.resources ?? []).map((resource) =>
+      this.add(
+        `WebhookRoute5xx${resource.replace(/[^A-Za-z0-9]/g, '')}`,
+        RunbookSection.webhookRoute5xx,
+        `API Gateway answered 5xx on ${props.webhookRoutes?.method} ${resource} (Twilio retries only with rp=…5xx).`,
+        {
+          metric: new cloudwatch.Metric({
+            namespace: 'AWS/ApiGateway',
+            metricName: '5XXError',
+            dimensionsMap: {
+              ApiName: props.webhookRoutes?.apiName ?? '',
+              Method: props.webhookRoutes?.method ?? '',
+              Resource: resource,
+              Stage: props.webhookRoutes?.stageName ?? '',
+            },
+            statistic: cloudwatch.Stats.SUM,
+            period: ALARM_PERIOD,
+          }),
+          threshold: t.api5xxPer5Min,
+          name: `webhook-5xx${resource.replace(/[^a-z0-9]+/g, '-')}`,
+        },
+      ),
+    );
     this.webhookPathBroken = new cloudwatch.CompositeAlarm(this, 'WebhookPathBroken', {
       compositeAlarmName: `${this.prefix}-webhook-path-broken`,
-      alarmDescription: `PAGE: Twilio webhooks are not being accepted and queued (API 5xx, webhook function errors or throttles, queue or encryption failures). ${runbookReference(RunbookSection.webhookPathBroken)}`,
+      alarmDescription: `PAGE: Twilio webhooks are not being accepted and queued (the canary, 5xx on the webhook routes, webhook function errors or throttles, queue or encryption failures; admin faults do not page here). ${runbookReference(RunbookSection.webhookPathBroken)}`,
       alarmRule: cloudwatch.AlarmRule.anyOf(
-        ...[api5xx, webhook.errors, webhook.throttles, queueFailures, encryptionFailures].map((a) =>
-          cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM),
-        ),
+        ...[
+          ...(this.canaryFailing ? [this.canaryFailing] : []),
+          ...routeAlarms,
+          webhook.errors,
+          webhook.throttles,
+          queueFailures,
+          encryptionFailures,
+        ].map((a) => cloudwatch.AlarmRule.fromAlarm(a, cloudwatch.AlarmState.ALARM)),
       ),
     });
     notifyOnCall(this.webhookPathBroken, props.topic);
