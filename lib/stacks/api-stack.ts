@@ -389,7 +389,13 @@ export class ApiStack extends Stack {
       });
       firstSecret.grantRead(canary.function);
       this.secrets.adminToken.grantRead(canary.function);
-      this.admin.function.grantInvoke(canary.function);
+      // The unqualified function only (grantInvoke would add `:*`, every version and alias).
+      canary.function.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ['lambda:InvokeFunction'],
+          resources: [this.admin.function.functionArn],
+        }),
+      );
       new events.Rule(this, 'CanarySchedule', {
         description: `Signalgate: canary every ${config.canary.everyMinutes} minutes`,
         schedule: events.Schedule.rate(Duration.minutes(config.canary.everyMinutes)),
