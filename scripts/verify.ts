@@ -13,7 +13,12 @@ import { buildChecks } from './verify/verify-checks.js';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { env: { type: 'string' }, url: { type: 'string' }, 'config-file': { type: 'string' } },
+    options: {
+      env: { type: 'string' },
+      url: { type: 'string' },
+      'config-file': { type: 'string' },
+      region: { type: 'string' },
+    },
     strict: true,
   });
   if ((values.env === undefined) === (values.url === undefined)) {
@@ -39,7 +44,11 @@ async function main(): Promise<number> {
           },
     });
     // Each client gives up after 10 s without a connection rather than hanging on a blocked network.
-    const clientConfig = { region: config.region, requestHandler: { connectionTimeout: 10_000 } };
+    // --region wins over the config, as -c region=… did at deploy time.
+    const clientConfig = {
+      region: values.region ?? config.region,
+      requestHandler: { connectionTimeout: 10_000 },
+    };
     checks = buildChecks({
       kind: 'aws',
       envName,
