@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       env: { type: 'string' },
+      region: { type: 'string' },
       'account-sid': { type: 'string' },
       'config-file': { type: 'string' },
     },
@@ -35,7 +36,8 @@ async function main(): Promise<void> {
     process.stderr,
     `Twilio auth token of ${accountSid} (${config.envName}, not echoed): `,
   );
-  const client = new SecretsManagerClient({ region: config.region });
+  // --region wins over the config, as -c region=… did at deploy time.
+  const client = new SecretsManagerClient({ region: values.region ?? config.region });
   const { secretName, versionId } = await setTwilioToken(client, {
     envName: config.envName,
     accountSid,
