@@ -148,6 +148,42 @@ describe('user config', () => {
     ).toThrow('envName: "prod" (from config/dev.json) is not dev');
   });
 
+  it('keeps config/example.json a valid dev config, and one prod refuses for every sample value', () => {
+    const example = {
+      path: path.resolve('config/example.json'),
+      label: 'config/example.json',
+      required: true,
+    };
+    const dev = loadConfig('dev', { file: example });
+    expect(dev.ownNumbers).toEqual(['+14155550100']);
+    const error = failure(() => loadConfig('prod', { file: example }));
+    expect(error).toBeInstanceOf(ConfigValidationError);
+    expect(
+      error.message
+        .split('\n')
+        .slice(1)
+        .map((line) => line.replace(/:.*$/, ''))
+        .sort(),
+    ).toEqual(
+      [
+        '  - account',
+        '  - alarms.emails.0',
+        '  - api.customDomain.certificateArn',
+        '  - api.customDomain.domainName',
+        '  - api.customDomain.hostedZone.name',
+        '  - twilio.accountSids.0',
+        '  - waf.adminAllowedCidrs.0',
+      ].sort(),
+    );
+  });
+
+  it('keeps user config files out of git, except the example', () => {
+    const ignored = (file: string) => spawnSync('git', ['check-ignore', '-q', file]).status === 0;
+    expect(ignored('config/dev.json')).toBe(true);
+    expect(ignored('config/prod.json')).toBe(true);
+    expect(ignored('config/example.json')).toBe(false);
+  });
+
   describe('the CDK app', () => {
     it('synthesizes dev with only account and region given, pinned to them', () => {
       const run = runApp({ env: 'dev', account: '480957213364', region: 'us-east-2' });
