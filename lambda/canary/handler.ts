@@ -7,7 +7,7 @@ import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { Route, ServiceName } from '../shared/names.js';
 import { systemClock } from '../shared/ports.js';
-import { AdminTokenSecret, parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
+import { AdminCredentialsSecret, parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
 import { loadCanaryConfig } from './canary-config.js';
 import { runCanary } from './canary-core.js';
 
@@ -23,11 +23,13 @@ async function secretString(secretId: string): Promise<string> {
 
 /** GET /admin/health as API Gateway would deliver it, straight to the admin function. */
 async function latestSyntheticSid(): Promise<string | null> {
-  const token = parseSecret(
-    'admin-token',
-    AdminTokenSecret,
+  // Any credential answers /admin/health; the secret has one or several holders (secret-values.ts).
+  const { credentials } = parseSecret(
+    'admin-credentials',
+    AdminCredentialsSecret,
     await secretString(config.ADMIN_TOKEN_SECRET_ARN),
-  ).token;
+  );
+  const token = Object.values(credentials)[0]?.token ?? '';
   const event = {
     httpMethod: 'GET',
     path: Route.adminHealth,

@@ -13,7 +13,7 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetWebACLForResourceCommand, type WAFV2Client } from '@aws-sdk/client-wafv2';
-import { TWILIO_AUTH_TOKEN_PATTERN } from '../../lambda/shared/secret-values.js';
+import { AdminCredentialsSecret, TWILIO_AUTH_TOKEN_PATTERN } from '../../lambda/shared/secret-values.js';
 import { OutputKey, stackName } from '../../lib/stack-names.js';
 import { type Check, CheckFailedError } from './checklist.js';
 import { CheckName, type HttpTarget } from './http-checks.js';
@@ -62,6 +62,14 @@ async function secretJson(client: SecretsManagerClient, secretId: string): Promi
   }
 }
 
+/** A credential of the admin secret (any role answers /admin/health), in either of its shapes. */
+function firstAdminToken(secret: Record<string, unknown>): string {
+  const parsed = AdminCredentialsSecret.safeParse(secret);
+  const first = parsed.success ? Object.values(parsed.data.credentials)[0] : undefined;
+  if (!first) throw new CheckFailedError('the admin credentials secret holds no credential');
+  return first.token;
+}
+
 /** Where the deployment answers and with which tokens, from its stack outputs and secrets. */
 export async function findDeployment(envName: string, clients: AwsClients): Promise<Deployment> {
   const api = stackName(envName, 'api');
@@ -83,17 +91,15 @@ export async function findDeployment(envName: string, clients: AwsClients): Prom
       `${twilioSecret} holds no Twilio auth token yet: npm run twilio-token -- --env ${envName}`,
     );
   }
-  const admin = await secretJson(
-    clients.secretsManager,
-    need(apiOutputs, OutputKey.adminTokenSecretName, api),
+  const adminToken = firstAdminToken(
+    await secretJson(clients.secretsManager, need(apiOutputs, OutputKey.adminTokenSecretName, api)),
   );
-  if (typeof admin.token !== 'string') throw new CheckFailedError('the admin token secret has no token');
   return {
     http: {
       baseUrl: need(apiOutputs, OutputKey.publicBaseUrl, api).replace(/\/+$/, ''),
       accountSid: String(twilio.accountSid),
       twilioToken: twilio.authToken,
-      adminToken: admin.token,
+      adminToken,
     },
     topicArn: need(monitoringOutputs, OutputKey.onCallTopicArn, monitoring),
     stageArn: need(apiOutputs, OutputKey.stageArn, api),

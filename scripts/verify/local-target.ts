@@ -1,5 +1,6 @@
 // Tokens for `npm run verify -- --url …`: TWILIO_AUTH_TOKEN / ADMIN_TOKEN / TWILIO_ACCOUNT_SID from the
-// environment, else the local stack's own files in .local/ (or SIGNALGATE_DATA_DIR).
+// environment, else the local stack's own files in .local/ (or SIGNALGATE_DATA_DIR): secrets.json for the Twilio
+// account and token, admin-credentials.json for an admin credential.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CheckFailedError } from './checklist.js';
@@ -31,8 +32,8 @@ export function localTarget(baseUrl: string, env: NodeJS.ProcessEnv, cwd: string
     env[name] || (typeof fromFile === 'string' ? fromFile : undefined);
   const twilioToken = pick('TWILIO_AUTH_TOKEN', secrets?.twilioAuthToken);
   const accountSid = pick('TWILIO_ACCOUNT_SID', secrets?.twilioAccountSid);
-  const adminToken =
-    pick('ADMIN_TOKEN', secrets?.adminToken) ?? firstCredential(path.join(dataDir, 'admin-credentials.json'));
+  // Any credential answers /admin/health; secrets.json's adminToken is no longer a credential (holders are).
+  const adminToken = env.ADMIN_TOKEN || firstCredential(path.join(dataDir, 'admin-credentials.json'));
   const missing = [
     twilioToken ? undefined : 'TWILIO_AUTH_TOKEN',
     accountSid ? undefined : 'TWILIO_ACCOUNT_SID',

@@ -24,7 +24,7 @@ const STAGE = 'arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/v1';
 const ACL = 'arn:aws:wafv2:eu-west-1:480957213366:regional/webacl/signalgate-prod/0f1e2d3c';
 
 /** A deployed prod: its stack outputs and secrets as the AWS APIs return them. */
-function deployedAws(twilioToken = TOKEN) {
+function deployedAws(twilioToken = TOKEN, adminSecret: unknown = { token: ADMIN }) {
   const cloudFormation = new CloudFormationClient(REGION);
   const cfn = mockClient(cloudFormation);
   const output = (OutputKey: string, OutputValue: string) => ({ OutputKey, OutputValue });
@@ -60,7 +60,7 @@ function deployedAws(twilioToken = TOKEN) {
     SecretString: JSON.stringify({ accountSid: SID, authToken: twilioToken }),
   });
   sm.on(GetSecretValueCommand, { SecretId: 'signalgate/prod/admin-token' }).resolves({
-    SecretString: JSON.stringify({ token: ADMIN }),
+    SecretString: JSON.stringify(adminSecret),
   });
   const cloudWatch = new CloudWatchClient(REGION);
   const cw = mockClient(cloudWatch);
@@ -98,6 +98,15 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
       stageArn: STAGE,
       webAclArn: ACL,
     });
+  });
+
+  it('takes an admin credential from the per-holder secret shape too', async () => {
+    const holders = { credentials: { ops: { token: ADMIN, role: 'operator' } } };
+    const d = await findDeployment('prod', deployedAws(TOKEN, holders).clients);
+    expect(d.http.adminToken).toBe(ADMIN);
+    await expect(findDeployment('prod', deployedAws(TOKEN, { credentials: {} }).clients)).rejects.toThrow(
+      'the admin credentials secret holds no credential',
+    );
   });
 
   it('stops at a Twilio secret that still holds the placeholder', async () => {
