@@ -297,6 +297,8 @@ export class ApiStack extends Stack {
         [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
         [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
         [EnvVar.monitoredSecretArns]: Stack.of(this).toJsonString(monitoredSecrets),
+        // Export and erase refuse the business's own numbers (409, ARCHITECTURE §2).
+        [EnvVar.ownNumbers]: config.ownNumbers.join(','),
         [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
         [EnvVar.adminTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
       },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { allResources, type CfnJson, synthEnv } from './helpers/synth-env.js';
 
-describe('canary (prod)', () => {
+describe('canary and own numbers in the api stack (prod)', () => {
   const synth = synthEnv('prod');
   const resources = allResources(synth).filter((r) => r.part === 'api');
   const byId = (prefix: string, type: string) =>
@@ -26,5 +26,10 @@ describe('canary (prod)', () => {
     const reads = statements.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
     const secrets = reads.flatMap((s) => [s.Resource].flat()).map((r: CfnJson) => r.Ref);
     expect(secrets.sort()).toEqual(['AdminTokenSecret', 'TwilioAuthTokenACd8917a10aab95fc5a03aac04b051cfb7']);
+  });
+
+  it('gives the admin function the configured own numbers (export and erase refuse them)', () => {
+    const admin = byId('AdminFunction', 'AWS::Lambda::Function');
+    expect(admin.Environment.Variables.OWN_NUMBERS).toBe('+442071838750');
   });
 });
