@@ -27,7 +27,7 @@ async function latestSyntheticSid(): Promise<string | null> {
   const { credentials } = parseSecret(
     'admin-credentials',
     AdminCredentialsSecret,
-    await secretString(config.ADMIN_TOKEN_SECRET_ARN),
+    await secretString(config.CANARY_ADMIN_SECRET_ARN),
   );
   const token = Object.values(credentials)[0]?.token ?? '';
   const event = {
@@ -55,13 +55,15 @@ async function latestSyntheticSid(): Promise<string | null> {
 }
 
 export async function handler(): Promise<{ ok: boolean }> {
-  const [accountSid, secretArn] = Object.entries(config.TWILIO_TOKEN_SECRET_ARNS)[0] ?? [];
   const result = await runCanary({
     publicBaseUrl: config.PUBLIC_BASE_URL,
     twilio: async () => {
-      if (!accountSid || !secretArn) throw new Error('no Twilio account configured');
-      const secret = parseSecret('twilio', TwilioTokenSecret, await secretString(secretArn));
-      return { accountSid, authToken: secret.authToken };
+      const secret = parseSecret(
+        'twilio',
+        TwilioTokenSecret,
+        await secretString(config.CANARY_TWILIO_SECRET_ARN),
+      );
+      return { accountSid: secret.accountSid, authToken: secret.authToken };
     },
     post: async (url, headers, body) =>
       (await fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(10_000) })).status,

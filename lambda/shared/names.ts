@@ -198,6 +198,12 @@ export const EnvVar = {
   powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
   /** Name of the admin function, which the canary invokes directly for /admin/health (no WAF in between). */
   adminFunctionName: 'ADMIN_FUNCTION_NAME',
+  /**
+   * The canary's own names for what it reads: it signs and authenticates like a client, never verifies, so it
+   * does not take the verifiers' variables (and their grace settings).
+   */
+  canaryTwilioSecretArn: 'CANARY_TWILIO_SECRET_ARN',
+  canaryAdminSecretArn: 'CANARY_ADMIN_SECRET_ARN',
   /** How long the canary waits for its message to be stored. */
   canaryTimeoutSeconds: 'CANARY_TIMEOUT_SECONDS',
   /** Set by the Lambda runtime: the region and the execution role's credentials (secret, never logged). */
