@@ -7,7 +7,12 @@ import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { Route, ServiceName } from '../shared/names.js';
 import { systemClock } from '../shared/ports.js';
-import { AdminCredentialsSecret, parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
+import {
+  AdminCredentialsSecret,
+  healthProbeToken,
+  parseSecret,
+  TwilioTokenSecret,
+} from '../shared/secret-values.js';
 import { loadCanaryConfig } from './canary-config.js';
 import { runCanary } from './canary-core.js';
 
@@ -24,12 +29,14 @@ async function secretString(secretId: string): Promise<string> {
 /** GET /admin/health as API Gateway would deliver it, straight to the admin function. */
 async function latestSyntheticSid(): Promise<string | null> {
   // Any credential answers /admin/health; the secret has one or several holders (secret-values.ts).
-  const { credentials } = parseSecret(
-    'admin-credentials',
-    AdminCredentialsSecret,
-    await secretString(config.CANARY_ADMIN_SECRET_ARN),
-  );
-  const token = Object.values(credentials)[0]?.token ?? '';
+  const token =
+    healthProbeToken(
+      parseSecret(
+        'admin-credentials',
+        AdminCredentialsSecret,
+        await secretString(config.CANARY_ADMIN_SECRET_ARN),
+      ),
+    ) ?? '';
   const event = {
     httpMethod: 'GET',
     path: Route.adminHealth,

@@ -55,6 +55,16 @@ export const AdminCredentialsSecret = z.union([
   })),
 ]);
 export type AdminCredentialsSecret = z.infer<typeof AdminCredentialsSecret>;
+
+/**
+ * The token a health probe (npm run verify, the canary) should use: the least privileged credential,
+ * `reader` before `operator` before `privacy`, since every role may read /admin/health.
+ */
+export function healthProbeToken(secret: AdminCredentialsSecret): string | undefined {
+  const order: readonly string[] = [AdminRole.reader, AdminRole.operator, AdminRole.privacy];
+  const rank = (role: string) => (order.includes(role) ? order.indexOf(role) : order.length);
+  return Object.values(secret.credentials).sort((a, b) => rank(a.role) - rank(b.role))[0]?.token;
+}
 export const BlindIndexSecret = z.object({ key: z.string().min(32) });
 
 /** Parses a secret string as JSON of the given shape; the error names the secret's role, never its value. */

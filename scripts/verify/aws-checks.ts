@@ -13,7 +13,11 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetWebACLForResourceCommand, type WAFV2Client } from '@aws-sdk/client-wafv2';
-import { AdminCredentialsSecret, TWILIO_AUTH_TOKEN_PATTERN } from '../../lambda/shared/secret-values.js';
+import {
+  AdminCredentialsSecret,
+  healthProbeToken,
+  TWILIO_AUTH_TOKEN_PATTERN,
+} from '../../lambda/shared/secret-values.js';
 import { OutputKey, stackName } from '../../lib/stack-names.js';
 import { type Check, CheckFailedError } from './checklist.js';
 import { CheckName, type HttpTarget } from './http-checks.js';
@@ -65,9 +69,9 @@ async function secretJson(client: SecretsManagerClient, secretId: string): Promi
 /** A credential of the admin secret (any role answers /admin/health), in either of its shapes. */
 function firstAdminToken(secret: Record<string, unknown>): string {
   const parsed = AdminCredentialsSecret.safeParse(secret);
-  const first = parsed.success ? Object.values(parsed.data.credentials)[0] : undefined;
-  if (!first) throw new CheckFailedError('the admin credentials secret holds no credential');
-  return first.token;
+  const token = parsed.success ? healthProbeToken(parsed.data) : undefined;
+  if (!token) throw new CheckFailedError('the admin credentials secret holds no credential');
+  return token;
 }
 
 /** Where the deployment answers and with which tokens, from its stack outputs and secrets. */

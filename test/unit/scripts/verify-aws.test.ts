@@ -100,8 +100,14 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
     });
   });
 
-  it('takes an admin credential from the per-holder secret shape too', async () => {
-    const holders = { credentials: { ops: { token: ADMIN, role: 'operator' } } };
+  it('takes the least privileged credential (reader first) from the per-holder secret shape too', async () => {
+    const holders = {
+      credentials: {
+        alice: { token: 'P'.repeat(40), role: 'privacy' },
+        ops: { token: 'O'.repeat(40), role: 'operator' },
+        monitor: { token: ADMIN, role: 'reader' },
+      },
+    };
     const d = await findDeployment('prod', deployedAws(TOKEN, holders).clients);
     expect(d.http.adminToken).toBe(ADMIN);
     await expect(findDeployment('prod', deployedAws(TOKEN, { credentials: {} }).clients)).rejects.toThrow(
