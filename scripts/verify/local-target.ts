@@ -3,6 +3,7 @@
 // account and token, admin-credentials.json for an admin credential.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { AdminCredentialsSecret, healthProbeToken } from '../../lambda/shared/secret-values.js';
 import { CheckFailedError } from './checklist.js';
 import type { HttpTarget } from './http-checks.js';
 
@@ -15,14 +16,10 @@ function readJson(file: string): Record<string, unknown> | undefined {
   }
 }
 
-/** The first credential of `.local/admin-credentials.json` ({"id":{"token","role"}}), if that file exists. */
-function firstCredential(file: string): string | undefined {
-  const creds = readJson(file);
-  for (const value of Object.values(creds ?? {})) {
-    const token = (value as { token?: unknown } | undefined)?.token;
-    if (typeof token === 'string') return token;
-  }
-  return undefined;
+/** The least privileged credential of `.local/admin-credentials.json` ({"id":{"token","role"}}), if any. */
+function localCredential(file: string): string | undefined {
+  const parsed = AdminCredentialsSecret.safeParse({ credentials: readJson(file) ?? {} });
+  return parsed.success ? healthProbeToken(parsed.data) : undefined;
 }
 
 export function localTarget(baseUrl: string, env: NodeJS.ProcessEnv, cwd: string): HttpTarget {
@@ -33,7 +30,7 @@ export function localTarget(baseUrl: string, env: NodeJS.ProcessEnv, cwd: string
   const twilioToken = pick('TWILIO_AUTH_TOKEN', secrets?.twilioAuthToken);
   const accountSid = pick('TWILIO_ACCOUNT_SID', secrets?.twilioAccountSid);
   // Any credential answers /admin/health; secrets.json's adminToken is no longer a credential (holders are).
-  const adminToken = env.ADMIN_TOKEN || firstCredential(path.join(dataDir, 'admin-credentials.json'));
+  const adminToken = env.ADMIN_TOKEN || localCredential(path.join(dataDir, 'admin-credentials.json'));
   const missing = [
     twilioToken ? undefined : 'TWILIO_AUTH_TOKEN',
     accountSid ? undefined : 'TWILIO_ACCOUNT_SID',
