@@ -40,6 +40,10 @@ export const GUARD_REASONS = {
     'Backup retention below a week by environment config (disposable dev data); staging keeps 7 days and prod 35.',
   databaseDefaultPort:
     'Default Postgres port kept: the instance is reachable only from the proxy and migration security groups in isolated subnets, so another port adds no protection; clients go through the proxy (5432 regardless).',
+  canaryOutsideVpc:
+    'The canary calls the public webhook URL like Twilio does and the admin function by Invoke; it never reaches the database, and the VPC has no NAT by design.',
+  accountAgnosticSourceAccount:
+    'No account is configured, so the template is account-agnostic: SourceAccount is the deploying account (Ref AWS::AccountId), which the guard rule cannot read as a string; with an account configured it is the literal account id and the rule passes.',
   deadLetterQueueWithoutDlq:
     'This queue is the dead-letter queue; a dead-letter queue of its own would only move the same poison messages one step further.',
 } as const;
@@ -78,6 +82,9 @@ export function acknowledgeGuardFindings(stacks: SignalgateStacks, config: EnvCo
     [api.webhook.function.node.defaultChild as IConstruct, GUARD_REASONS.webhookOutsideVpc],
     [api.rotateAdminToken.function.node.defaultChild as IConstruct, GUARD_REASONS.rotationOutsideVpc],
     [api.rotateTwilioToken.function.node.defaultChild as IConstruct, GUARD_REASONS.rotationOutsideVpc],
+    ...(api.canary
+      ? [[api.canary.function.node.defaultChild as IConstruct, GUARD_REASONS.canaryOutsideVpc] as const]
+      : []),
   ]);
   for (const stack of all) {
     for (const fn of lambdaResources(stack)) {
@@ -89,6 +96,22 @@ export function acknowledgeGuardFindings(stacks: SignalgateStacks, config: EnvCo
         : (byDesign.get(fn) ??
           (fn instanceof lambda.CfnFunction ? undefined : GUARD_REASONS.providerOutsideVpc));
       if (reason) ack(fn, 'lambda_inside_vpc_check', reason);
+    }
+  }
+
+  // ServicePermissionSourceAccount sets SourceAccount to the stack's account at synth: a Ref without one.
+  if (config.account === undefined) {
+    for (const stack of all) {
+      for (const node of stack.node.findAll()) {
+        if (!(node instanceof lambda.CfnPermission)) continue;
+        if (typeof node.principal === 'string' && node.principal.endsWith('.amazonaws.com')) {
+          ack(
+            node,
+            'lambda_function_public_access_prohibited_check',
+            GUARD_REASONS.accountAgnosticSourceAccount,
+          );
+        }
+      }
     }
   }
 

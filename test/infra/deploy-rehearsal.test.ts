@@ -260,7 +260,7 @@ const deployOrderMutations: Mutation[] = [
       // The first value as a template literal, as before issue 11, with a schedule on it.
       delete secret.Properties.GenerateSecretString;
       secret.Properties.SecretString =
-        '{"accountSid":"AC00000000000000000000000000000001","authToken":"REPLACE_ME"}';
+        '{"accountSid":"AC00bbd43b1bb444751cd45ce0288620a1","authToken":"REPLACE_ME"}';
       const resources = app.stacks[stack('api')]?.Resources as Record<string, CfnResource>;
       resources.TwilioRotation = {
         Type: 'AWS::SecretsManager::RotationSchedule',
@@ -274,7 +274,7 @@ const deployOrderMutations: Mutation[] = [
       };
     },
     expected:
-      'TwilioRotation: rotates signalgate-dev-api/TwilioAuthTokenAC00000000000000000000000000000001 at creation',
+      'TwilioRotation: rotates signalgate-dev-api/TwilioAuthTokenAC00bbd43b1bb444751cd45ce0288620a1 at creation',
   },
   {
     name: 'a hosted database rotation that does not wait for the migration (the race of issue 11)',

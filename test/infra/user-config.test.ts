@@ -204,6 +204,19 @@ describe('user config', () => {
       for (const [, artifact] of stacks) expect(artifact.environment).toBe('aws://480957213364/us-east-2');
     }, 180_000);
 
+    it('synthesizes prod from the committed defaults alone (no account: account-agnostic), guard rules included', () => {
+      const run = runApp({ env: 'prod' });
+      expect(run.stderr).not.toMatch(/signalgate:|Error/);
+      expect(run.status).toBe(0);
+      const manifest = JSON.parse(readFileSync(path.join(run.outdir, 'manifest.json'), 'utf8')) as {
+        artifacts: Record<string, { type: string; environment?: string }>;
+      };
+      const envs = Object.values(manifest.artifacts)
+        .filter((a) => a.type === 'aws:cloudformation:stack')
+        .map((a) => a.environment);
+      expect(envs).toEqual(Array(4).fill('aws://unknown-account/eu-west-1'));
+    }, 180_000);
+
     it('exits 1 with one line per bad value and no stack trace', () => {
       const run = runApp({
         env: 'prod',

@@ -8,6 +8,7 @@ import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import { App, Validations } from 'aws-cdk-lib';
 import { buildSignalgate } from '../../../lib/app.js';
 import { type EnvName, loadConfig } from '../../../lib/config/index.js';
+import { USER_CONFIG_VALUES } from '../../helpers/user-config-values.js';
 import { cdkJsonContext } from '../helpers/synth-env.js';
 import type { AppTemplates, CfnTemplate, Json } from './cfn-model.js';
 
@@ -30,7 +31,8 @@ export interface Rehearsal {
 export function rehearse(env: EnvName): Rehearsal {
   const outdir = mkdtempSync(path.join(tmpdir(), `signalgate-rehearsal-${env}-`));
   try {
-    const config = loadConfig(env);
+    // A deploy as a user makes it: the committed defaults with a user's values (account, Twilio SIDs…).
+    const config = loadConfig(env, { values: USER_CONFIG_VALUES[env] });
     const app = new App({ outdir, context: { ...cdkJsonContext(), env, 'aws:cdk:bundling-stacks': [] } });
     const stacks = buildSignalgate(app, config);
     Validations.of(app).addPlugins(new CfnGuardValidator({}));
