@@ -187,7 +187,7 @@ describe('user config', () => {
   describe('the CDK app', () => {
     it('synthesizes dev with only account and region given, pinned to them', () => {
       const run = runApp({ env: 'dev', account: '480957213364', region: 'us-east-2' });
-      expect(run.stderr).not.toMatch(/signalgate:/);
+      expect(run.stderr).not.toMatch(/signalgate:|ERROR \[/);
       expect(run.status).toBe(0);
       const manifest = JSON.parse(readFileSync(path.join(run.outdir, 'manifest.json'), 'utf8')) as {
         artifacts: Record<string, { type: string; environment?: string }>;
@@ -206,7 +206,7 @@ describe('user config', () => {
 
     it('synthesizes prod from the committed defaults alone (no account: account-agnostic), guard rules included', () => {
       const run = runApp({ env: 'prod' });
-      expect(run.stderr).not.toMatch(/signalgate:|Error/);
+      expect(run.stderr).not.toMatch(/signalgate:|ERROR \[/);
       expect(run.status).toBe(0);
       const manifest = JSON.parse(readFileSync(path.join(run.outdir, 'manifest.json'), 'utf8')) as {
         artifacts: Record<string, { type: string; environment?: string }>;
