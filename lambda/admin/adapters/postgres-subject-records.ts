@@ -25,6 +25,9 @@ const SUBJECT_MESSAGES = `SELECT message_sid FROM ${Table.messages} WHERE from_i
 // Synthetic messages (verify, canary) are not a subject's data: exports leave them out.
 const REAL = 'synthetic IS NULL';
 const SUBJECT_STATUSES = `from_index = $1 OR to_index = $1 OR message_sid IN (${SUBJECT_MESSAGES})`;
+// Quarantined payloads likewise: a status callback that failed the schema often names no number, only
+// the subject's MessageSid, and must be exported and erased with the subject (ARCHITECTURE §4).
+const SUBJECT_QUARANTINED = SUBJECT_STATUSES;
 
 interface MessageRow {
   message_sid: string;
@@ -125,7 +128,7 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     const result = await this.#db.query<{ n: number }>(
       `SELECT ((SELECT count(*) FROM ${Table.messages} WHERE (from_index = $1 OR to_index = $1) AND ${REAL})
              + (SELECT count(*) FROM ${Table.statusUpdates} WHERE ${SUBJECT_STATUSES})
-             + (SELECT count(*) FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1))::int AS n`,
+             + (SELECT count(*) FROM ${Table.quarantined} WHERE ${SUBJECT_QUARANTINED}))::int AS n`,
       [index],
     );
     return result.rows[0]?.n ?? 0;
@@ -183,7 +186,7 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     const after = from.kind === 'quarantined' ? from.after : undefined;
     const result = await this.#db.query<QuarantinedRow>(
       `SELECT id, route, failed_checks, message_sid, payload_key, received_at, stored_at, sealed, ${AT_US}
-       FROM ${Table.quarantined} WHERE (from_index = $1 OR to_index = $1)
+       FROM ${Table.quarantined} WHERE (${SUBJECT_QUARANTINED})
          ${after ? `AND (received_at, id) > (${FROM_US}, $3::bigint)` : ''}
        ORDER BY received_at, id LIMIT ${after ? '$4' : '$2'}`,
       after ? [index, after.atMicros, after.key, room + 1] : [index, room + 1],
@@ -220,7 +223,7 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
          ), gone_messages AS (
            DELETE FROM ${Table.messages} WHERE from_index = $1 OR to_index = $1 RETURNING 1
          ), gone_quarantined AS (
-           DELETE FROM ${Table.quarantined} WHERE from_index = $1 OR to_index = $1 RETURNING 1
+           DELETE FROM ${Table.quarantined} WHERE ${SUBJECT_QUARANTINED} RETURNING 1
          )
          SELECT (SELECT count(*) FROM gone_messages)::int AS messages,
                 (SELECT count(*) FROM gone_statuses)::int AS statuses,

@@ -676,6 +676,30 @@ describe('quarantined payloads of a subject', () => {
     expect(left.rows[0]?.n).toBe(1);
   });
 
+  it("include a quarantined status callback that names only the subject's MessageSid: exported and erased", async () => {
+    const [sid] = await f.storeMessages({ From: SUBJECT, To: PEER });
+    const {
+      From: _from,
+      To: _to,
+      ...callback
+    } = statusParams({
+      MessageSid: sid as string,
+      MessageStatus: 'delivery_unknown',
+    });
+    await f.storeAnything(callback, '/webhooks/twilio/status');
+    const exported = json(
+      (await f.call('POST', '/admin/subjects/export', { token: f.tokens.alice, body: { phone: SUBJECT } }))
+        .body,
+    ) as { quarantined: Array<{ messageSid: string; failedChecks: string[] }> };
+    expect(exported.quarantined.map((q) => [q.messageSid, q.failedChecks])).toEqual([
+      [sid, ['MessageStatus:invalid_value']],
+    ]);
+    const approved = await approve(await requestErasure(), f.tokens.bob);
+    expect(json(approved.body)).toEqual({ erased: 1 });
+    const left = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM quarantined_payloads');
+    expect(left.rows[0]?.n).toBe(0);
+  });
+
   it('page after the messages and statuses with the next cursor, each once', async () => {
     const long = 'a long message '.repeat(120);
     await f.storeMessages({ From: SUBJECT, To: PEER });
