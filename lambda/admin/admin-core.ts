@@ -67,6 +67,8 @@ export interface AdminRequest {
   readonly token: string | undefined;
   readonly sourceIp: string;
   readonly requestId: string;
+  /** For security events only (ARCHITECTURE §4: request id, source IP, user agent); never audited. */
+  readonly userAgent?: string;
   readonly query: Readonly<Record<string, string | undefined>>;
   /** The request body as text; undefined when there is none. */
   readonly body: string | undefined;
@@ -189,6 +191,7 @@ async function countFailure(
     route,
     sourceIp: request.sourceIp,
     requestId: request.requestId,
+    userAgent: request.userAgent,
     tokenPresent: fingerprint !== NO_CALLER,
     fingerprint,
   });
@@ -200,6 +203,7 @@ async function countFailure(
       deps.logger.security(LogEvent.adminLockout, {
         sourceIp: request.sourceIp,
         requestId: request.requestId,
+        userAgent: request.userAgent,
         failures: counted.failures,
         until: new Date(counted.lockedUntil).toISOString(),
       });

@@ -27,6 +27,7 @@ export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler 
           // API Gateway's view of the client (the last proxy hop), not a spoofable X-Forwarded-For.
           sourceIp: event.requestContext?.identity?.sourceIp || 'unknown',
           requestId: event.requestContext?.requestId || 'unknown',
+          userAgent: header(event, 'user-agent') ?? event.requestContext?.identity?.userAgent ?? undefined,
           query: event.queryStringParameters ?? {},
           body:
             event.body === null || event.body === undefined ? undefined : bodyBytes(event).toString('utf8'),

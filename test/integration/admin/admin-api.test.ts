@@ -173,6 +173,11 @@ describe('admin API authentication, roles and audit', () => {
     expect(sum(MetricName.AdminLockouts)).toBe(1);
     const security = f.logs.map((l) => json(l)).filter((l) => l.security === true);
     expect(security.map((l) => l.event)).toContain('security.admin_lockout');
+    // What the runbook's investigation needs on every security event: request id, source IP, user agent.
+    for (const event of security) {
+      expect(event).toMatchObject({ sourceIp: '198.51.100.10', userAgent: 'curl/8.5.0' });
+      expect(event.requestId).toEqual(expect.any(String));
+    }
     expect(f.logs.join('\n')).not.toContain('guess-123');
   });
 

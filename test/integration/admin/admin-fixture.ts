@@ -103,7 +103,10 @@ export function adminFixture(db: TransactionalDb, ingestDb: Queryable = db) {
     const base = apiEvent({
       path,
       httpMethod: method,
-      headers: options.token === undefined ? {} : { 'X-Admin-Token': options.token },
+      headers: {
+        'User-Agent': 'curl/8.5.0',
+        ...(options.token === undefined ? {} : { 'X-Admin-Token': options.token }),
+      },
       queryStringParameters: options.query ?? null,
       body:
         options.body === undefined
