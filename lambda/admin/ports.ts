@@ -158,6 +158,9 @@ export interface StoredQuarantined {
   readonly messageSid: string | null;
   /** Keyed digest of the payload; the sealed record's encryption-context id. */
   readonly payloadKey: string;
+  /** The row's blind indexes, bound into its sealed record (format v2). */
+  readonly fromIndex: string | null;
+  readonly toIndex: string | null;
   readonly receivedAt: Date;
   readonly storedAt: Date;
   readonly sealed: Buffer;

@@ -96,7 +96,7 @@ export async function exportSubject(
   }
   const quarantined = [];
   for (const q of rows.quarantined ?? []) {
-    const context = quarantineSealContext(q.payloadKey);
+    const context = quarantineSealContext(q.payloadKey, { from: q.fromIndex, to: q.toIndex });
     quarantined.push({
       quarantined: true as const,
       route: q.route,
@@ -104,7 +104,7 @@ export async function exportSubject(
       messageSid: q.messageSid,
       receivedAt: q.receivedAt.toISOString(),
       storedAt: q.storedAt.toISOString(),
-      params: await open(q.sealed, context.purpose, context.id),
+      params: await open(q.sealed, context.purpose, context.id, context.indexes),
     });
   }
   return { messages, statuses, quarantined };

@@ -236,12 +236,24 @@ function quarantinedFields(
   index: BlindIndexer,
 ): EnvelopeFields {
   const parts = quarantineFields(route, params, failedChecks, index);
-  return { parts, seal: quarantineSealContext(parts.payloadKey) };
+  return {
+    parts,
+    seal: quarantineSealContext(parts.payloadKey, {
+      from: parts.fromIndex ?? null,
+      to: parts.toIndex ?? null,
+    }),
+  };
 }
 
-/** The encryption context of a quarantined record: its own table, keyed by the payload key. */
-export function quarantineSealContext(payloadKey: string): SealContext {
-  return { purpose: SealPurpose.quarantined, id: payloadKey };
+/**
+ * The encryption context of a quarantined record: its own table, keyed by the payload key, with the
+ * row's blind indexes bound in (sealed format v2), so a row cannot be re-pointed to dodge an erasure.
+ */
+export function quarantineSealContext(
+  payloadKey: string,
+  indexes: { readonly from: string | null; readonly to: string | null },
+): SealContext {
+  return { purpose: SealPurpose.quarantined, id: payloadKey, indexes };
 }
 
 /** The synthetic-traffic marker of a signed message; any other value of the field is an ordinary parameter. */

@@ -71,6 +71,8 @@ interface QuarantinedRow {
   failed_checks: string[];
   message_sid: string | null;
   payload_key: string;
+  from_index: string | null;
+  to_index: string | null;
   received_at: Date;
   stored_at: Date;
   sealed: Buffer;
@@ -83,6 +85,8 @@ const toQuarantined = (r: QuarantinedRow): StoredQuarantined => ({
   failedChecks: r.failed_checks,
   messageSid: r.message_sid,
   payloadKey: r.payload_key,
+  fromIndex: r.from_index,
+  toIndex: r.to_index,
   receivedAt: r.received_at,
   storedAt: r.stored_at,
   sealed: r.sealed,
@@ -185,7 +189,8 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     const room = limit - messages.length - statuses.length;
     const after = from.kind === 'quarantined' ? from.after : undefined;
     const result = await this.#db.query<QuarantinedRow>(
-      `SELECT id, route, failed_checks, message_sid, payload_key, received_at, stored_at, sealed, ${AT_US}
+      `SELECT id, route, failed_checks, message_sid, payload_key, from_index, to_index, received_at, stored_at,
+              sealed, ${AT_US}
        FROM ${Table.quarantined} WHERE (${SUBJECT_QUARANTINED})
          ${after ? `AND (received_at, id) > (${FROM_US}, $3::bigint)` : ''}
        ORDER BY received_at, id LIMIT ${after ? '$4' : '$2'}`,

@@ -705,6 +705,19 @@ describe('quarantined payloads of a subject', () => {
     expect(left.rows[0]?.n).toBe(0);
   });
 
+  it('cannot be re-pointed to another subject: the blind indexes are bound into the sealed record', async () => {
+    await f.storeAnything(inboundParams({ From: SUBJECT, To: PEER, Body: 'a long message '.repeat(120) }));
+    // What a database writer dodging an erasure would do: move the row to another number's index.
+    await db.pool.query('UPDATE quarantined_payloads SET from_index = $1', [await f.blindIndex(OTHER)]);
+    const exported = json(
+      (await f.call('POST', '/admin/subjects/export', { token: f.tokens.alice, body: { phone: OTHER } }))
+        .body,
+    ) as { quarantined: Array<{ params: unknown }> };
+    expect(exported.quarantined).toHaveLength(1);
+    expect(exported.quarantined[0]?.params).toBeNull();
+    expect(f.logs.join('\n')).toContain('unreadable');
+  });
+
   it('page after the messages and statuses with the next cursor, each once', async () => {
     const long = 'a long message '.repeat(120);
     await f.storeMessages({ From: SUBJECT, To: PEER });

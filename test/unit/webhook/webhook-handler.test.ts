@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { describe, expect, it } from 'vitest';
 import type { DataKey, KeyProvider } from '../../../lambda/shared/ports.js';
+import { SealedRecordError } from '../../../lambda/shared/seal.js';
 import { EMPTY_TWIML } from '../../../lambda/webhook/responses.js';
 import {
   ACCOUNT_SID,
@@ -240,11 +241,17 @@ describe('POST /webhooks/twilio/messages', () => {
     const envelope = f.queue.sent[0];
     if (envelope?.kind !== 'quarantined') throw new Error('expected a quarantined envelope');
     expect(envelope.messageSid).toBe(params.MessageSid);
-    const opened = await f.deps.sealer.open(Buffer.from(envelope.sealed, 'base64url'), {
+    const sealed = Buffer.from(envelope.sealed, 'base64url');
+    const opened = await f.deps.sealer.open(sealed, {
       purpose: 'quarantined_payloads',
       id: envelope.payloadKey,
+      indexes: { from: envelope.fromIndex ?? null, to: envelope.toIndex ?? null },
     });
     expect(JSON.parse(opened.toString('utf8'))).toEqual(params);
+    // Bound to the row's blind indexes: without them (or with others) the record does not open.
+    await expect(
+      f.deps.sealer.open(sealed, { purpose: 'quarantined_payloads', id: envelope.payloadKey }),
+    ).rejects.toThrow(SealedRecordError);
     // A redelivery of the same request has the same key, so the store keeps it once.
     await f.handler(signedWebhookEvent({ token: f.token, params }));
     const again = f.queue.sent[1];
