@@ -15,4 +15,9 @@ export const OutputKey = {
   stageArn: 'StageArn',
   webAclArn: 'WebAclArn',
   onCallTopicArn: 'OnCallTopicArn',
+  /** Functions that cache a secret: npm run rotate -- --revoke-previous updates them to retire warm instances. */
+  webhookFunctionName: 'WebhookFunctionName',
+  adminFunctionName: 'AdminFunctionName',
+  /** Only where the canary exists (it caches the first Twilio token and the admin credentials). */
+  canaryFunctionName: 'CanaryFunctionName',
 } as const;

@@ -180,6 +180,11 @@ export const EnvVar = {
   /** Secret ARN of the database master credentials (migration Lambda only). */
   dbMasterSecretArn: 'DB_MASTER_SECRET_ARN',
   secretCacheSeconds: 'SECRET_CACHE_SECONDS',
+  /**
+   * Read by no handler: `npm run rotate -- … --revoke-previous` sets it to the new secret version, a configuration
+   * change that makes Lambda retire every warm execution environment (and its cached secrets).
+   */
+  secretsEpoch: 'SIGNALGATE_SECRETS_EPOCH',
   retentionDays: 'RETENTION_DAYS',
   /** Dead-letter queue of the ingest queue (admin health reports its depth). */
   dlqUrl: 'DLQ_URL',

@@ -461,6 +461,11 @@ export class ApiStack extends Stack {
         .map((sid) => SecretName.twilioAuthToken(config.envName, sid))
         .join(','),
     });
+    // npm run rotate -- --revoke-previous recycles the functions that cache secrets (docs/RUNBOOK.md).
+    new CfnOutput(this, OutputKey.webhookFunctionName, { value: this.webhook.function.functionName });
+    new CfnOutput(this, OutputKey.adminFunctionName, { value: this.admin.function.functionName });
+    if (this.canary)
+      new CfnOutput(this, OutputKey.canaryFunctionName, { value: this.canary.function.functionName });
     if (this.api.domain) {
       new CfnOutput(this, 'RegionalDomainName', {
         value: this.api.domain.domainNameAliasDomainName,

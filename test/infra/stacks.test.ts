@@ -447,6 +447,19 @@ describe.each(ENVS)('%s stacks', (env) => {
       expect(outputs.IngestDeadLetterQueueName).toBeDefined();
       monitoring.hasOutput('OnCallTopicArn', { Value: ref('OnCallTopic') });
     });
+
+    it('outputs the names of the functions that cache secrets, for npm run rotate -- --revoke-previous', () => {
+      // The function a service name runs in: the Ref that CloudFormation resolves to its generated name.
+      const functionOf = (service: string) =>
+        Object.entries(api.findResources('AWS::Lambda::Function')).find(
+          ([, r]) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+        )?.[0];
+      const outputs = synth.json.api.Outputs;
+      expect(outputs.WebhookFunctionName?.Value).toEqual(ref(functionOf('signalgate-webhook') as string));
+      expect(outputs.AdminFunctionName?.Value).toEqual(ref(functionOf('signalgate-admin') as string));
+      const canary = functionOf('signalgate-canary');
+      expect(outputs.CanaryFunctionName?.Value).toEqual(canary ? ref(canary) : undefined);
+    });
   });
 
   describe('monitoring', () => {
