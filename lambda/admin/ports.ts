@@ -161,6 +161,8 @@ export interface StoredQuarantined {
   /** The row's blind indexes, bound into its sealed record (format v2). */
   readonly fromIndex: string | null;
   readonly toIndex: string | null;
+  /** The payload's other addresses' blind indexes (other_indexes), bound into its sealed record too. */
+  readonly otherIndexes?: readonly string[] | null;
   readonly receivedAt: Date;
   readonly storedAt: Date;
   readonly sealed: Buffer;

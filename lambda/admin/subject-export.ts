@@ -96,7 +96,7 @@ export async function exportSubject(
   }
   const quarantined = [];
   for (const q of rows.quarantined ?? []) {
-    const context = quarantineSealContext(q.payloadKey, { from: q.fromIndex, to: q.toIndex });
+    const context = quarantineSealContext(q.payloadKey, { from: q.fromIndex, to: q.toIndex }, q.otherIndexes);
     quarantined.push({
       quarantined: true as const,
       route: q.route,

@@ -69,12 +69,13 @@ const INSERT_STATUSES = `
 
 const INSERT_QUARANTINED = `
   INSERT INTO ${Table.quarantined}
-    (payload_key, route, failed_checks, message_sid, account_sid, from_index, to_index, sealed, idempotency_token, received_at)
-  SELECT key, route, string_to_array(checks, ','), sid, account, from_index, to_index, sealed, token, received_at
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[], $10::timestamptz[])
-    AS t(key, route, checks, sid, account, from_index, to_index, sealed, token, received_at)
+    (payload_key, route, failed_checks, message_sid, account_sid, from_index, to_index, other_indexes, sealed, idempotency_token, received_at)
+  SELECT key, route, string_to_array(checks, ','), sid, account, from_index, to_index, string_to_array(others, ','), sealed, token, received_at
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[], $11::timestamptz[])
+    AS t(key, route, checks, sid, account, from_index, to_index, others, sealed, token, received_at)
   WHERE NOT EXISTS (
-    SELECT 1 FROM ${Table.erasedSubjects} e WHERE e.blind_index IN (t.from_index, t.to_index))
+    SELECT 1 FROM ${Table.erasedSubjects} e
+    WHERE e.blind_index IN (t.from_index, t.to_index) OR e.blind_index = ANY(string_to_array(t.others, ',')))
   ON CONFLICT (payload_key) DO NOTHING
   RETURNING payload_key`;
 
@@ -88,6 +89,8 @@ function quarantinedColumns(rows: QuarantinedEnvelope[]): unknown[] {
     rows.map((r) => r.accountSid ?? null),
     rows.map((r) => r.fromIndex ?? null),
     rows.map((r) => r.toIndex ?? null),
+    // Hex blind indexes (the envelope contract): a comma never occurs in one.
+    rows.map((r) => r.otherIndexes?.join(',') ?? null),
     rows.map((r) => Buffer.from(r.sealed, 'base64url')),
     rows.map((r) => r.idempotencyToken ?? null),
     rows.map((r) => r.receivedAt),
@@ -133,9 +136,15 @@ function keyOf(e: QueuedEnvelope): string {
   }
 }
 
+/** Every blind index an envelope carries (a quarantined payload's other addresses included). */
+function indexesOf(e: QueuedEnvelope): string[] {
+  const others = e.kind === 'quarantined' ? (e.otherIndexes ?? []) : [];
+  return [e.fromIndex, e.toIndex, ...others].filter((i): i is string => i !== undefined);
+}
+
 /** Blind indexes of these envelopes that have a tombstone (asked only when some row was not inserted). */
 async function erasedIndexes(db: Queryable, rows: readonly QueuedEnvelope[]): Promise<Set<string>> {
-  const indexes = [...new Set(rows.flatMap((r) => [r.fromIndex, r.toIndex].filter((i) => i !== undefined)))];
+  const indexes = [...new Set(rows.flatMap(indexesOf))];
   if (indexes.length === 0) return new Set();
   const result = await db.query<{ blind_index: string }>(
     `SELECT blind_index FROM ${Table.erasedSubjects} WHERE blind_index = ANY($1::text[])`,
@@ -245,10 +254,7 @@ export async function storeEnvelopes(
       if (fresh.has(key) && !claimed.has(key)) {
         claimed.add(key);
         stored.push(i);
-      } else if (
-        !fresh.has(key) &&
-        [envelope.fromIndex, envelope.toIndex].some((index) => index !== undefined && tombstoned.has(index))
-      ) {
+      } else if (!fresh.has(key) && indexesOf(envelope).some((index) => tombstoned.has(index))) {
         erased.push(i);
       } else {
         duplicates.push(i);

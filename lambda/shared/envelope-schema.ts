@@ -27,6 +27,11 @@ export const ERROR_CODE_PATTERN = /^\d{1,6}$/;
  */
 export const FAILED_CHECK_PATTERN = /^[A-Za-z]{1,40}:[a-z_]{1,32}$/;
 export const MAX_FAILED_CHECKS = 16;
+/**
+ * Blind indexes of a quarantined payload's other addresses (beyond its first From and To). Twilio sends one
+ * From and one To; a payload with repeats is already anomalous, and 64 bounds the envelope (64 × 64 hex).
+ */
+export const MAX_OTHER_INDEXES = 64;
 
 /** Webhook routes whose signed payloads may be quarantined (voice callbacks join this list later). */
 export const QUARANTINE_ROUTES = ['message', 'status'] as const;
@@ -89,6 +94,8 @@ export const QuarantinedEnvelopeSchema = z.object({
   accountSid: sid.optional(),
   fromIndex: index.optional(),
   toIndex: index.optional(),
+  /** Every other address of the payload (a repeated From or To…), sorted; bound into the seal's AAD. */
+  otherIndexes: z.array(index).min(1).max(MAX_OTHER_INDEXES).optional(),
   receivedAt: timestamp,
   sealed,
   idempotencyToken: token,

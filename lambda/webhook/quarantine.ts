@@ -8,6 +8,7 @@ import type { BlindIndexer } from '../shared/blind-index.js';
 import {
   FAILED_CHECK_PATTERN,
   MAX_FAILED_CHECKS,
+  MAX_OTHER_INDEXES,
   type QuarantinedEnvelope,
   type QuarantineRoute,
   SID_PATTERN,
@@ -47,6 +48,19 @@ function single(params: SignedParams, key: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+/** Every non-empty value of a field, repeated or not (a repeated key fails the schema and lands here). */
+function all(params: SignedParams, key: string): string[] {
+  const value = params[key];
+  const values = typeof value === 'string' ? [value] : (value ?? []);
+  return values.filter((v) => v !== '');
+}
+
+/**
+ * Twilio fields that carry a party's address: From and To on messages and statuses, and the voice
+ * callbacks' Caller, Called and ForwardedFrom. Each value of each is a number a subject may ask about.
+ */
+const ADDRESS_FIELDS = ['From', 'To', 'ForwardedFrom', 'Caller', 'Called'] as const;
+
 /** A value carried in clear only when it matches its own pattern. */
 function sidOrNothing(value: string | undefined): string | undefined {
   return value !== undefined && SID_PATTERN.test(value) ? value : undefined;
@@ -76,8 +90,19 @@ export function quarantineFields(
   failedChecks: string[],
   index: BlindIndexer,
 ): QuarantineFields {
-  const from = single(params, 'From');
-  const to = single(params, 'To');
+  // The first From and To fill the row's from_index and to_index, as on messages; every other address of
+  // the payload (a repeated From or To, a voice party) goes to other_indexes, so export and erasure find
+  // the payload by any number in it (ARCHITECTURE §4).
+  const from = all(params, 'From')[0];
+  const to = all(params, 'To')[0];
+  const fromIndex = from === undefined ? undefined : index(from);
+  const toIndex = to === undefined ? undefined : index(to);
+  const others = new Set<string>();
+  for (const field of ADDRESS_FIELDS) for (const value of all(params, field)) others.add(index(value));
+  if (fromIndex) others.delete(fromIndex);
+  if (toIndex) others.delete(toIndex);
+  // Sorted: the list is bound into the seal's AAD and stored as the row's column, in this order.
+  const otherIndexes = [...others].sort().slice(0, MAX_OTHER_INDEXES);
   const messageSid = sidOrNothing(single(params, 'MessageSid'));
   const accountSid = sidOrNothing(single(params, 'AccountSid'));
   return {
@@ -88,7 +113,8 @@ export function quarantineFields(
     ...(messageSid ? { messageSid } : {}),
     ...(accountSid ? { accountSid } : {}),
     // Indexed whatever their shape, so the subject's export and erasure find quarantined rows too.
-    ...(from ? { fromIndex: index(from) } : {}),
-    ...(to ? { toIndex: index(to) } : {}),
+    ...(fromIndex ? { fromIndex } : {}),
+    ...(toIndex ? { toIndex } : {}),
+    ...(otherIndexes.length > 0 ? { otherIndexes } : {}),
   };
 }

@@ -238,22 +238,27 @@ function quarantinedFields(
   const parts = quarantineFields(route, params, failedChecks, index);
   return {
     parts,
-    seal: quarantineSealContext(parts.payloadKey, {
-      from: parts.fromIndex ?? null,
-      to: parts.toIndex ?? null,
-    }),
+    seal: quarantineSealContext(
+      parts.payloadKey,
+      { from: parts.fromIndex ?? null, to: parts.toIndex ?? null },
+      parts.otherIndexes,
+    ),
   };
 }
 
 /**
  * The encryption context of a quarantined record: its own table, keyed by the payload key, with the
  * row's blind indexes bound in (sealed format v2), so a row cannot be re-pointed to dodge an erasure.
+ * The row's other indexes (other_indexes, in their stored order) are bound through the id; a row without
+ * them keeps the id it always had, so records sealed before still open.
  */
 export function quarantineSealContext(
   payloadKey: string,
   indexes: { readonly from: string | null; readonly to: string | null },
+  otherIndexes?: readonly string[] | null,
 ): SealContext {
-  return { purpose: SealPurpose.quarantined, id: payloadKey, indexes };
+  const id = otherIndexes && otherIndexes.length > 0 ? `${payloadKey}+${otherIndexes.join(',')}` : payloadKey;
+  return { purpose: SealPurpose.quarantined, id, indexes };
 }
 
 /** The synthetic-traffic marker of a signed message; any other value of the field is an ordinary parameter. */

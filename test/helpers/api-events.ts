@@ -84,14 +84,20 @@ export function statusParams(overrides: Record<string, string> = {}): Record<str
   };
 }
 
-export function formBody(params: Record<string, string>): string {
-  return new URLSearchParams(params).toString();
+/** A form body; an array value repeats its key once per value, in order (as a form may). */
+export function formBody(params: Record<string, string | readonly string[]>): string {
+  return new URLSearchParams(
+    Object.entries(params).flatMap(([key, value]): [string, string][] =>
+      typeof value === 'string' ? [[key, value]] : value.map((v): [string, string] => [key, v]),
+    ),
+  ).toString();
 }
 
 /** A webhook event signed the way Twilio signs it (twilio-node's own helper). */
 export function signedWebhookEvent(options: {
   token: string;
-  params: Record<string, string>;
+  /** An array value is a repeated key, signed as twilio-node signs it. */
+  params: Record<string, string | readonly string[]>;
   path?: string;
   baseUrl?: string;
   base64?: boolean;

@@ -27,7 +27,8 @@ const REAL = 'synthetic IS NULL';
 const SUBJECT_STATUSES = `from_index = $1 OR to_index = $1 OR message_sid IN (${SUBJECT_MESSAGES})`;
 // Quarantined payloads likewise: a status callback that failed the schema often names no number, only
 // the subject's MessageSid, and must be exported and erased with the subject (ARCHITECTURE §4).
-const SUBJECT_QUARANTINED = SUBJECT_STATUSES;
+// And by every other address the payload carries (a repeated From or To: other_indexes, migration 50).
+const SUBJECT_QUARANTINED = `${SUBJECT_STATUSES} OR other_indexes @> ARRAY[$1::text]`;
 
 interface MessageRow {
   message_sid: string;
@@ -73,6 +74,7 @@ interface QuarantinedRow {
   payload_key: string;
   from_index: string | null;
   to_index: string | null;
+  other_indexes: string[] | null;
   received_at: Date;
   stored_at: Date;
   sealed: Buffer;
@@ -87,6 +89,7 @@ const toQuarantined = (r: QuarantinedRow): StoredQuarantined => ({
   payloadKey: r.payload_key,
   fromIndex: r.from_index,
   toIndex: r.to_index,
+  otherIndexes: r.other_indexes,
   receivedAt: r.received_at,
   storedAt: r.stored_at,
   sealed: r.sealed,
@@ -189,8 +192,8 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     const room = limit - messages.length - statuses.length;
     const after = from.kind === 'quarantined' ? from.after : undefined;
     const result = await this.#db.query<QuarantinedRow>(
-      `SELECT id, route, failed_checks, message_sid, payload_key, from_index, to_index, received_at, stored_at,
-              sealed, ${AT_US}
+      `SELECT id, route, failed_checks, message_sid, payload_key, from_index, to_index, other_indexes,
+              received_at, stored_at, sealed, ${AT_US}
        FROM ${Table.quarantined} WHERE (${SUBJECT_QUARANTINED})
          ${after ? `AND (received_at, id) > (${FROM_US}, $3::bigint)` : ''}
        ORDER BY received_at, id LIMIT ${after ? '$4' : '$2'}`,

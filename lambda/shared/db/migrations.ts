@@ -210,6 +210,18 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX messages_synthetic_stored_at ON ${Table.messages} (stored_at) WHERE synthetic IS NOT NULL;
     `,
   },
+  {
+    version: 50,
+    name: 'every address of a quarantined payload indexed',
+    sql: `
+      -- A quarantined payload may carry more addresses than one From and one To (a repeated key is one of
+      -- the ways it fails the schema): the blind indexes of the others, sorted, bound into the sealed
+      -- record's AAD, so export and erasure find the payload by any of its numbers (ARCHITECTURE §4).
+      ALTER TABLE ${Table.quarantined}
+        ADD COLUMN other_indexes text[] CHECK (other_indexes IS NULL OR cardinality(other_indexes) > 0);
+      CREATE INDEX quarantined_payloads_other_indexes ON ${Table.quarantined} USING gin (other_indexes);
+    `,
+  },
 ];
 
 type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'USAGE';

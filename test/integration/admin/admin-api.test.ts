@@ -705,6 +705,65 @@ describe('quarantined payloads of a subject', () => {
     expect(left.rows[0]?.n).toBe(0);
   });
 
+  it('with From repeated: exported for each of its numbers and erased by each, and a redelivery stays erased', async () => {
+    // Two payloads, each signed with From twice (a repeated key fails the schema: quarantined).
+    const first = ['+14155550161', '+14155550162'];
+    const second = ['+14155550163', '+14155550164'];
+    const payload = (from: string[]) => ({ ...inboundParams({ To: PEER }), From: from });
+    const a = payload(first);
+    const b = payload(second);
+    await f.storeAnything(a);
+    await f.storeAnything(b);
+    expect(
+      (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM quarantined_payloads')).rows[0]?.n,
+    ).toBe(2);
+    const exportOf = async (phone: string) =>
+      json(
+        (await f.call('POST', '/admin/subjects/export', { token: f.tokens.alice, body: { phone } })).body,
+      ) as { quarantined: Array<{ quarantined: boolean; route: string; params: Record<string, unknown> }> };
+    for (const [phone, from] of [
+      [first[0], first],
+      [first[1], first],
+      [second[0], second],
+      [second[1], second],
+    ] as const) {
+      const exported = await exportOf(phone as string);
+      expect(exported.quarantined.map((q) => [q.quarantined, q.route, q.params.From])).toEqual([
+        [true, 'message', from],
+      ]);
+    }
+
+    // Erased by the second number of one payload, by the first of the other ({erased} counts messages).
+    const quarantinedLeft = async () =>
+      (await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM quarantined_payloads')).rows[0]?.n;
+    expect(json((await approve(await requestErasure(first[1]), f.tokens.bob)).body)).toEqual({ erased: 0 });
+    expect(await quarantinedLeft()).toBe(1);
+    expect((await exportOf(first[0] as string)).quarantined).toEqual([]);
+    expect(json((await approve(await requestErasure(second[0]), f.tokens.bob)).body)).toEqual({ erased: 0 });
+    expect(await quarantinedLeft()).toBe(0);
+    expect((await exportOf(second[1] as string)).quarantined).toEqual([]);
+
+    // A Twilio redelivery of either payload is dropped: each names an erased number.
+    await f.storeAnything(a);
+    await f.storeAnything(b);
+    expect(await quarantinedLeft()).toBe(0);
+  });
+
+  it("cannot drop one of a quarantined payload's other numbers: they are bound into the sealed record", async () => {
+    await f.storeAnything({ ...inboundParams({ To: PEER }), From: [SUBJECT, '+14155550165'] });
+    // What a database writer dodging an erasure would do: replace the other number's index with another's.
+    await db.pool.query('UPDATE quarantined_payloads SET other_indexes = ARRAY[$1]', [
+      await f.blindIndex(OTHER),
+    ]);
+    const exported = json(
+      (await f.call('POST', '/admin/subjects/export', { token: f.tokens.alice, body: { phone: OTHER } }))
+        .body,
+    ) as { quarantined: Array<{ params: unknown }> };
+    expect(exported.quarantined).toHaveLength(1);
+    expect(exported.quarantined[0]?.params).toBeNull();
+    expect(f.logs.join('\n')).toContain('unreadable');
+  });
+
   it('cannot be re-pointed to another subject: the blind indexes are bound into the sealed record', async () => {
     await f.storeAnything(inboundParams({ From: SUBJECT, To: PEER, Body: 'a long message '.repeat(120) }));
     // What a database writer dodging an erasure would do: move the row to another number's index.

@@ -153,7 +153,10 @@ export function adminFixture(db: TransactionalDb, ingestDb: Queryable = db) {
       });
     },
     /** Sends one signed webhook and stores whatever it queued, a quarantined payload included. */
-    async storeAnything(params: Record<string, string>, path = '/webhooks/twilio/messages'): Promise<void> {
+    async storeAnything(
+      params: Record<string, string | readonly string[]>,
+      path = '/webhooks/twilio/messages',
+    ): Promise<void> {
       const from = web.queue.sent.length;
       const response = await web.handler(signedWebhookEvent({ token: web.token, params, path }));
       if (response.statusCode >= 300) throw new Error(`webhook answered ${response.statusCode}`);
