@@ -377,18 +377,38 @@ async function approvalRoute(
   const now = deps.clock.now();
   if (approval.approvedBy !== null || approval.expiresAt.getTime() <= now) return refuse('gone');
   if (approval.action === 'erase') return eraseApproved(request, approval, caller, facts, deps, call);
+  return exportApproved(request, approval, caller, facts, deps, call);
+}
 
-  // The claim is the one atomic step: of two approvers racing, only one executes the request.
-  if (!(await deps.approvals.claim(id, caller.id, new Date(now)))) return refuse('gone');
-  try {
-    const limit =
-      typeof approval.params.limit === 'number' ? approval.params.limit : AdminLimit.exportPageDefault;
-    const page = await exportPage(approval.subjectIndex, { kind: 'messages' }, limit, approval.id, deps);
-    return { ...page, detail: { ...facts, ...page.detail } };
-  } catch (error) {
-    await deps.approvals.release(id).catch(() => undefined);
-    throw error;
-  }
+/**
+ * An approved export's first page, in one transaction: the claim (of two approvers racing, one wins) and
+ * the audit row commit together, and the page is handed out only once they have. If the audit row cannot
+ * be written, nothing is returned and the claim rolls back, so the request can be approved again.
+ */
+async function exportApproved(
+  request: AdminRequest,
+  approval: Approval,
+  caller: AdminCaller,
+  facts: Record<string, unknown>,
+  deps: AdminCoreDeps,
+  call: Call,
+): Promise<RouteResult> {
+  const limit =
+    typeof approval.params.limit === 'number' ? approval.params.limit : AdminLimit.exportPageDefault;
+  const result = await deps.atomic.atomically(async (tx): Promise<RouteResult> => {
+    if (!(await tx.approvals.claim(approval.id, caller.id, new Date(deps.clock.now())))) {
+      return { ...refused('gone'), detail: facts };
+    }
+    const page = await exportPage(approval.subjectIndex, { kind: 'messages' }, limit, approval.id, {
+      ...deps,
+      subjects: tx.subjects,
+    });
+    const done: RouteResult = { ...page, detail: { ...facts, ...page.detail } };
+    await tx.audit.append(auditEntry(request, done, { ...call, caller, detail: done.detail }, deps));
+    return done;
+  });
+  if (result.kind === 'ok') call.audited = true;
+  return result;
 }
 
 /**

@@ -636,6 +636,46 @@ describe('four-eyes erasure', () => {
       { outcome: 'allowed', detail: { request, action: 'erase', erased: 1, statuses: 0, quarantined: 0 } },
     ]);
   });
+
+  it('hands out no approved export whose audit row cannot be written, and the approval stays usable', async () => {
+    // 501 stored records (the threshold is 500), inserted directly: their contents do not matter here.
+    await db.pool.query(
+      `INSERT INTO messages (message_sid, account_sid, from_index, to_index, num_media, sealed, received_at)
+       SELECT 'SM' || lpad(g::text, 32, '0'), 'AC1', $1, 'peer', 0, '\\x00', now() - g * interval '1 second'
+       FROM generate_series(1, 501) g`,
+      [await f.blindIndex(SUBJECT)],
+    );
+    const asked = await f.call('POST', '/admin/subjects/export', {
+      token: f.tokens.alice,
+      body: { phone: SUBJECT, limit: 100 },
+    });
+    expect(asked.statusCode).toBe(202);
+    const { request } = json(asked.body) as { request: string };
+    const before = await auditCount(db.pool);
+    await withFailingTrigger('admin_audit_log', 'INSERT', async () => {
+      const failed = await approve(request, f.tokens.bob);
+      expect(failed.statusCode).toBe(503);
+      expect(failed.body).toBe(JSON.stringify({ error: 'service unavailable' }));
+    });
+    expect(await auditCount(db.pool)).toBe(before);
+    expect((await db.pool.query('SELECT approved_by FROM admin_approvals')).rows).toEqual([
+      { approved_by: null },
+    ]);
+
+    const approved = await approve(request, f.tokens.bob);
+    expect(approved.statusCode).toBe(200);
+    expect((json(approved.body) as { messages: unknown[] }).messages).toHaveLength(100);
+    const rows = await db.pool.query(
+      `SELECT outcome, detail FROM admin_audit_log WHERE route = '/admin/approvals/{id}' ORDER BY id`,
+    );
+    // Exactly one row for the approval that exported: written in its transaction, not again after it.
+    expect(rows.rows).toEqual([
+      {
+        outcome: 'allowed',
+        detail: { request, action: 'export', messages: 100, statuses: 0, quarantined: 0, more: true },
+      },
+    ]);
+  });
 });
 
 describe('quarantined payloads of a subject', () => {
