@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { PROMOTION_DELAY_MS } from '../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { EnvVar, SecretName } from '../lambda/shared/names.js';
 import { type EnvConfig, loadConfig } from '../lib/config/index.js';
 import { REPO_ROOT } from '../lib/paths.js';
@@ -63,6 +64,13 @@ export function secretIdFor(args: RotateArgs, configuredSids: readonly string[])
   return SecretName.twilioAuthToken(args.env, args.target.accountSid);
 }
 
+/**
+ * Twilio keeps signing with the old token until the rotation function promotes the new one, PROMOTION_DELAY_MS
+ * after AWSCURRENT moved (lambda/rotate-twilio-token); the margin covers Twilio's promotion call. Revoking
+ * sooner would refuse genuine webhooks, which Twilio does not retry after a 4xx.
+ */
+export const TWILIO_SWITCH_OVER_MS = PROMOTION_DELAY_MS + 20_000;
+
 /** The AWS clients the command uses (injected by tests). */
 export interface RotateClients {
   readonly secretsManager: Pick<SecretsManagerClient, 'send'>;
@@ -116,6 +124,7 @@ export async function runRotate(
       ...options.rotation,
       secretId,
       revokePrevious: args.revokePrevious,
+      ...(args.target.kind === 'twilio' ? { switchOverMs: TWILIO_SWITCH_OVER_MS } : {}),
     });
     out.stdout(
       `rotated ${report.secretId}: version ${report.newVersionId} is current; ${

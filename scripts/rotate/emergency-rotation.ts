@@ -40,6 +40,12 @@ export interface EmergencyRotationOptions {
   readonly timeoutMs?: number;
   /** @default 5_000 */
   readonly pollMs?: number;
+  /**
+   * How long to wait, once the new version is AWSCURRENT, before revoking the previous one: the time the
+   * rotation function still needs to switch the service over (Twilio signs with the old token until its
+   * promotion). @default 0 (the admin token has no service to switch)
+   */
+  readonly switchOverMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
 }
@@ -81,8 +87,25 @@ export async function emergencyRotation(
     after = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
   }
 
+  if (!options.revokePrevious) {
+    return {
+      secretId,
+      newVersionId,
+      previousVersionId: versionWith(after, PREVIOUS),
+      previousRevoked: false,
+    };
+  }
+  // Revoking before the service has switched would refuse genuine requests still signed with the old value.
+  if (options.switchOverMs) {
+    await sleep(options.switchOverMs);
+    after = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
+    if (versionWith(after, CURRENT) !== newVersionId)
+      throw new Error(
+        `${secretId}: AWSCURRENT moved off version ${newVersionId} meanwhile; nothing was revoked`,
+      );
+  }
   const previousVersionId = versionWith(after, PREVIOUS);
-  if (!options.revokePrevious || previousVersionId === undefined) {
+  if (previousVersionId === undefined) {
     return { secretId, newVersionId, previousVersionId, previousRevoked: false };
   }
   await client.send(

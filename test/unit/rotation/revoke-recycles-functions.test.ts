@@ -100,7 +100,14 @@ const run = (argv: string[]) =>
     (env) => loadConfig(env, { values: { twilio: { accountSids: [SID] } } }),
     () => ({ secretsManager, cloudFormation, lambda }),
     { stdout: (l) => stdout.push(l), stderr: (l) => stderr.push(l) },
-    { rotation: { sleep: async () => {} }, recycle: { maxWaitSeconds: 2 } },
+    {
+      rotation: {
+        sleep: async (ms) => {
+          log.push(`sleep ${ms}`);
+        },
+      },
+      recycle: { maxWaitSeconds: 2 },
+    },
   );
 
 beforeEach(() => {
@@ -162,6 +169,8 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
       );
     }
     expect(log.some((l) => l.includes(WEBHOOK_FN))).toBe(false);
+    // The admin token has no service to switch over: revoked as soon as the new version is current.
+    expect(log.filter((l) => l.startsWith('sleep'))).toEqual([]);
     expect(stdout.at(-1)).toContain(`retired the warm instances of ${ADMIN_FN}, ${CANARY_FN}`);
     expect(stderr).toEqual([]);
   });
@@ -175,6 +184,38 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
     expect(sm.commandCalls(RotateSecretCommand)[0]?.args[0].input.SecretId).toBe(
       `signalgate/dev/twilio-auth-token/${SID}`,
     );
+    // Twilio signs with the old token until the rotation function promotes the new one, 20 s after
+    // AWSCURRENT moved: the old token is revoked only 40 s (20 s of margin) after that, never before.
+    const revoked = log.indexOf('sm:UpdateSecretVersionStage remove AWSPREVIOUS from v0');
+    expect(log.slice(revoked - 3, revoked)).toEqual([
+      'sm:DescribeSecret',
+      'sleep 40000',
+      'sm:DescribeSecret',
+    ]);
+  });
+
+  it('revokes nothing when AWSCURRENT moves on during the Twilio switch-over', async () => {
+    cfn.on(DescribeStacksCommand).resolves(outputs());
+    let rotated = false;
+    sm.on(RotateSecretCommand).callsFake(() => {
+      rotated = true;
+      return { VersionId: 'v1' };
+    });
+    // Another rotation finishes while the command waits: v2 is current when it looks again.
+    sm.on(DescribeSecretCommand).callsFake(() => ({
+      RotationEnabled: true,
+      VersionIdsToStages: !rotated
+        ? { v0: ['AWSCURRENT'] }
+        : log.includes('sleep 40000')
+          ? { v1: ['AWSPREVIOUS'], v2: ['AWSCURRENT'] }
+          : { v0: ['AWSPREVIOUS'], v1: ['AWSCURRENT'] },
+    }));
+    expect(await run(['--env', 'dev', '--twilio', SID, '--revoke-previous'])).toBe(1);
+    expect(stderr).toEqual([
+      `rotate: signalgate/dev/twilio-auth-token/${SID}: AWSCURRENT moved off version v1 meanwhile; nothing was revoked`,
+    ]);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
+    expect(fn.calls()).toHaveLength(0);
   });
 
   it('reports success only after an InProgress update turns Successful', async () => {
