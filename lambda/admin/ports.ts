@@ -97,8 +97,6 @@ export interface ApprovalStore {
   get(id: string): Promise<Approval | undefined>;
   /** Records `approver`'s approval if the request is still pending and unexpired at `now`; false otherwise. */
   claim(id: string, approver: string, now: Date): Promise<boolean>;
-  /** Undoes a claim whose action failed, so the request can be approved again. */
-  release(id: string): Promise<void>;
 }
 
 export interface StoredMessage {

@@ -68,11 +68,4 @@ export class PostgresApprovals implements ApprovalStore {
     );
     return result.rowCount === 1;
   }
-
-  async release(id: string): Promise<void> {
-    await this.#db.query(
-      `UPDATE ${Table.adminApprovals} SET approved_by = NULL, approved_at = NULL WHERE id = $1`,
-      [id],
-    );
-  }
 }
