@@ -23,6 +23,7 @@ import {
   parseBody,
 } from './admin-requests.js';
 import type {
+  AdminTransaction,
   Approval,
   ApprovalAction,
   ApprovalStore,
@@ -376,60 +377,40 @@ async function approvalRoute(
   if (approval.requestedBy === caller.id) return refuse('forbidden');
   const now = deps.clock.now();
   if (approval.approvedBy !== null || approval.expiresAt.getTime() <= now) return refuse('gone');
-  if (approval.action === 'erase') return eraseApproved(request, approval, caller, facts, deps, call);
-  return exportApproved(request, approval, caller, facts, deps, call);
+  const act =
+    approval.action === 'erase' ? eraseApproved(approval, facts) : exportApproved(approval, facts, deps);
+  return approvedAtomically(request, approval, caller, facts, deps, call, act);
 }
 
 /**
- * An approved export's first page, in one transaction: the claim (of two approvers racing, one wins) and
- * the audit row commit together, and the page is handed out only once they have. If the audit row cannot
- * be written, nothing is returned and the claim rolls back, so the request can be approved again.
+ * An approved export's first page, read in the transaction of its claim and audit row: it is handed out
+ * only once they have committed, so an audit row that cannot be written returns nothing and leaves the
+ * request approvable again.
  */
-async function exportApproved(
-  request: AdminRequest,
+function exportApproved(
   approval: Approval,
-  caller: AdminCaller,
   facts: Record<string, unknown>,
   deps: AdminCoreDeps,
-  call: Call,
-): Promise<RouteResult> {
+): (tx: AdminTransaction) => Promise<RouteResult> {
   const limit =
     typeof approval.params.limit === 'number' ? approval.params.limit : AdminLimit.exportPageDefault;
-  const result = await deps.atomic.atomically(async (tx): Promise<RouteResult> => {
-    if (!(await tx.approvals.claim(approval.id, caller.id, new Date(deps.clock.now())))) {
-      return { ...refused('gone'), detail: facts };
-    }
+  return async (tx) => {
     const page = await exportPage(approval.subjectIndex, { kind: 'messages' }, limit, approval.id, {
       ...deps,
       subjects: tx.subjects,
     });
-    const done: RouteResult = { ...page, detail: { ...facts, ...page.detail } };
-    await tx.audit.append(auditEntry(request, done, { ...call, caller, detail: done.detail }, deps));
-    return done;
-  });
-  if (result.kind === 'ok') call.audited = true;
-  return result;
+    return { ...page, detail: { ...facts, ...page.detail } };
+  };
 }
 
-/**
- * An approved erasure, in one transaction: the claim (of two approvers racing, one wins), the rows
- * (and whatever the erase core writes with them) and the audit row commit together, or nothing
- * changes and the request can be approved again.
- */
-async function eraseApproved(
-  request: AdminRequest,
+/** An approved erasure: the rows (and whatever the erase core writes with them) go with the claim and audit row. */
+function eraseApproved(
   approval: Approval,
-  caller: AdminCaller,
   facts: Record<string, unknown>,
-  deps: AdminCoreDeps,
-  call: Call,
-): Promise<RouteResult> {
-  const result = await deps.atomic.atomically(async (tx): Promise<RouteResult> => {
-    if (!(await tx.approvals.claim(approval.id, caller.id, new Date(deps.clock.now())))) {
-      return { ...refused('gone'), detail: facts };
-    }
+): (tx: AdminTransaction) => Promise<RouteResult> {
+  return async (tx) => {
     const erased = await tx.subjects.erase(approval.subjectIndex);
-    const done: RouteResult = {
+    return {
       kind: 'ok',
       body: { erased: erased.messages },
       detail: {
@@ -439,6 +420,27 @@ async function eraseApproved(
         quarantined: erased.quarantined,
       },
     };
+  };
+}
+
+/**
+ * Runs an approved request in one transaction: the claim (of two approvers racing, one wins), the action
+ * and its audit row commit together, or nothing changes and the request can be approved again.
+ */
+async function approvedAtomically(
+  request: AdminRequest,
+  approval: Approval,
+  caller: AdminCaller,
+  facts: Record<string, unknown>,
+  deps: AdminCoreDeps,
+  call: Call,
+  act: (tx: AdminTransaction) => Promise<RouteResult>,
+): Promise<RouteResult> {
+  const result = await deps.atomic.atomically(async (tx): Promise<RouteResult> => {
+    if (!(await tx.approvals.claim(approval.id, caller.id, new Date(deps.clock.now())))) {
+      return { ...refused('gone'), detail: facts };
+    }
+    const done = await act(tx);
     await tx.audit.append(auditEntry(request, done, { ...call, caller, detail: done.detail }, deps));
     return done;
   });

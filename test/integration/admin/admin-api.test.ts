@@ -789,25 +789,22 @@ describe('quarantined payloads of a subject', () => {
     expect(await quarantinedLeft()).toBe(0);
   });
 
-  it("cannot drop one of a quarantined payload's other numbers: they are bound into the sealed record", async () => {
-    await f.storeAnything({ ...inboundParams({ To: PEER }), From: [SUBJECT, '+14155550165'] });
-    // What a database writer dodging an erasure would do: replace the other number's index with another's.
-    await db.pool.query('UPDATE quarantined_payloads SET other_indexes = ARRAY[$1]', [
-      await f.blindIndex(OTHER),
-    ]);
-    const exported = json(
-      (await f.call('POST', '/admin/subjects/export', { token: f.tokens.alice, body: { phone: OTHER } }))
-        .body,
-    ) as { quarantined: Array<{ params: unknown }> };
-    expect(exported.quarantined).toHaveLength(1);
-    expect(exported.quarantined[0]?.params).toBeNull();
-    expect(f.logs.join('\n')).toContain('unreadable');
-  });
-
-  it('cannot be re-pointed to another subject: the blind indexes are bound into the sealed record', async () => {
-    await f.storeAnything(inboundParams({ From: SUBJECT, To: PEER, Body: 'a long message '.repeat(120) }));
-    // What a database writer dodging an erasure would do: move the row to another number's index.
-    await db.pool.query('UPDATE quarantined_payloads SET from_index = $1', [await f.blindIndex(OTHER)]);
+  it.each([
+    [
+      're-pointed to another subject',
+      inboundParams({ From: SUBJECT, To: PEER, Body: 'a long message '.repeat(120) }),
+      // What a database writer dodging an erasure would do: move the row to another number's index.
+      'UPDATE quarantined_payloads SET from_index = $1',
+    ],
+    [
+      'stripped of one of its other numbers',
+      { ...inboundParams({ To: PEER }), From: [SUBJECT, '+14155550165'] },
+      // Or replace the index of a repeated From with another number's.
+      'UPDATE quarantined_payloads SET other_indexes = ARRAY[$1]',
+    ],
+  ])('cannot be %s: the blind indexes are bound into the sealed record', async (_name, params, tamper) => {
+    await f.storeAnything(params);
+    await db.pool.query(tamper, [await f.blindIndex(OTHER)]);
     const exported = json(
       (await f.call('POST', '/admin/subjects/export', { token: f.tokens.alice, body: { phone: OTHER } }))
         .body,
