@@ -7,53 +7,22 @@
 // caches them; per request it builds the signed string once per variant and stops at the first
 // match. A header that is not 28 base64 characters can never equal an HMAC-SHA1 digest, so it is
 // rejected without hashing (twilio-node compares lengths first, so the verdict is the same).
-// Only HMAC-SHA1 with the account auth token is supported: Twilio signs messaging webhooks that way.
+// Only HMAC-SHA1 (Node's createHmac) with the account auth token is supported: Twilio signs messaging
+// webhooks that way.
 
-import { createHash, hash as oneShotHash, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseLegacyQuery, stringify as stringifyLegacyQuery } from 'node:querystring';
 
 /** Form parameters as Twilio sent them: repeated keys become arrays. */
 export type SignedParams = Readonly<Record<string, string | readonly string[]>>;
 
-const SHA1_BLOCK = 64;
 const SIGNATURE_LENGTH = 28; // base64 of a 20-byte SHA-1 digest
 const BASE64_SIGNATURE = /^[A-Za-z0-9+/]{27}=$/;
 const MAX_CACHED_URLS = 64;
 
-/** Node 20.12+ and 21.7+ have a one-shot hash that avoids allocating a Hash object per call. */
-const sha1: (data: Buffer) => Buffer =
-  typeof oneShotHash === 'function'
-    ? (data) => oneShotHash('sha1', data, 'buffer') as unknown as Buffer
-    : (data) => createHash('sha1').update(data).digest();
-
-interface HmacKey {
-  readonly innerPad: Buffer;
-  readonly outerPad: Buffer;
-}
-
-/** Precomputes the HMAC pads of one auth token (RFC 2104), so each check is two SHA-1 calls. */
-function hmacKey(token: string): HmacKey {
-  let key: Buffer = Buffer.from(token, 'utf8');
-  if (key.length > SHA1_BLOCK) key = sha1(key);
-  const innerPad = Buffer.alloc(SHA1_BLOCK, 0x36);
-  const outerPad = Buffer.alloc(SHA1_BLOCK, 0x5c);
-  for (let i = 0; i < key.length; i++) {
-    innerPad[i] = (innerPad[i] as number) ^ (key[i] as number);
-    outerPad[i] = (outerPad[i] as number) ^ (key[i] as number);
-  }
-  return { innerPad, outerPad };
-}
-
-/** The raw 20-byte HMAC-SHA1 of `data`. */
-function hmacSha1(key: HmacKey, data: string): Buffer {
-  const length = Buffer.byteLength(data, 'utf8');
-  const inner = Buffer.allocUnsafe(SHA1_BLOCK + length);
-  key.innerPad.copy(inner, 0);
-  inner.write(data, SHA1_BLOCK, 'utf8');
-  const outer = Buffer.allocUnsafe(SHA1_BLOCK + 20);
-  key.outerPad.copy(outer, 0);
-  sha1(inner).copy(outer, SHA1_BLOCK);
-  return sha1(outer);
+/** The raw 20-byte HMAC-SHA1 of `data` under one auth token. */
+function hmacSha1(token: string, data: string): Buffer {
+  return createHmac('sha1', token).update(data, 'utf8').digest();
 }
 
 /** The parameter part of the signed string: sorted keys, each followed by its value(s). */
@@ -142,9 +111,8 @@ export interface SignatureCheck {
   readonly tokens: readonly string[];
 }
 
-/** Returns the index of the token that verified, or -1. Holds per-token and per-URL caches. */
+/** Returns the index of the token that verified, or -1. Holds a per-URL cache of variants. */
 export class TwilioSignatureVerifier {
-  readonly #keys = new Map<string, HmacKey>();
   readonly #urlVariants = new Map<string, string[]>();
 
   verify(check: SignatureCheck): number {
@@ -163,23 +131,12 @@ export class TwilioSignatureVerifier {
     const variants = this.#variantsOf(check.url);
     const paramString = signedParamString(check.params);
     for (let t = 0; t < tokens.length; t++) {
-      const key = this.#keyOf(tokens[t] as string);
+      const token = tokens[t] as string;
       for (const variant of variants) {
-        if (timingSafeEqual(hmacSha1(key, variant + paramString), expected)) return t;
+        if (timingSafeEqual(hmacSha1(token, variant + paramString), expected)) return t;
       }
     }
     return -1;
-  }
-
-  #keyOf(token: string): HmacKey {
-    let key = this.#keys.get(token);
-    if (!key) {
-      // Tokens change only on rotation; a small bound keeps old ones from accumulating.
-      if (this.#keys.size >= 16) this.#keys.clear();
-      key = hmacKey(token);
-      this.#keys.set(token, key);
-    }
-    return key;
   }
 
   #variantsOf(url: string): string[] {
