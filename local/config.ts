@@ -4,14 +4,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ownNumbersList } from '../lambda/admin/admin-config.js';
 import { TWILIO_AUTH_TOKEN_PATTERN } from '../lambda/shared/secret-values.js';
+import { publicBaseUrlSchema, webhookQuerySchema } from '../lambda/shared/webhook-url.js';
 
 /** ARCHITECTURE §8 plus one override for tests and parallel stacks. */
 const LocalEnv = z.object({
   PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-  PUBLIC_BASE_URL: z
-    .url({ protocol: /^https?$/ })
-    .transform((url) => url.replace(/\/+$/, ''))
-    .optional(),
+  PUBLIC_BASE_URL: publicBaseUrlSchema.optional(),
+  /** The query string of the webhook URLs as given to Twilio, if any: signatures are checked over it. */
+  WEBHOOK_QUERY: webhookQuerySchema.optional(),
   // Anything else would never verify a signature (ARCHITECTURE §3): refuse it at start, not at the first webhook.
   TWILIO_AUTH_TOKEN: z
     .string()
@@ -34,6 +34,7 @@ export interface LocalConfig {
   /** Loopback only: the stack is a development tool and must not be reachable from the network. */
   readonly host: '127.0.0.1';
   readonly publicBaseUrl: string;
+  readonly webhookQuery: string | undefined;
   readonly twilioAuthToken: string | undefined;
   readonly adminToken: string | undefined;
   readonly adminCredentials: string | undefined;
@@ -63,6 +64,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[])
     port: e.PORT,
     host: '127.0.0.1',
     publicBaseUrl: e.PUBLIC_BASE_URL ?? `http://127.0.0.1:${e.PORT}`,
+    webhookQuery: e.WEBHOOK_QUERY,
     twilioAuthToken: e.TWILIO_AUTH_TOKEN,
     adminToken: e.ADMIN_TOKEN,
     adminCredentials: e.ADMIN_CREDENTIALS,

@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { Route } from '../lambda/shared/names.js';
+import { webhookUrl } from '../lambda/shared/webhook-url.js';
 import { loadLocalConfig } from './config.js';
 import { watchAncestors } from './parent-watch.js';
 import { type RunningStack, startStack } from './stack.js';
@@ -26,7 +27,12 @@ function shown(file: string): string {
   return relative && !relative.startsWith('..') ? relative : file;
 }
 
-function banner(stack: RunningStack, seconds: number, showTokens: boolean): string {
+function banner(
+  stack: RunningStack,
+  seconds: number,
+  showTokens: boolean,
+  webhookQuery: string | undefined,
+): string {
   const { secrets, paths } = stack;
   const tokens =
     secrets.twilioTokenFrom === 'environment'
@@ -41,8 +47,8 @@ function banner(stack: RunningStack, seconds: number, showTokens: boolean): stri
       : `in ${shown(paths.adminCredentials)} (mode 0600): ${holders}`;
   const lines = [
     `Signalgate local stack ready on ${stack.url} (${seconds.toFixed(1)} s)`,
-    `  webhooks   ${stack.publicBaseUrl}${Route.messages}`,
-    `             ${stack.publicBaseUrl}${Route.status}`,
+    `  webhooks   ${webhookUrl(stack.publicBaseUrl, Route.messages, webhookQuery)}`,
+    `             ${webhookUrl(stack.publicBaseUrl, Route.status, webhookQuery)}`,
     `  tokens     ${tokens}`,
     `  admin      ${admins}${secrets.adminToken ? ', and ADMIN_TOKEN (every role)' : ''}`,
     `  database   ${stack.database.description}`,
@@ -113,7 +119,10 @@ async function main(): Promise<void> {
   } catch (error) {
     fail((error as Error).message);
   }
-  say(process.stdout, banner(stack, (performance.now() - started) / 1000, config.showTokens));
+  say(
+    process.stdout,
+    banner(stack, (performance.now() - started) / 1000, config.showTokens, config.webhookQuery),
+  );
   if (stopRequestedAt !== undefined) {
     stopRequestedAt = undefined;
     onSignal('SIGTERM');

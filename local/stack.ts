@@ -151,6 +151,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       buildWebhookDeps({
         environment: ENVIRONMENT,
         publicBaseUrl: config.publicBaseUrl,
+        ...(config.webhookQuery ? { webhookQuery: config.webhookQuery } : {}),
         keyProvider: new LocalKeyProvider(secrets.wrappingKey),
         secretSource,
         secretCacheMs: 300_000,

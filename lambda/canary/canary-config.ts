@@ -2,10 +2,12 @@
 import { z } from 'zod';
 import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
+import { publicBaseUrlSchema, webhookQuerySchema } from '../shared/webhook-url.js';
 
 export const CanaryConfig = z.object({
   [EnvVar.environment]: z.string().min(1),
-  [EnvVar.publicBaseUrl]: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
+  [EnvVar.publicBaseUrl]: publicBaseUrlSchema,
+  [EnvVar.webhookQuery]: webhookQuerySchema.optional(),
   /** The first Twilio account's secret; it holds the account SID with the token. */
   [EnvVar.canaryTwilioSecretArn]: z.string().min(1),
   [EnvVar.canaryAdminSecretArn]: z.string().min(1),

@@ -6,10 +6,13 @@ import type { Metrics } from '../shared/metrics.js';
 import { LogEvent, MetricName, Route, SyntheticKind } from '../shared/names.js';
 import type { Clock } from '../shared/ports.js';
 import { syntheticMessage } from '../shared/synthetic-message.js';
+import { webhookUrl } from '../shared/webhook-url.js';
 
 export interface CanaryDeps {
   /** Public base URL, the one Twilio signatures are computed over. */
   readonly publicBaseUrl: string;
+  /** The webhook URLs' configured query string, if any: the canary signs and calls the URL Twilio would. */
+  readonly webhookQuery?: string;
   /** The first configured Twilio account and its current auth token. */
   readonly twilio: () => Promise<{ accountSid: string; authToken: string }>;
   /** POSTs a form to a URL; resolves with the status. */
@@ -49,7 +52,7 @@ async function attempt(deps: CanaryDeps): Promise<CanaryResult> {
   }
   const message = syntheticMessage(twilio.accountSid, SyntheticKind.canary);
   const messageSid = String(message.MessageSid);
-  const url = `${deps.publicBaseUrl}${Route.messages}`;
+  const url = webhookUrl(deps.publicBaseUrl, Route.messages, deps.webhookQuery);
   const start = deps.clock.now();
   let status: number;
   try {

@@ -64,6 +64,7 @@ async function latestSyntheticSid(): Promise<string | null> {
 export async function handler(): Promise<{ ok: boolean }> {
   const result = await runCanary({
     publicBaseUrl: config.PUBLIC_BASE_URL,
+    ...(config.WEBHOOK_QUERY ? { webhookQuery: config.WEBHOOK_QUERY } : {}),
     twilio: async () => {
       const secret = parseSecret(
         'twilio',

@@ -167,6 +167,8 @@ export const LogEvent = {
 export const EnvVar = {
   environment: 'SIGNALGATE_ENV',
   publicBaseUrl: 'PUBLIC_BASE_URL',
+  /** The query string of the webhook URLs as set in the Twilio console, when they carry one (without `?`). */
+  webhookQuery: 'WEBHOOK_QUERY',
   queueUrl: 'QUEUE_URL',
   kmsKeyId: 'KMS_KEY_ID',
   /** JSON object: Twilio AccountSid → Secrets Manager secret ARN of that account's auth token. */

@@ -13,6 +13,8 @@ import { type TokenSecretMap, TwilioTokenDirectory } from './twilio-tokens.js';
 export interface WebhookPorts {
   readonly environment: string;
   readonly publicBaseUrl: string;
+  /** The query string of the webhook URLs in the Twilio console, if any (lambda/shared/webhook-url.ts). */
+  readonly webhookQuery?: string;
   readonly keyProvider: KeyProvider;
   readonly secretSource: SecretSource;
   readonly secretCacheMs: number;
@@ -34,6 +36,7 @@ export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
   });
   return {
     publicBaseUrl: ports.publicBaseUrl.replace(/\/+$/, ''),
+    ...(ports.webhookQuery ? { webhookQuery: ports.webhookQuery } : {}),
     verifier: new TwilioSignatureVerifier(),
     tokens: new TwilioTokenDirectory(secrets, ports.tokenSecrets, {
       clock: ports.clock,

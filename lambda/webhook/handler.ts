@@ -40,6 +40,7 @@ const awsDeps = lazyRetrying<WebhookDeps>(async () => {
   return buildWebhookDeps({
     environment,
     publicBaseUrl: config[EnvVar.publicBaseUrl],
+    ...(config[EnvVar.webhookQuery] ? { webhookQuery: config[EnvVar.webhookQuery] } : {}),
     keyProvider: new KmsHttpKeyProvider(client(KMS_PROTOCOL), config[EnvVar.kmsKeyId], environment),
     secretSource: new SecretsManagerHttpSource(client(SECRETS_MANAGER_PROTOCOL)),
     secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,

@@ -9,18 +9,20 @@ import {
   header,
   jsonResponse,
   mediaType,
-  queryStringCandidates,
   RETRY_AFTER_SECONDS,
 } from '../shared/http.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
 import { LogEvent, Route } from '../shared/names.js';
+import { webhookUrl } from '../shared/webhook-url.js';
 import { webhookResponse } from './responses.js';
 import { processWebhook, type WebhookCoreDeps, type WebhookKind } from './webhook-core.js';
 
 export interface WebhookDeps extends WebhookCoreDeps {
   /** The public base URL Twilio calls, without a trailing slash (ARCHITECTURE §3, §9). */
   readonly publicBaseUrl: string;
+  /** The query string of the webhook URLs in the Twilio console, if any: part of the signed URL. */
+  readonly webhookQuery?: string;
   readonly metrics: Metrics;
   readonly logger: Logger;
 }
@@ -60,7 +62,7 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
           mediaType: mediaType(header(event, 'content-type')),
           body: bodyBytes(event),
           signature: header(event, 'x-twilio-signature'),
-          urls: queryStringCandidates(event).map((query) => deps.publicBaseUrl + route + query),
+          url: webhookUrl(deps.publicBaseUrl, route, deps.webhookQuery),
           idempotencyToken: header(event, 'i-twilio-idempotency-token'),
           client: {
             requestId: event.requestContext?.requestId,

@@ -3,12 +3,12 @@
 import { z } from 'zod';
 import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
-
-const trimmedUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ''));
+import { publicBaseUrlSchema, webhookQuerySchema } from '../shared/webhook-url.js';
 
 export const WebhookConfig = z.object({
   [EnvVar.environment]: z.string().min(1),
-  [EnvVar.publicBaseUrl]: trimmedUrl,
+  [EnvVar.publicBaseUrl]: publicBaseUrlSchema,
+  [EnvVar.webhookQuery]: webhookQuerySchema.optional(),
   [EnvVar.queueUrl]: z.url(),
   [EnvVar.kmsKeyId]: z.string().min(1),
   [EnvVar.twilioTokenSecrets]: z

@@ -27,8 +27,8 @@ export interface WebhookRequest {
   readonly mediaType: string | undefined;
   readonly body: Buffer;
   readonly signature: string | undefined;
-  /** The configured public URL of this route plus each plausible spelling of its query string. */
-  readonly urls: readonly string[];
+  /** The configured public URL of this route, its configured query string included: the only URL verified. */
+  readonly url: string;
   readonly idempotencyToken: string | undefined;
   /** Who sent it, for security log events (ARCHITECTURE §6): never a phone number, body or token. */
   readonly client?: RequestClient;
@@ -288,13 +288,8 @@ async function verifySignature(
       return unavailable('secrets');
     }
     /** Index of the token that verified (0 current, 1 previous), or -1. */
-    const verifiedBy = (candidates: readonly string[]) => {
-      for (const url of request.urls) {
-        const t = deps.verifier.verify({ url, params, signature: request.signature, tokens: candidates });
-        if (t >= 0) return t;
-      }
-      return -1;
-    };
+    const verifiedBy = (candidates: readonly string[]) =>
+      deps.verifier.verify({ url: request.url, params, signature: request.signature, tokens: candidates });
     const cached = tokens.length > 0 ? verifiedBy(tokens) : -1;
     if (cached === 0) return 'verified';
     // A previous-token hit is re-checked against a fresh read (at most once per refresh interval), so

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { isE164 } from '../../lambda/shared/phone.js';
+import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
 import { sampleValueProblems } from './sample-values.js';
 
 /** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
@@ -129,6 +130,11 @@ export const envConfigSchema = z
           /^(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+(&(ct|rt|tt|rc|rp|e|sni)=[^&#\s]+)*$/,
           'must be like rc=3&rp=ct,rt,5xx',
         ),
+      /**
+       * The query string of the webhook URLs as set in the Twilio console (e.g. tenant=acme), when they carry
+       * one: signatures are verified over exactly this spelling. @default none
+       */
+      webhookQuery: webhookQuerySchema.optional(),
       /**
        * Creates the Twilio token rotation schedules. A schedule rotates the moment it is created, so turn this on
        * only after the real auth token of every account is in its secret (docs/DEPLOY.md). @default false

@@ -14,6 +14,7 @@ import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-toke
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
 import { DbRole, EnvVar, Route, SecretName, ServiceName } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
+import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
@@ -165,6 +166,7 @@ export class ApiStack extends Stack {
         [EnvVar.environment]: config.envName,
         [EnvVar.powertoolsServiceName]: ServiceName.webhook,
         [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
+        ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
         [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
         [EnvVar.kmsKeyId]: props.piiKey.keyArn,
         [EnvVar.twilioTokenSecrets]: Stack.of(this).toJsonString(this.secrets.twilioSecretArnsJson()),
@@ -383,6 +385,7 @@ export class ApiStack extends Stack {
           [EnvVar.environment]: config.envName,
           [EnvVar.powertoolsServiceName]: ServiceName.canary,
           [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
+          ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
           [EnvVar.canaryTwilioSecretArn]: firstSecret.secretArn,
           [EnvVar.canaryAdminSecretArn]: this.secrets.adminToken.secretArn,
           [EnvVar.adminFunctionName]: this.admin.function.functionName,
@@ -427,17 +430,18 @@ export class ApiStack extends Stack {
   private addOutputs(config: EnvConfig): void {
     const base = this.api.publicBaseUrl;
     const overrides = config.twilio.connectionOverrides;
+    const query = config.twilio.webhookQuery;
     new CfnOutput(this, OutputKey.publicBaseUrl, {
       value: base,
       description: 'Public URL of the API (the URL Twilio signatures are computed over)',
     });
     new CfnOutput(this, 'MessagesWebhookUrl', {
-      value: `${base}${Route.messages}#${overrides}`,
+      value: `${webhookUrl(base, Route.messages, query)}#${overrides}`,
       description:
         'Twilio "A message comes in" URL (HTTP POST). The #fragment is Twilio connection overrides (retries on connect/read timeout and 5xx), not sent to the API',
     });
     new CfnOutput(this, 'StatusCallbackUrl', {
-      value: `${base}${Route.status}#${overrides}`,
+      value: `${webhookUrl(base, Route.status, query)}#${overrides}`,
       description: 'Twilio status callback URL (HTTP POST), with the same connection overrides',
     });
     new CfnOutput(this, 'AdminBaseUrl', {

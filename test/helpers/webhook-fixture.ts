@@ -38,6 +38,8 @@ export interface WebhookFixtureOptions {
   previousTokenGraceMs?: number;
   /** Read secrets through this instead of the fixture's own MemorySecretSource. */
   secretSource?: SecretSource;
+  /** The configured query string of the webhook URLs (WEBHOOK_QUERY). @default none */
+  webhookQuery?: string;
 }
 
 export function webhookFixture(options: WebhookFixtureOptions = {}) {
@@ -58,6 +60,7 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
   const deps = buildWebhookDeps({
     environment: 'test',
     publicBaseUrl: PUBLIC_BASE_URL,
+    ...(options.webhookQuery !== undefined ? { webhookQuery: options.webhookQuery } : {}),
     keyProvider,
     secretSource: options.secretSource ?? secrets,
     secretCacheMs: options.secretCacheMs ?? 60_000,

@@ -82,6 +82,15 @@ describe('environment config', () => {
     expect(parseEnvConfig('dev', enough).ingest.reservedConcurrency).toBe(5);
   });
 
+  it('takes the webhook query string of the Twilio console URL explicitly, and refuses one without a single spelling', () => {
+    const withQuery = (webhookQuery: string) => ({ ...dev, twilio: { ...dev.twilio, webhookQuery } });
+    expect(parseEnvConfig('dev', withQuery('tenant=acme')).twilio.webhookQuery).toBe('tenant=acme');
+    expect(parseEnvConfig('dev', dev).twilio.webhookQuery).toBeUndefined();
+    expect(() => parseEnvConfig('dev', withQuery('tenant=a b'))).toThrow(
+      'twilio.webhookQuery: must be the query string of the Twilio webhook URL, e.g. tenant=acme (printable ASCII, no spaces or #)',
+    );
+  });
+
   it('keeps production safe: Multi-AZ, deletion protection, retained data', () => {
     const prod = loadConfig('prod');
     expect(prod.database.multiAz).toBe(true);
