@@ -241,7 +241,9 @@ describe('the local stack', () => {
     const { code } = await stack.exited;
     expect(code).toBe(0);
     expect(processAlive(postmaster)).toBe(false);
-    await expect(readFile(path.join(dataDir, 'stack.pid'))).rejects.toThrow();
+    await expect(readFile(path.join(dataDir, 'stack.pid'))).rejects.toThrow(
+      /^ENOENT: no such file or directory/,
+    );
   });
 
   it('keeps the stored messages across a restart', async () => {

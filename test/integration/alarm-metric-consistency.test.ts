@@ -215,7 +215,7 @@ async function exerciseHandlers(): Promise<void> {
   );
   await expect(
     rotate({ Step: 'createSecret', SecretId: 'secret', ClientRequestToken: randomBytes(8).toString('hex') }),
-  ).rejects.toThrow();
+  ).rejects.toThrow('rotation is not enabled on the secret');
 }
 
 beforeAll(async () => {
@@ -231,8 +231,9 @@ describe('emitted custom metrics', () => {
     const emitted = parseEmf(emf);
     expect(new Set(emitted.map((m) => m.name))).toEqual(new Set(Object.values(MetricName)));
     for (const m of emitted) {
-      expect(m.namespace).toBe(METRIC_NAMESPACE);
-      expect(m.dimensions).toEqual({ [ENVIRONMENT_DIMENSION]: FIXTURE_ENVIRONMENT });
+      // ARCHITECTURE §6, written out: namespace Signalgate, one dimension Environment.
+      expect(m.namespace).toBe('Signalgate');
+      expect(m.dimensions).toEqual({ Environment: FIXTURE_ENVIRONMENT });
     }
   });
 });

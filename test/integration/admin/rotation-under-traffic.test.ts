@@ -80,7 +80,7 @@ describe('Twilio token rotation under webhook traffic', () => {
 
     // finishSecret crashes between moving AWSCURRENT and promoting at Twilio.
     twilio.failNext = 'promoteSecondaryToken';
-    await expect(step('finishSecret', version)).rejects.toThrow();
+    await expect(step('finishSecret', version)).rejects.toThrow('injected promoteSecondaryToken failure');
     later();
     expect(await status(newToken)).toBe(200); // current now
     expect(await status(oldToken)).toBe(200); // still Twilio's primary, accepted as AWSPREVIOUS

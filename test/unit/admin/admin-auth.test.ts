@@ -85,7 +85,7 @@ describe('admin token verification', () => {
   it('throws when the secret cannot be read, so the caller answers 503 rather than 401', async () => {
     const { verifier, source } = setup();
     source.failing = true;
-    await expect(verifier.verify(OLD)).rejects.toThrow();
+    await expect(verifier.verify(OLD)).rejects.toThrow('secret source unavailable');
   });
 
   it('identifies each holder of a per-holder secret with its one role', async () => {

@@ -59,7 +59,7 @@ describe('admin token rotation', () => {
     const version = h.store.startRotation(SECRET_ID);
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
     h.store.failNext('promote');
-    await expect(h.step('finishSecret', version)).rejects.toThrow();
+    await expect(h.step('finishSecret', version)).rejects.toThrow('injected promote failure');
     expect(await h.current()).toBe(initial);
     await h.step('finishSecret', version);
     expect(await h.previous()).toBe(initial);

@@ -1,8 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  PROMOTION_DELAY_MS,
-  twilioTokenRotation,
-} from '../../../lambda/rotate-twilio-token/twilio-token-rotation.js';
+import { twilioTokenRotation } from '../../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { MetricName } from '../../../lambda/shared/names.js';
 import { MIN_SECRET_REFRESH_MS } from '../../../lambda/shared/secret-cache.js';
 import { ACCOUNT_SID } from '../../helpers/api-events.js';
@@ -32,8 +29,8 @@ describe('Twilio auth token rotation', () => {
     const { twilio, oldToken, waits, ...h } = setup();
     await h.rotate();
     expect(waits).toHaveLength(1);
-    expect(waits[0]?.ms).toBe(PROMOTION_DELAY_MS);
-    expect(PROMOTION_DELAY_MS).toBeGreaterThan(MIN_SECRET_REFRESH_MS);
+    expect(waits[0]?.ms).toBe(20_000);
+    expect(waits[0]?.ms).toBeGreaterThan(MIN_SECRET_REFRESH_MS);
     // During the wait the new token is already current while Twilio still signs with the old one.
     expect(waits[0]?.currentAtWait).toBe(twilio.primary);
     expect(waits[0]?.primaryAtWait).toBe(oldToken);
@@ -105,7 +102,7 @@ describe('Twilio auth token rotation', () => {
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, first);
     const firstToken = twilio.secondary as string;
     twilio.failNext = 'promoteSecondaryToken';
-    await expect(h.step('finishSecret', first)).rejects.toThrow();
+    await expect(h.step('finishSecret', first)).rejects.toThrow('injected promoteSecondaryToken failure');
     // Secrets Manager gave up on that rotation; the next one starts with the label moved but Twilio unchanged.
     await h.rotate();
     expect(tokenOf(await h.previous())).toBe(firstToken);
@@ -117,7 +114,7 @@ describe('Twilio auth token rotation', () => {
     const { twilio, ...h } = setup();
     const version = h.store.startRotation(SECRET_ID);
     h.store.failNext('putPending');
-    await expect(h.step('createSecret', version)).rejects.toThrow();
+    await expect(h.step('createSecret', version)).rejects.toThrow('injected putPending failure');
     for (const step of ['createSecret', 'setSecret', 'testSecret', 'finishSecret'] as const)
       await h.step(step, version);
     expect(tokenOf(await h.current())).toBe(twilio.primary);
@@ -136,7 +133,7 @@ describe('Twilio auth token rotation', () => {
     twilio.failNext = 'promoteSecondaryToken';
     const version = h.store.startRotation(SECRET_ID);
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
-    await expect(h.step('finishSecret', version)).rejects.toThrow();
+    await expect(h.step('finishSecret', version)).rejects.toThrow('injected promoteSecondaryToken failure');
     await h.step('finishSecret', version);
     const output = [...h.logs, ...h.emf].join('\n');
     expect(output).not.toContain(oldToken);

@@ -100,6 +100,8 @@ describe('SqsQueue', () => {
     expect(ok.sent[0]?.name).toBe(SendMessageCommand.name);
     expect(JSON.parse(ok.sent[0]?.input.MessageBody as string)).toEqual(envelope);
     const broken = fakeClient(() => ({}));
-    await expect(new SqsQueue(broken as never, 'https://sqs/q').send(envelope)).rejects.toThrow();
+    await expect(new SqsQueue(broken as never, 'https://sqs/q').send(envelope)).rejects.toThrow(
+      'SQS SendMessage returned no MessageId',
+    );
   });
 });

@@ -7,6 +7,7 @@ import { CountingKeyProvider } from '../../helpers/counting-key-provider.js';
 import { ManualClock } from '../../helpers/webhook-fixture.js';
 
 const context = { purpose: 'messages', id: 'SM0123' };
+const AUTHENTICATION_FAILED = 'sealed record failed authentication';
 
 describe('Sealer', () => {
   it('opens what it sealed', async () => {
@@ -31,7 +32,9 @@ describe('Sealer', () => {
       for (let bit = 0; bit < 8; bit++) {
         const tampered = Buffer.from(sealed);
         tampered[byte] = (tampered[byte] as number) ^ (1 << bit);
-        await expect(sealer.open(tampered, context), `byte ${byte} bit ${bit}`).rejects.toThrow();
+        await expect(sealer.open(tampered, context), `byte ${byte} bit ${bit}`).rejects.toThrow(
+          SealedRecordError,
+        );
       }
     }
   });
@@ -39,16 +42,22 @@ describe('Sealer', () => {
   it('fails to open under a different context (another row or table)', async () => {
     const sealer = new Sealer(new LocalKeyProvider(randomBytes(32)));
     const sealed = await sealer.seal(Buffer.from('x'), context);
-    await expect(sealer.open(sealed, { ...context, id: 'SM0124' })).rejects.toThrow();
-    await expect(sealer.open(sealed, { ...context, purpose: 'message_status_updates' })).rejects.toThrow();
+    await expect(sealer.open(sealed, { ...context, id: 'SM0124' })).rejects.toThrow(AUTHENTICATION_FAILED);
+    await expect(sealer.open(sealed, { ...context, purpose: 'message_status_updates' })).rejects.toThrow(
+      AUTHENTICATION_FAILED,
+    );
   });
 
   it('fails to open truncated or foreign data', async () => {
     const sealer = new Sealer(new LocalKeyProvider(randomBytes(32)));
     const sealed = await sealer.seal(Buffer.from('x'), context);
-    await expect(sealer.open(sealed.subarray(0, sealed.length - 1), context)).rejects.toThrow();
-    await expect(sealer.open(Buffer.from('not sealed at all'), context)).rejects.toThrow();
-    await expect(sealer.open(Buffer.alloc(0), context)).rejects.toThrow();
+    await expect(sealer.open(sealed.subarray(0, sealed.length - 1), context)).rejects.toThrow(
+      AUTHENTICATION_FAILED,
+    );
+    await expect(sealer.open(Buffer.from('not sealed at all'), context)).rejects.toThrow(
+      'not a sealed record',
+    );
+    await expect(sealer.open(Buffer.alloc(0), context)).rejects.toThrow('not a sealed record');
   });
 
   it('round-trips any plaintext and context', async () => {
