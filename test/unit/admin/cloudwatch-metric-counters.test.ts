@@ -9,7 +9,7 @@ import {
 import { adminMetrics } from '../../../lambda/admin/admin-metrics.js';
 import type { DatabaseStatus } from '../../../lambda/admin/ports.js';
 import { silentLogger } from '../../../lambda/shared/logger.js';
-import { ENVIRONMENT_DIMENSION, METRIC_NAMESPACE, MetricName } from '../../../lambda/shared/names.js';
+import { MetricName } from '../../../lambda/shared/names.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 
@@ -53,8 +53,8 @@ describe('CloudWatchMetricCounters', () => {
     );
     for (const query of queries) {
       expect(query.Id).toMatch(/^[a-z][A-Za-z0-9_]*$/); // GetMetricData's rule for query ids
-      expect(query.MetricStat.Metric.Namespace).toBe(METRIC_NAMESPACE);
-      expect(query.MetricStat.Metric.Dimensions).toEqual([{ Name: ENVIRONMENT_DIMENSION, Value: 'prod' }]);
+      expect(query.MetricStat.Metric.Namespace).toBe('Signalgate');
+      expect(query.MetricStat.Metric.Dimensions).toEqual([{ Name: 'Environment', Value: 'prod' }]);
       expect(query.MetricStat.Stat).toBe('Sum');
       expect(query.MetricStat.Period).toBe(3600);
       expect(query.ReturnData).toBe(true);
