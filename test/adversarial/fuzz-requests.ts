@@ -254,7 +254,8 @@ function unsignedArb(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     .map((r) => ({
       ...r,
       signed: false,
-      carriesAdminToken: r.headers.some(([, v]) => v === ctx.adminToken),
+      // Over HTTP a value's surrounding spaces and tabs are not part of it (RFC 9110 §5.5): `TOKEN ` is the token.
+      carriesAdminToken: r.headers.some(([, v]) => v.replace(/^[ \t]+|[ \t]+$/g, '') === ctx.adminToken),
     }));
 }
 

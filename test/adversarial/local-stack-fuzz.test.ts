@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import fc from 'fast-check';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Route } from '../../lambda/shared/names.js';
 import { inboundParams } from '../helpers/api-events.js';
 import { processAlive } from '../helpers/local-stack.js';
@@ -28,12 +28,14 @@ const FUZZ_CONCURRENCY = 8;
 let db: TestDatabase;
 let stack: RunningStack;
 
-beforeAll(async () => {
+// Each scenario gets its own database and stack: the storm compares the stack's counters exactly, and the
+// fuzz earns 127.0.0.1 an admin lockout and queues messages of its own.
+beforeEach(async () => {
   db = await createTestDatabase();
   stack = await startRunningStack(db.url);
 });
 
-afterAll(async () => {
+afterEach(async () => {
   const pid = stack?.process.child.pid;
   expect(pid).toBeDefined();
   expect(await stack?.stop()).toBe(0);
@@ -109,7 +111,6 @@ function framingCases(port: number, signedChunked: { body: string; signature: st
 }
 
 describe('the local stack under fuzzed HTTP', () => {
-  // Storms first: the fuzz that follows earns 127.0.0.1 an admin lockout, and the storm reads /admin/metrics.
   it(`stores a message delivered ${STORM_SIZE} times at once exactly once, answering 200 to every delivery`, async () => {
     const row = reportRow(`duplicate storms of ${STORM_SIZE} (HTTP)`);
     const sids: string[] = [];
