@@ -800,5 +800,5 @@ describe('Twilio token rotation once enabled', () => {
     for (const schedule of schedules) {
       expect(schedule.Properties.RotationRules.ScheduleExpression).toMatch(/^rate\(\d+ days\)$/);
     }
-  }, 180_000);
+  });
 });

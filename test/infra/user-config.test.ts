@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigValidationError, ENV_NAMES, loadConfig, UserConfigError } from '../../lib/config/index.js';
+// Sets the synth tests' timeout (SYNTH_TEST_TIMEOUT_MS) for this file: two of its tests synthesize through bin/.
+import './helpers/synth-env.js';
 
 const tmpFile = (name: string, text: string) => {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'signalgate-config-')), name);
@@ -202,7 +204,7 @@ describe('user config', () => {
         'signalgate-dev-network',
       ]);
       for (const [, artifact] of stacks) expect(artifact.environment).toBe('aws://480957213364/us-east-2');
-    }, 180_000);
+    });
 
     it('synthesizes prod from the committed defaults alone (no account: account-agnostic), guard rules included', () => {
       const run = runApp({ env: 'prod' });
@@ -215,7 +217,7 @@ describe('user config', () => {
         .filter((a) => a.type === 'aws:cloudformation:stack')
         .map((a) => a.environment);
       expect(envs).toEqual(Array(4).fill('aws://unknown-account/eu-west-1'));
-    }, 180_000);
+    });
 
     it('exits 1 with one line per bad value and no stack trace', () => {
       const run = runApp({
