@@ -7,6 +7,7 @@ import { EnvVar, Route, ServiceName } from '../../lambda/shared/names.js';
 import { loadConfig } from '../../lib/config/index.js';
 import { WebAcl, type WebAclProps } from '../../lib/constructs/web-acl.js';
 import { EXPECTED_GATEWAY_RESPONSE_PARAMETERS } from '../helpers/security-headers.js';
+import { USER_CONFIG_VALUES } from '../helpers/user-config-values.js';
 import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
 
 const ref = (logicalId: string) => ({ Ref: logicalId });
@@ -800,5 +801,32 @@ describe('Twilio token rotation once enabled', () => {
     for (const schedule of schedules) {
       expect(schedule.Properties.RotationRules.ScheduleExpression).toMatch(/^rate\(\d+ days\)$/);
     }
+  });
+});
+
+describe('a webhook URL with a configured query string', () => {
+  it('hands the query to the webhook and the canary, and outputs the webhook URLs with it', () => {
+    const base = loadConfig('prod', { values: USER_CONFIG_VALUES.prod });
+    const { json } = synthEnv('prod', { ...base, twilio: { ...base.twilio, webhookQuery: 'tenant=acme' } });
+    const withQuery = Object.entries(json.api.Resources as Record<string, CfnJson>)
+      .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+      .filter(([, r]) => r.Properties.Environment?.Variables?.WEBHOOK_QUERY === 'tenant=acme')
+      .map(([, r]) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME)
+      .sort();
+    expect(withQuery).toEqual(['signalgate-canary', 'signalgate-webhook']);
+    expect(JSON.stringify(json.api.Outputs.MessagesWebhookUrl.Value)).toContain(
+      '/webhooks/twilio/messages?tenant=acme#',
+    );
+    expect(JSON.stringify(json.api.Outputs.StatusCallbackUrl.Value)).toContain(
+      '/webhooks/twilio/status?tenant=acme#',
+    );
+  });
+
+  it('sets no WEBHOOK_QUERY when none is configured', () => {
+    const functions = Object.values(synthEnv('prod').json.api.Resources as Record<string, CfnJson>).filter(
+      (r) => r.Type === 'AWS::Lambda::Function',
+    );
+    expect(functions.length).toBeGreaterThan(0);
+    for (const fn of functions) expect(fn.Properties.Environment?.Variables?.WEBHOOK_QUERY).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ const SID = 'ACd8917a10aab95fc5a03aac04b051cfb7';
 const TOKEN = '9f3c2a7e51b04d8c6a2e0f1b3d5c7e9a';
 
 /** A deployment that verifies like Twilio's validator, stores after `storeAfterPolls` polls, or never. */
-function fakeDeployment(options: { storeAfterPolls?: number; status?: number } = {}) {
+function fakeDeployment(options: { storeAfterPolls?: number; status?: number; webhookQuery?: string } = {}) {
   let sent: Record<string, string> | undefined;
   let polls = 0;
   let time = 1_000_000;
@@ -18,11 +18,13 @@ function fakeDeployment(options: { storeAfterPolls?: number; status?: number } =
   const logs: string[] = [];
   const deps = {
     publicBaseUrl: BASE,
+    ...(options.webhookQuery ? { webhookQuery: options.webhookQuery } : {}),
     twilio: async () => ({ accountSid: SID, authToken: TOKEN }),
     post: async (url: string, headers: Record<string, string>, body: string) => {
       const params = Object.fromEntries(new URLSearchParams(body));
       const valid = validateRequest(TOKEN, headers['X-Twilio-Signature'] ?? '', url, params);
-      if (!valid || url !== `${BASE}/webhooks/twilio/messages`) return 403;
+      const expectedUrl = `${BASE}/webhooks/twilio/messages${options.webhookQuery ? `?${options.webhookQuery}` : ''}`;
+      if (!valid || url !== expectedUrl) return 403;
       sent = params;
       return options.status ?? 200;
     },
@@ -66,6 +68,11 @@ describe('canary', () => {
     const d = fakeDeployment({ status: 503, storeAfterPolls: 0 });
     expect(await runCanary(d.deps)).toMatchObject({ ok: false, reason: 'webhook answered 503' });
     expect(d.metric('CanarySuccess')).toBe(0);
+  });
+
+  it('signs and calls the webhook URL with its configured query string, as Twilio does', async () => {
+    const d = fakeDeployment({ storeAfterPolls: 0, webhookQuery: 'tenant=acme' });
+    expect(await runCanary(d.deps)).toMatchObject({ ok: true });
   });
 
   it('never logs the Twilio token', async () => {
