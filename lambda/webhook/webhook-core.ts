@@ -5,9 +5,10 @@ import type { BlindIndexer } from '../shared/blind-index.js';
 import { normalizeIdempotencyToken, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { LogEvent, MetricName, SealPurpose, SYNTHETIC_PARAM, SyntheticKind } from '../shared/names.js';
+import { LogEvent, MetricName, SYNTHETIC_PARAM, SyntheticKind } from '../shared/names.js';
 import type { Clock, MessageQueue } from '../shared/ports.js';
 import type { SealContext, Sealer } from '../shared/seal.js';
+import { messageSealContext, quarantineSealContext, statusSealContext } from '../shared/seal-contexts.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../shared/webhook-limits.js';
 import { failedChecksOf, quarantineFields } from './quarantine.js';
 import { InboundMessage, MAX_PARAMS, StatusCallback } from './schemas.js';
@@ -205,7 +206,7 @@ function envelopeFields(
         numMedia: Number(m.NumMedia),
         ...syntheticMarker(data),
       },
-      seal: { purpose: SealPurpose.message, id: m.MessageSid, indexes: { from: fromIndex, to: toIndex } },
+      seal: messageSealContext(m.MessageSid, { from: fromIndex, to: toIndex }),
     };
   }
   const s = data as StatusCallback;
@@ -221,11 +222,7 @@ function envelopeFields(
       ...(fromIndex ? { fromIndex } : {}),
       ...(toIndex ? { toIndex } : {}),
     },
-    seal: {
-      purpose: SealPurpose.status,
-      id: statusSealId(s.MessageSid, s.MessageStatus),
-      indexes: { from: fromIndex ?? null, to: toIndex ?? null },
-    },
+    seal: statusSealContext(s.MessageSid, s.MessageStatus, { from: fromIndex ?? null, to: toIndex ?? null }),
   };
 }
 
@@ -246,30 +243,10 @@ function quarantinedFields(
   };
 }
 
-/**
- * The encryption context of a quarantined record: its own table, keyed by the payload key, with the
- * row's blind indexes bound in (sealed format v2), so a row cannot be re-pointed to dodge an erasure.
- * The row's other indexes (other_indexes, in their stored order) are bound through the id; a row without
- * them keeps the id it always had, so records sealed before still open.
- */
-export function quarantineSealContext(
-  payloadKey: string,
-  indexes: { readonly from: string | null; readonly to: string | null },
-  otherIndexes?: readonly string[] | null,
-): SealContext {
-  const id = otherIndexes && otherIndexes.length > 0 ? `${payloadKey}+${otherIndexes.join(',')}` : payloadKey;
-  return { purpose: SealPurpose.quarantined, id, indexes };
-}
-
 /** The synthetic-traffic marker of a signed message; any other value of the field is an ordinary parameter. */
 function syntheticMarker(data: object): { synthetic?: SyntheticKind } {
   const value = (data as Record<string, unknown>)[SYNTHETIC_PARAM];
   return value === SyntheticKind.verify || value === SyntheticKind.canary ? { synthetic: value } : {};
-}
-
-/** The encryption-context id of a status update's sealed record. */
-export function statusSealId(messageSid: string, status: string): string {
-  return `${messageSid}/${status}`;
 }
 
 async function verifySignature(
