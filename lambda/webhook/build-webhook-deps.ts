@@ -1,4 +1,4 @@
-// Assembles the webhook's dependencies from ports; shared by the Lambda entry, the local stack and tests.
+// Assembles the webhook's dependencies from ports; shared by its AWS and local wiring and the tests.
 
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -11,7 +11,6 @@ import { TwilioSignatureVerifier } from './signature.js';
 import { type TokenSecretMap, TwilioTokenDirectory } from './twilio-tokens.js';
 
 export interface WebhookPorts {
-  readonly environment: string;
   readonly publicBaseUrl: string;
   readonly keyProvider: KeyProvider;
   readonly secretSource: SecretSource;
@@ -23,7 +22,7 @@ export interface WebhookPorts {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly sealerOptions?: SealerOptions;
-  /** @default DEFAULT_PREVIOUS_TOKEN_GRACE_MS, see TwilioTokenDirectory */
+  /** @default ConfigDefault.previousTokenGraceSeconds, see TwilioTokenDirectory */
   readonly previousTokenGraceMs?: number;
 }
 

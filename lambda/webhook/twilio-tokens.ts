@@ -1,5 +1,6 @@
 // Which auth tokens may have signed a request: chosen by the request's AccountSid (ARCHITECTURE §3).
 
+import { ConfigDefault } from '../shared/env-config.js';
 import type { Clock, SecretVersions } from '../shared/ports.js';
 import { systemClock } from '../shared/ports.js';
 import type { CachedSecretSource } from '../shared/secret-cache.js';
@@ -15,15 +16,12 @@ import {
 export type TokenSecretMap = Readonly<Record<string, string>>;
 export const ANY_ACCOUNT = '*';
 
-/** 15 minutes: covers the rotation's promotion delay and a 5-minute secret cache with margin. */
-export const DEFAULT_PREVIOUS_TOKEN_GRACE_MS = 15 * 60_000;
-
 export interface TwilioTokenDirectoryOptions {
   /**
    * How long after a rotation the previous token still verifies: promotion delay + secret cache age +
    * margin (ARCHITECTURE §3), from the environment's config. Twilio deletes the old primary token
    * when the secondary is promoted, so past this window only a thief could sign with it.
-   * @default DEFAULT_PREVIOUS_TOKEN_GRACE_MS
+   * @default ConfigDefault.previousTokenGraceSeconds
    */
   readonly previousGraceMs?: number;
   readonly clock?: Clock;
@@ -38,7 +36,7 @@ export class TwilioTokenDirectory {
   constructor(secrets: CachedSecretSource, map: TokenSecretMap, options: TwilioTokenDirectoryOptions = {}) {
     this.#secrets = secrets;
     this.#map = map;
-    this.#graceMs = options.previousGraceMs ?? DEFAULT_PREVIOUS_TOKEN_GRACE_MS;
+    this.#graceMs = options.previousGraceMs ?? ConfigDefault.previousTokenGraceSeconds * 1000;
     this.#clock = options.clock ?? systemClock;
   }
 

@@ -115,7 +115,6 @@ async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise
   // Each warm instance builds its adapters once, as lambda/webhook/handler.ts does per container.
   const webhooks = Array.from({ length: scenario.instances }, () => {
     const deps = buildWebhookDeps({
-      environment: 'bench',
       publicBaseUrl: PUBLIC_BASE_URL,
       keyProvider: new KmsKeyProvider(kms, 'key', 'bench'),
       secretSource: new SecretsManagerSource(sm),

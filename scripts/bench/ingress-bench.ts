@@ -71,7 +71,6 @@ async function webhookCoreRows(): Promise<Row[]> {
   const keys = new CountingKeyProvider(new LocalKeyProvider(randomBytes(32)));
   const queue = new MemoryQueue();
   const deps = buildWebhookDeps({
-    environment: 'bench',
     publicBaseUrl: PUBLIC_BASE_URL,
     keyProvider: keys,
     secretSource: new MemorySecretSource({

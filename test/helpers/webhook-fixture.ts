@@ -56,7 +56,6 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
   const wrappingKey = randomBytes(32);
   const keyProvider = options.keyProvider ?? new LocalKeyProvider(wrappingKey);
   const deps = buildWebhookDeps({
-    environment: 'test',
     publicBaseUrl: PUBLIC_BASE_URL,
     keyProvider,
     secretSource: options.secretSource ?? secrets,

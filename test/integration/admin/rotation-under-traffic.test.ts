@@ -50,7 +50,6 @@ describe('Twilio token rotation under webhook traffic', () => {
     const logs: string[] = [];
     const webhook = makeWebhookHandler(async () => deps);
     const deps = buildWebhookDeps({
-      environment: 'test',
       publicBaseUrl: 'https://hooks.example.test/v1',
       keyProvider: new LocalKeyProvider(randomBytes(32)),
       secretSource: store,
