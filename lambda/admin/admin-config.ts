@@ -2,7 +2,11 @@
 
 import { z } from 'zod';
 import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
-import { ConfigDefault, loadConfigFrom } from '../shared/env-config.js';
+import {
+  DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
+  DEFAULT_SECRET_CACHE_SECONDS,
+  loadConfigFrom,
+} from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 import { isE164 } from '../shared/phone.js';
 
@@ -52,8 +56,8 @@ export const AdminConfig = RetentionConfig.extend({
   [EnvVar.dlqUrl]: z.url().optional(),
   /** label → secret ARN, for /admin/health's secret ages (DescribeSecret only, values never read). */
   [EnvVar.monitoredSecretArns]: secretMap('label to secret ARN').default({}),
-  [EnvVar.secretCacheSeconds]: seconds(1, 3600, ConfigDefault.secretCacheSeconds),
-  [EnvVar.adminTokenGraceSeconds]: seconds(0, 86_400, ConfigDefault.previousTokenGraceSeconds),
+  [EnvVar.secretCacheSeconds]: seconds(1, 3600, DEFAULT_SECRET_CACHE_SECONDS),
+  [EnvVar.adminTokenGraceSeconds]: seconds(0, 86_400, DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS),
   [EnvVar.adminLockoutThreshold]: z.coerce.number().int().min(1).max(1000).default(LockoutDefault.threshold),
   [EnvVar.adminLockoutWindowSeconds]: seconds(1, 86_400, LockoutDefault.windowSeconds),
   [EnvVar.adminLockoutSeconds]: seconds(1, 86_400, LockoutDefault.lockoutSeconds),

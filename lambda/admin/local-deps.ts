@@ -3,7 +3,7 @@
 
 import { LocalKeyProvider } from '../shared/adapters/local/local-key-provider.js';
 import type { TransactionalDb } from '../shared/db/pool.js';
-import { ConfigDefault } from '../shared/env-config.js';
+import { DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS, DEFAULT_SECRET_CACHE_SECONDS } from '../shared/env-config.js';
 import { type LocalSinks, localTelemetry } from '../shared/local-telemetry.js';
 import { ServiceName } from '../shared/names.js';
 import type { SecretSource } from '../shared/ports.js';
@@ -34,8 +34,8 @@ export function createLocalAdminDeps(options: LocalAdminOptions): AdminDeps {
   return buildAdminDeps({
     ...local,
     keyProvider: new LocalKeyProvider(wrappingKey),
-    secretCacheMs: ConfigDefault.secretCacheSeconds * 1000,
-    previousTokenGraceMs: ConfigDefault.previousTokenGraceSeconds * 1000,
+    secretCacheMs: DEFAULT_SECRET_CACHE_SECONDS * 1000,
+    previousTokenGraceMs: DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS * 1000,
     lockoutPolicy: {
       threshold: LockoutDefault.threshold,
       windowMs: LockoutDefault.windowSeconds * 1000,

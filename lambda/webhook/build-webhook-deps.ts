@@ -22,8 +22,8 @@ export interface WebhookPorts {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly sealerOptions?: SealerOptions;
-  /** @default ConfigDefault.previousTokenGraceSeconds, see TwilioTokenDirectory */
-  readonly previousTokenGraceMs?: number;
+  /** How long after a rotation the previous Twilio token still verifies (see TwilioTokenDirectory). */
+  readonly previousTokenGraceMs: number;
 }
 
 export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
@@ -36,7 +36,7 @@ export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
     verifier: new TwilioSignatureVerifier(),
     tokens: new TwilioTokenDirectory(secrets, ports.tokenSecrets, {
       clock: ports.clock,
-      ...(ports.previousTokenGraceMs !== undefined ? { previousGraceMs: ports.previousTokenGraceMs } : {}),
+      previousGraceMs: ports.previousTokenGraceMs,
     }),
     sealer: new Sealer(ports.keyProvider, { clock: ports.clock, ...ports.sealerOptions }),
     blindIndex: blindIndexFrom(secrets, ports.blindIndexSecretId),

@@ -2,7 +2,7 @@
 // defaults the Lambda runs with.
 
 import { LocalKeyProvider } from '../shared/adapters/local/local-key-provider.js';
-import { ConfigDefault } from '../shared/env-config.js';
+import { DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS, DEFAULT_SECRET_CACHE_SECONDS } from '../shared/env-config.js';
 import { type LocalSinks, localTelemetry } from '../shared/local-telemetry.js';
 import { ServiceName } from '../shared/names.js';
 import type { MessageQueue, SecretSource } from '../shared/ports.js';
@@ -28,8 +28,8 @@ export function createLocalWebhookDeps(options: LocalWebhookOptions): WebhookDep
     publicBaseUrl: options.publicBaseUrl,
     keyProvider: new LocalKeyProvider(options.wrappingKey),
     secretSource: options.secretSource,
-    secretCacheMs: ConfigDefault.secretCacheSeconds * 1000,
-    previousTokenGraceMs: ConfigDefault.previousTokenGraceSeconds * 1000,
+    secretCacheMs: DEFAULT_SECRET_CACHE_SECONDS * 1000,
+    previousTokenGraceMs: DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS * 1000,
     tokenSecrets: options.tokenSecrets,
     blindIndexSecretId: options.blindIndexSecretId,
     queue: options.queue,

@@ -1,6 +1,5 @@
 // Which auth tokens may have signed a request: chosen by the request's AccountSid (ARCHITECTURE §3).
 
-import { ConfigDefault } from '../shared/env-config.js';
 import type { Clock, SecretVersions } from '../shared/ports.js';
 import { systemClock } from '../shared/ports.js';
 import type { CachedSecretSource } from '../shared/secret-cache.js';
@@ -21,9 +20,8 @@ export interface TwilioTokenDirectoryOptions {
    * How long after a rotation the previous token still verifies: promotion delay + secret cache age +
    * margin (ARCHITECTURE §3), from the environment's config. Twilio deletes the old primary token
    * when the secondary is promoted, so past this window only a thief could sign with it.
-   * @default ConfigDefault.previousTokenGraceSeconds
    */
-  readonly previousGraceMs?: number;
+  readonly previousGraceMs: number;
   readonly clock?: Clock;
 }
 
@@ -33,10 +31,10 @@ export class TwilioTokenDirectory {
   readonly #graceMs: number;
   readonly #clock: Clock;
 
-  constructor(secrets: CachedSecretSource, map: TokenSecretMap, options: TwilioTokenDirectoryOptions = {}) {
+  constructor(secrets: CachedSecretSource, map: TokenSecretMap, options: TwilioTokenDirectoryOptions) {
     this.#secrets = secrets;
     this.#map = map;
-    this.#graceMs = options.previousGraceMs ?? ConfigDefault.previousTokenGraceSeconds * 1000;
+    this.#graceMs = options.previousGraceMs;
     this.#clock = options.clock ?? systemClock;
   }
 

@@ -1,7 +1,11 @@
 // The webhook Lambda's configuration: the only place it reads process.env, validated with zod.
 
 import { z } from 'zod';
-import { ConfigDefault, loadConfigFrom } from '../shared/env-config.js';
+import {
+  DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
+  DEFAULT_SECRET_CACHE_SECONDS,
+  loadConfigFrom,
+} from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 
 const trimmedUrl = z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, ''));
@@ -23,19 +27,14 @@ export const WebhookConfig = z.object({
     })
     .pipe(z.record(z.string().regex(/^AC[0-9a-fA-F]{32}$/), z.string().min(1))),
   [EnvVar.blindIndexSecretArn]: z.string().min(1),
-  [EnvVar.secretCacheSeconds]: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(3600)
-    .default(ConfigDefault.secretCacheSeconds),
+  [EnvVar.secretCacheSeconds]: z.coerce.number().int().min(1).max(3600).default(DEFAULT_SECRET_CACHE_SECONDS),
   // Bounded: a leaked previous token must die with the rotation (ARCHITECTURE §3).
   [EnvVar.twilioPreviousTokenGraceSeconds]: z.coerce
     .number()
     .int()
     .min(0)
     .max(3600)
-    .default(ConfigDefault.previousTokenGraceSeconds),
+    .default(DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS),
   // The Lambda runtime sets these for the execution role; the lean AWS client signs with them.
   [EnvVar.awsRegion]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1'),
   [EnvVar.awsAccessKeyId]: z.string().min(1),

@@ -60,6 +60,7 @@ describe('Twilio token rotation under webhook traffic', () => {
       metrics: createEmfMetrics('test', (line) => logs.push(line)),
       logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
       clock,
+      previousTokenGraceMs: 15 * 60_000,
     });
     const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
     const status = async (token: string) =>
