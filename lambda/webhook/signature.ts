@@ -142,24 +142,25 @@ export interface SignatureCheck {
   readonly tokens: readonly string[];
 }
 
-/** Returns the index of the token that verified, or -1. Holds per-token and per-URL caches. */
+/** Finds the token that made a signature; holds per-token and per-URL caches. */
 export class TwilioSignatureVerifier {
   readonly #keys = new Map<string, HmacKey>();
   readonly #urlVariants = new Map<string, string[]>();
 
-  verify(check: SignatureCheck): number {
+  /** The index in `check.tokens` of the token that made the signature, or undefined when none did. */
+  verify(check: SignatureCheck): number | undefined {
     const { signature, tokens } = check;
     if (
       signature === undefined ||
       signature.length !== SIGNATURE_LENGTH ||
       !BASE64_SIGNATURE.test(signature)
     ) {
-      return -1;
+      return undefined;
     }
     // Compare raw digests. Two base64 strings can decode to the same bytes (the last character has
     // two spare bits), and twilio-node compares strings, so only the canonical encoding is accepted.
     const expected = Buffer.from(signature, 'base64');
-    if (expected.length !== 20 || expected.toString('base64') !== signature) return -1;
+    if (expected.length !== 20 || expected.toString('base64') !== signature) return undefined;
     const variants = this.#variantsOf(check.url);
     const paramString = signedParamString(check.params);
     for (let t = 0; t < tokens.length; t++) {
@@ -168,7 +169,7 @@ export class TwilioSignatureVerifier {
         if (timingSafeEqual(hmacSha1(key, variant + paramString), expected)) return t;
       }
     }
-    return -1;
+    return undefined;
   }
 
   #keyOf(token: string): HmacKey {

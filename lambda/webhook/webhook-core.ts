@@ -16,8 +16,6 @@ import type { SignedParams, TwilioSignatureVerifier } from './signature.js';
 import { parseFormBody } from './twilio-params.js';
 import type { TwilioTokenDirectory } from './twilio-tokens.js';
 
-/** API Gateway itself allows 10 MB, so the limit is enforced here (and by the WAF, in AWS). */
-export const MAX_BODY_BYTES = MAX_WEBHOOK_BODY_BYTES;
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
 export type WebhookKind = 'message' | 'status';
@@ -88,7 +86,8 @@ export async function processWebhook(
   request: WebhookRequest,
   deps: WebhookCoreDeps,
 ): Promise<WebhookOutcome> {
-  if (request.body.length > MAX_BODY_BYTES) return rejected('too_large');
+  // API Gateway itself allows 10 MB, so the limit is enforced here (and by the WAF, in AWS).
+  if (request.body.length > MAX_WEBHOOK_BODY_BYTES) return rejected('too_large');
   if (request.mediaType !== FORM_MEDIA_TYPE) return rejected('media_type');
 
   const params = parseFormBody(request.body.toString('utf8'));
@@ -264,15 +263,15 @@ async function verifySignature(
       deps.logger.error(LogEvent.secretsUnavailable, { error });
       return unavailable('secrets');
     }
-    /** Index of the token that verified (0 current, 1 previous), or -1. */
+    /** Index of the token that verified (0 current, 1 previous), or undefined. */
     const verifiedBy = (candidates: readonly string[]) => {
       for (const url of request.urls) {
         const t = deps.verifier.verify({ url, params, signature: request.signature, tokens: candidates });
-        if (t >= 0) return t;
+        if (t !== undefined) return t;
       }
-      return -1;
+      return undefined;
     };
-    const cached = tokens.length > 0 ? verifiedBy(tokens) : -1;
+    const cached = tokens.length > 0 ? verifiedBy(tokens) : undefined;
     if (cached === 0) return 'verified';
     // A previous-token hit is re-checked against a fresh read (at most once per refresh interval), so
     // an emergency revocation (AWSPREVIOUS removed: npm run rotate -- --revoke-previous) takes effect
@@ -280,8 +279,8 @@ async function verifySignature(
     // set for the first time): look again, likewise rate-limited.
     const fresh = await deps.tokens.refreshedTokens(secretId).catch(() => undefined);
     // Refreshed moments ago (or Secrets Manager unreachable): the cached previous token is within its grace.
-    if (fresh === undefined && cached > 0) return 'verified';
-    if (fresh && fresh.length > 0 && verifiedBy(fresh) >= 0) return 'verified';
+    if (fresh === undefined && cached !== undefined) return 'verified';
+    if (fresh && fresh.length > 0 && verifiedBy(fresh) !== undefined) return 'verified';
     if ((fresh ?? tokens).length === 0) {
       // No real token yet (first deploy: the secret holds its placeholder). Nothing can verify, so
       // nothing is stored; 503 lets Twilio retry (#rp=5xx) once the operator has set the token.
