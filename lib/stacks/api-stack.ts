@@ -19,7 +19,7 @@ import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
-import { acknowledge, removalPolicyOf } from '../constructs/pin.js';
+import { acknowledge, removalPolicyOf } from '../constructs/per-resource.js';
 import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-database.js';
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';

@@ -12,7 +12,7 @@ import { allowKeyUseByServices, subscribeHttpsEndpoint } from '../constructs/mon
 import { SecurityEventRules } from '../constructs/monitoring/security-event-rules.js';
 import { SignalgateAlarms } from '../constructs/monitoring/signalgate-alarms.js';
 import { SignalgateDashboard } from '../constructs/monitoring/signalgate-dashboard.js';
-import { pinLogicalId, removalPolicyOf } from '../constructs/pin.js';
+import { pinLogicalId, removalPolicyOf } from '../constructs/per-resource.js';
 import { OutputKey } from '../stack-names.js';
 import type { ApiStack } from './api-stack.js';
 import type { DataStack } from './data-stack.js';
