@@ -2,8 +2,8 @@
 // API stack wires them in AWS. Unknown paths get the generic 404 from the HTTP server.
 
 import { ADMIN_ROUTES } from '../lambda/admin/routes.js';
+import type { ApiHandler } from '../lambda/shared/http.js';
 import { Route } from '../lambda/shared/names.js';
-import type { ApiHandler } from '../lambda/webhook/make-webhook-handler.js';
 import type { ResolvedRoute } from './api-gateway-event.js';
 
 export interface RouteHandlers {

@@ -43,5 +43,3 @@ export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler 
     }
   };
 }
-
-export type { ApiHandler };

@@ -80,5 +80,3 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
     }
   };
 }
-
-export type { ApiHandler };
