@@ -3,7 +3,7 @@
 
 import { ADMIN_ROUTES } from '../lambda/admin/routes.js';
 import type { ApiHandler } from '../lambda/shared/http.js';
-import { Route } from '../lambda/shared/names.js';
+import { Route, WEBHOOK_PATHS } from '../lambda/shared/names.js';
 import type { ResolvedRoute } from './api-gateway-event.js';
 
 export interface RouteHandlers {
@@ -19,8 +19,7 @@ interface RouteEntry {
 
 const ROUTES: readonly RouteEntry[] = [
   { resource: Route.health, target: 'webhook' },
-  { resource: Route.messages, target: 'webhook' },
-  { resource: Route.status, target: 'webhook' },
+  ...WEBHOOK_PATHS.map((path): RouteEntry => ({ resource: path, target: 'webhook' })),
   ...ADMIN_ROUTES.map((route): RouteEntry => ({ resource: route.template, target: 'admin' })),
 ];
 

@@ -14,9 +14,9 @@ import {
 } from '../shared/http.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { LogEvent, Route } from '../shared/names.js';
+import { LogEvent, Route, type WebhookKind, WebhookRoutes } from '../shared/names.js';
 import { webhookResponse } from './responses.js';
-import { processWebhook, type WebhookCoreDeps, type WebhookKind } from './webhook-core.js';
+import { processWebhook, type WebhookCoreDeps } from './webhook-core.js';
 
 export interface WebhookDeps extends WebhookCoreDeps {
   /** The public base URL Twilio calls, without a trailing slash (ARCHITECTURE §3, §9). */
@@ -25,10 +25,7 @@ export interface WebhookDeps extends WebhookCoreDeps {
   readonly logger: Logger;
 }
 
-const WEBHOOK_ROUTES: Readonly<Record<string, WebhookKind>> = {
-  [Route.messages]: 'message',
-  [Route.status]: 'status',
-};
+const KIND_OF_ROUTE: Readonly<Record<string, WebhookKind>> = WebhookRoutes;
 
 /** The route of an event: API Gateway's resource template, or the path where there is none. */
 function routeOf(event: APIGatewayProxyEvent): string {
@@ -43,7 +40,7 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
         ? jsonResponse(200, { status: 'ok' })
         : errorResponse(405, { Allow: 'GET' });
     }
-    const kind = WEBHOOK_ROUTES[route];
+    const kind = KIND_OF_ROUTE[route];
     if (kind === undefined) return errorResponse(404);
     if (event.httpMethod !== 'POST') return errorResponse(405, { Allow: 'POST' });
 

@@ -5,7 +5,7 @@ import type { BlindIndexer } from '../shared/blind-index.js';
 import { normalizeIdempotencyToken, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { LogEvent, MetricName, SYNTHETIC_PARAM, SyntheticKind } from '../shared/names.js';
+import { LogEvent, MetricName, SYNTHETIC_PARAM, SyntheticKind, type WebhookKind } from '../shared/names.js';
 import type { Clock, MessageQueue } from '../shared/ports.js';
 import type { SealContext, Sealer } from '../shared/seal.js';
 import { messageSealContext, quarantineSealContext, statusSealContext } from '../shared/seal-contexts.js';
@@ -18,7 +18,7 @@ import type { TwilioTokenDirectory } from './twilio-tokens.js';
 
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
-export type WebhookKind = 'message' | 'status';
+export type { WebhookKind };
 
 export interface WebhookRequest {
   readonly kind: WebhookKind;

@@ -12,7 +12,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
-import { DbRole, EnvVar, Route, SecretName, ServiceName } from '../../lambda/shared/names.js';
+import { DbRole, EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
@@ -410,7 +410,7 @@ export class ApiStack extends Stack {
     this.webAcl = new WebAcl(this, 'WebAcl', {
       name: prefix,
       pathPrefix: this.api.wafPathPrefix,
-      webhookPaths: [Route.messages, Route.status],
+      webhookPaths: WEBHOOK_PATHS,
       adminPath: '/admin',
       rateLimitPerIp: config.waf.rateLimitPerIp,
       adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
