@@ -3,11 +3,11 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { rdsIamPassword } from '../shared/adapters/aws/rds-iam-password.js';
 import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
-import { SqsRedeliveryQueue } from '../shared/adapters/aws/sqs-redelivery-queue.js';
 import { proxyPoolFrom } from '../shared/db/pool.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
+import { SqsRedeliveryQueue } from './adapters/sqs-redelivery-queue.js';
 import type { IngestConfig } from './ingest-config.js';
 import type { IngestDeps } from './make-ingest-handler.js';
 import { AWS_BACKOFF } from './redelivery.js';
