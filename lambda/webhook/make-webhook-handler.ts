@@ -12,17 +12,14 @@ import {
   queryStringCandidates,
   RETRY_AFTER_SECONDS,
 } from '../shared/http.js';
-import type { Logger } from '../shared/logger.js';
-import type { Metrics } from '../shared/metrics.js';
 import { LogEvent, Route, type WebhookKind, WebhookRoutes } from '../shared/names.js';
 import { webhookResponse } from './responses.js';
 import { processWebhook, type WebhookCoreDeps } from './webhook-core.js';
 
+/** The core's dependencies and the URL the handler builds the signed URL from. */
 export interface WebhookDeps extends WebhookCoreDeps {
   /** The public base URL Twilio calls, without a trailing slash (ARCHITECTURE §3, §9). */
   readonly publicBaseUrl: string;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
 }
 
 const KIND_OF_ROUTE: Readonly<Record<string, WebhookKind>> = WebhookRoutes;
