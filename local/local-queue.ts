@@ -50,7 +50,8 @@ interface Held {
   deferred: boolean;
 }
 
-export interface QueueDepth {
+/** The local queue's own counters (the admin API's QueueStats reads them in local/stack.ts). */
+export interface LocalQueueDepth {
   readonly messages: number;
   readonly inFlight: number;
   readonly oldestAgeMs: number;
@@ -128,7 +129,7 @@ export class LocalQueue implements MessageQueue, RedeliveryQueue {
     this.#options.onDeadLetter?.(record.messageId, line.receiveCount);
   }
 
-  depth(): QueueDepth {
+  depth(): LocalQueueDepth {
     let inFlight = 0;
     let oldest = Number.POSITIVE_INFINITY;
     for (const m of this.#messages.values()) {

@@ -2,8 +2,8 @@
 // API stack wires them in AWS. Unknown paths get the generic 404 from the HTTP server.
 
 import { ADMIN_ROUTES } from '../lambda/admin/routes.js';
-import { Route } from '../lambda/shared/names.js';
-import type { ApiHandler } from '../lambda/webhook/make-webhook-handler.js';
+import type { ApiHandler } from '../lambda/shared/http.js';
+import { Route, WEBHOOK_PATHS } from '../lambda/shared/names.js';
 import type { ResolvedRoute } from './api-gateway-event.js';
 
 export interface RouteHandlers {
@@ -19,8 +19,7 @@ interface RouteEntry {
 
 const ROUTES: readonly RouteEntry[] = [
   { resource: Route.health, target: 'webhook' },
-  { resource: Route.messages, target: 'webhook' },
-  { resource: Route.status, target: 'webhook' },
+  ...WEBHOOK_PATHS.map((path): RouteEntry => ({ resource: path, target: 'webhook' })),
   ...ADMIN_ROUTES.map((route): RouteEntry => ({ resource: route.template, target: 'admin' })),
 ];
 

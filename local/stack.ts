@@ -8,17 +8,17 @@ import type { Server } from 'node:http';
 import { EmfTally } from '../lambda/admin/adapters/emf-tally.js';
 import { FunctionQueueStats } from '../lambda/admin/adapters/function-queue-stats.js';
 import { SourceSecretAges } from '../lambda/admin/adapters/source-secret-ages.js';
-import { buildAdminDeps } from '../lambda/admin/build-admin-deps.js';
+import { createLocalAdminDeps } from '../lambda/admin/local-deps.js';
 import { makeAdminHandler } from '../lambda/admin/make-admin-handler.js';
+import { createLocalIngestDeps } from '../lambda/ingest/local-deps.js';
 import { makeIngestHandler } from '../lambda/ingest/make-ingest-handler.js';
 import { LOCAL_BACKOFF, maxReceiveCountFor } from '../lambda/ingest/redelivery.js';
-import { LocalKeyProvider } from '../lambda/shared/adapters/local/local-key-provider.js';
 import { MemorySecretSource } from '../lambda/shared/adapters/local/memory-secret-source.js';
+import { lazyRetrying } from '../lambda/shared/lazy.js';
+import type { LocalSinks } from '../lambda/shared/local-telemetry.js';
 import { createLogger, type LogSink } from '../lambda/shared/logger.js';
-import { createEmfMetrics } from '../lambda/shared/metrics.js';
-import { AdminRole, ServiceName } from '../lambda/shared/names.js';
-import { systemClock } from '../lambda/shared/ports.js';
-import { buildWebhookDeps } from '../lambda/webhook/build-webhook-deps.js';
+import { AdminRole } from '../lambda/shared/names.js';
+import { createLocalWebhookDeps } from '../lambda/webhook/local-deps.js';
 import { makeWebhookHandler } from '../lambda/webhook/make-webhook-handler.js';
 import { ANY_ACCOUNT } from '../lambda/webhook/twilio-tokens.js';
 import { type AdminCredentials, loadAdminCredentials } from './admin-credentials.js';
@@ -32,7 +32,6 @@ import { QueueJournal } from './queue-journal.js';
 import { routeTable } from './routes.js';
 import { acquireStackLock } from './stack-lock.js';
 
-const ENVIRONMENT = 'local';
 /** What POST /admin/retention/run keeps locally. */
 const LOCAL_RETENTION_DAYS = 30;
 /** Secret ids of the in-memory secret source; in AWS these are Secrets Manager ARNs. */
@@ -112,13 +111,11 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
     const sink: LogSink = (line) => logFile.write(`${line}\n`);
     // /admin/metrics reads the counts of every local function from this tally of their EMF lines.
     const tally = new EmfTally();
-    const metricsSink = tally.sink(sink);
+    const sinks: LocalSinks = { logs: sink, metrics: tally.sink(sink) };
 
     const database = await openLocalDatabase(paths, config.databaseUrl);
     cleanups.push(() => database.stop());
 
-    const ingestMetrics = createEmfMetrics(ENVIRONMENT, metricsSink);
-    const ingestLogger = createLogger(ServiceName.ingest, sink);
     const queueLogger = createLogger('signalgate-local-queue', sink);
     const { journal, pending } = await QueueJournal.open(paths.queueJournal);
     // The same rules as in AWS (ARCHITECTURE §1): ingest backs off while the database is unavailable, on a
@@ -126,12 +123,9 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
     const queue: LocalQueue = new LocalQueue({
       journal,
       pending,
-      consumer: makeIngestHandler(async () => ({
-        db: database.rolePools.ingest,
-        metrics: ingestMetrics,
-        logger: ingestLogger,
-        redelivery: { queue, backoff: LOCAL_BACKOFF },
-      })),
+      consumer: makeIngestHandler(
+        lazyRetrying(() => createLocalIngestDeps({ db: database.rolePools.ingest, queue, sinks })),
+      ),
       maxReceiveCount: maxReceiveCountFor(LOCAL_BACKOFF),
       deadLetterFile: paths.deadLetters,
       onDeadLetter: (messageId, receiveCount) =>
@@ -148,29 +142,24 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
       [LocalSecretId.admin]: JSON.stringify({ credentials: adminCredentials.credentials }),
     });
     const webhookDeps = Promise.resolve(
-      buildWebhookDeps({
-        environment: ENVIRONMENT,
+      createLocalWebhookDeps({
         publicBaseUrl: config.publicBaseUrl,
         ...(config.webhookQuery ? { webhookQuery: config.webhookQuery } : {}),
-        keyProvider: new LocalKeyProvider(secrets.wrappingKey),
+        wrappingKey: secrets.wrappingKey,
         secretSource,
-        secretCacheMs: 300_000,
         // One local token for whatever AccountSid the caller uses (the simulator, a real account).
         tokenSecrets: { [ANY_ACCOUNT]: LocalSecretId.twilio },
         blindIndexSecretId: LocalSecretId.blindIndex,
         queue,
-        metrics: createEmfMetrics(ENVIRONMENT, metricsSink),
-        logger: createLogger(ServiceName.webhook, sink),
-        clock: systemClock,
+        sinks,
       }),
     );
 
     const adminDeps = Promise.resolve(
-      buildAdminDeps({
+      createLocalAdminDeps({
         db: database.rolePools.admin,
-        keyProvider: new LocalKeyProvider(secrets.wrappingKey),
+        wrappingKey: secrets.wrappingKey,
         secretSource,
-        secretCacheMs: 300_000,
         adminTokenSecretId: LocalSecretId.admin,
         ...(secrets.adminToken
           ? {
@@ -187,8 +176,6 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
           : {}),
         ownNumbers: config.ownNumbers,
         blindIndexSecretId: LocalSecretId.blindIndex,
-        previousTokenGraceMs: 15 * 60_000,
-        lockoutPolicy: { threshold: 10, windowMs: 15 * 60_000, lockoutMs: 15 * 60_000 },
         retentionDays: LOCAL_RETENTION_DAYS,
         queueStats: new FunctionQueueStats(() => {
           const depth = queue.depth();
@@ -205,9 +192,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
           twilioAuthToken: LocalSecretId.twilio,
         }),
         counters: tally,
-        metrics: createEmfMetrics(ENVIRONMENT, metricsSink),
-        logger: createLogger(ServiceName.admin, sink),
-        clock: systemClock,
+        sinks,
       }),
     );
 

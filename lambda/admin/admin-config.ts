@@ -2,7 +2,11 @@
 
 import { z } from 'zod';
 import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
-import { loadConfigFrom } from '../shared/env-config.js';
+import {
+  DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
+  DEFAULT_SECRET_CACHE_SECONDS,
+  loadConfigFrom,
+} from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 import { isE164 } from '../shared/phone.js';
 
@@ -21,6 +25,9 @@ const secretMap = (what: string) =>
 
 const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** The admin lockout (per source IP) unless the environment sets it: 10 failures within 15 minutes lock out for 15. */
+export const LockoutDefault = { threshold: 10, windowSeconds: 900, lockoutSeconds: 900 } as const;
 
 /** What the scheduled retention function needs: the database and the retention only. */
 export const RetentionConfig = DbProxyEnv.extend({
@@ -49,12 +56,11 @@ export const AdminConfig = RetentionConfig.extend({
   [EnvVar.dlqUrl]: z.url().optional(),
   /** label → secret ARN, for /admin/health's secret ages (DescribeSecret only, values never read). */
   [EnvVar.monitoredSecretArns]: secretMap('label to secret ARN').default({}),
-  [EnvVar.secretCacheSeconds]: seconds(1, 3600, 300),
-  /** 15 minutes: long enough for every instance's cache to see the new token, short enough to matter. */
-  [EnvVar.adminTokenGraceSeconds]: seconds(0, 86_400, 900),
-  [EnvVar.adminLockoutThreshold]: z.coerce.number().int().min(1).max(1000).default(10),
-  [EnvVar.adminLockoutWindowSeconds]: seconds(1, 86_400, 900),
-  [EnvVar.adminLockoutSeconds]: seconds(1, 86_400, 900),
+  [EnvVar.secretCacheSeconds]: seconds(1, 3600, DEFAULT_SECRET_CACHE_SECONDS),
+  [EnvVar.adminTokenGraceSeconds]: seconds(0, 86_400, DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS),
+  [EnvVar.adminLockoutThreshold]: z.coerce.number().int().min(1).max(1000).default(LockoutDefault.threshold),
+  [EnvVar.adminLockoutWindowSeconds]: seconds(1, 86_400, LockoutDefault.windowSeconds),
+  [EnvVar.adminLockoutSeconds]: seconds(1, 86_400, LockoutDefault.lockoutSeconds),
   /** The business's own numbers (per environment): export and erasure refuse them. */
   [EnvVar.ownNumbers]: ownNumbersList,
 });

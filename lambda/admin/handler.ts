@@ -1,65 +1,11 @@
-// Lambda entry for the admin API: AWS adapters built once per container, lazily, then reused.
+// Lambda entry for the admin API: its AWS wiring, built on the first request and reused (lazy.ts).
 
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { KMSClient } from '@aws-sdk/client-kms';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { KmsKeyProvider } from '../shared/adapters/aws/kms-key-provider.js';
-import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
-import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
-import { proxyPoolFrom } from '../shared/db/pool.js';
 import { lazyRetrying } from '../shared/lazy.js';
-import { createLogger } from '../shared/logger.js';
-import { createEmfMetrics } from '../shared/metrics.js';
-import { EnvVar, ServiceName } from '../shared/names.js';
-import { systemClock } from '../shared/ports.js';
-import {
-  CloudWatchMetricCounters,
-  cloudWatchOldestMessageAge,
-  type GetMetricData,
-  sqsQueueNameOf,
-} from './adapters/cloudwatch-metric-counters.js';
-import { SecretsManagerSecretAges } from './adapters/secrets-manager-secret-ages.js';
-import { SqsQueueStats } from './adapters/sqs-queue-stats.js';
 import { loadAdminConfig } from './admin-config.js';
-import { buildAdminDeps } from './build-admin-deps.js';
-import { type AdminDeps, makeAdminHandler } from './make-admin-handler.js';
+import { createAwsAdminDeps } from './aws-deps.js';
+import { makeAdminHandler } from './make-admin-handler.js';
 
 // Read at init so a misconfigured deployment fails its first invocation loudly, naming the variable.
 const config = loadAdminConfig();
 
-// Built on the first request, not at import; a failed build is retried on the next request.
-const awsDeps = lazyRetrying<AdminDeps>(async () => {
-  const environment = config[EnvVar.environment];
-  const secretsManager = new SecretsManagerClient(sdkClientOptions());
-  const cloudWatch = new CloudWatchClient(sdkClientOptions());
-  const getMetricData: GetMetricData = (input) => cloudWatch.send(new GetMetricDataCommand(input));
-  return buildAdminDeps({
-    db: proxyPoolFrom(config, { max: 1 }),
-    keyProvider: new KmsKeyProvider(new KMSClient(sdkClientOptions()), config[EnvVar.kmsKeyId], environment),
-    secretSource: new SecretsManagerSource(secretsManager),
-    secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,
-    adminTokenSecretId: config[EnvVar.adminTokenSecretArn],
-    ownNumbers: config[EnvVar.ownNumbers],
-    blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
-    previousTokenGraceMs: config[EnvVar.adminTokenGraceSeconds] * 1000,
-    lockoutPolicy: {
-      threshold: config[EnvVar.adminLockoutThreshold],
-      windowMs: config[EnvVar.adminLockoutWindowSeconds] * 1000,
-      lockoutMs: config[EnvVar.adminLockoutSeconds] * 1000,
-    },
-    retentionDays: config[EnvVar.retentionDays],
-    queueStats: new SqsQueueStats(new SQSClient(sdkClientOptions()), {
-      queueUrl: config[EnvVar.queueUrl],
-      ...(config[EnvVar.dlqUrl] ? { deadLetterQueueUrl: config[EnvVar.dlqUrl] } : {}),
-      oldestAgeSeconds: cloudWatchOldestMessageAge(getMetricData, sqsQueueNameOf(config[EnvVar.queueUrl])),
-    }),
-    secretAges: new SecretsManagerSecretAges(secretsManager, config[EnvVar.monitoredSecretArns]),
-    counters: new CloudWatchMetricCounters(getMetricData, environment),
-    metrics: createEmfMetrics(environment),
-    logger: createLogger(ServiceName.admin),
-    clock: systemClock,
-  });
-});
-
-export const handler = makeAdminHandler(awsDeps);
+export const handler = makeAdminHandler(lazyRetrying(() => createAwsAdminDeps(config)));

@@ -1,7 +1,7 @@
 // Adapter from API Gateway REST proxy events to the admin core; the Lambda and the local stack both
 // build their handler here, each with its own ports.
 
-import { type ApiHandler, bodyBytes, errorResponse, header } from '../shared/http.js';
+import { type ApiHandler, bodyBytes, errorResponse, header, RETRY_AFTER_SECONDS } from '../shared/http.js';
 import { LogEvent } from '../shared/names.js';
 import { type AdminCoreDeps, handleAdminRequest } from './admin-core.js';
 import { adminResponse } from './responses.js';
@@ -17,7 +17,7 @@ export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler 
     try {
       deps = await getDeps();
     } catch {
-      return errorResponse(503, { 'Retry-After': '5' });
+      return errorResponse(503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     }
     try {
       const outcome = await handleAdminRequest(
@@ -37,11 +37,9 @@ export function makeAdminHandler(getDeps: () => Promise<AdminDeps>): ApiHandler 
       return adminResponse(outcome);
     } catch (error) {
       deps.logger.error(LogEvent.adminUnexpectedFault, { error });
-      return errorResponse(503, { 'Retry-After': '5' });
+      return errorResponse(503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     } finally {
       deps.metrics.flush();
     }
   };
 }
-
-export type { ApiHandler };

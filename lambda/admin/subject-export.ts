@@ -1,9 +1,9 @@
 // One page of a subject's export (ARCHITECTURE §4): every sealed record opened with its own encryption context.
 
 import type { Logger } from '../shared/logger.js';
-import { LogEvent, SealPurpose } from '../shared/names.js';
-import { SealedRecordError, type Sealer } from '../shared/seal.js';
-import { quarantineSealContext, statusSealId } from '../webhook/webhook-core.js';
+import { LogEvent } from '../shared/names.js';
+import { type SealContext, SealedRecordError, type Sealer } from '../shared/seal.js';
+import { messageSealContext, quarantineSealContext, statusSealContext } from '../shared/seal-contexts.js';
 import type { SubjectPage } from './ports.js';
 
 type Params = Record<string, unknown>;
@@ -50,19 +50,12 @@ export async function exportSubject(
   // A record that fails authentication is reported as unreadable rather than failing the whole export;
   // a KeyProvider fault (KMS down) still throws, so the caller answers 503 instead of a partial export.
   // Messages and statuses are sealed with their row's blind indexes (format v2); v1 records ignore them.
-  const open = async (
-    sealed: Buffer,
-    purpose: string,
-    id: string,
-    indexes?: { from: string | null; to: string | null },
-  ): Promise<Params | null> => {
+  const open = async (sealed: Buffer, context: SealContext): Promise<Params | null> => {
     try {
-      return JSON.parse(
-        (await sealer.open(sealed, { purpose, id, ...(indexes ? { indexes } : {}) })).toString('utf8'),
-      ) as Params;
+      return JSON.parse((await sealer.open(sealed, context)).toString('utf8')) as Params;
     } catch (error) {
       if (!(error instanceof SealedRecordError)) throw error;
-      logger.error(LogEvent.unreadableRecord, { purpose, messageSid: id, error });
+      logger.error(LogEvent.unreadableRecord, { purpose: context.purpose, messageSid: context.id, error });
       return null;
     }
   };
@@ -75,7 +68,7 @@ export async function exportSubject(
       numMedia: m.numMedia,
       receivedAt: m.receivedAt.toISOString(),
       storedAt: m.storedAt.toISOString(),
-      params: await open(m.sealed, SealPurpose.message, m.messageSid, { from: m.fromIndex, to: m.toIndex }),
+      params: await open(m.sealed, messageSealContext(m.messageSid, { from: m.fromIndex, to: m.toIndex })),
       ...(m.quarantined === undefined ? {} : { quarantined: m.quarantined }),
     });
   }
@@ -87,16 +80,15 @@ export async function exportSubject(
       errorCode: s.errorCode,
       receivedAt: s.receivedAt.toISOString(),
       storedAt: s.storedAt.toISOString(),
-      params: await open(s.sealed, SealPurpose.status, statusSealId(s.messageSid, s.status), {
-        from: s.fromIndex,
-        to: s.toIndex,
-      }),
+      params: await open(
+        s.sealed,
+        statusSealContext(s.messageSid, s.status, { from: s.fromIndex, to: s.toIndex }),
+      ),
       ...(s.quarantined === undefined ? {} : { quarantined: s.quarantined }),
     });
   }
   const quarantined = [];
   for (const q of rows.quarantined ?? []) {
-    const context = quarantineSealContext(q.payloadKey, { from: q.fromIndex, to: q.toIndex }, q.otherIndexes);
     quarantined.push({
       quarantined: true as const,
       route: q.route,
@@ -104,7 +96,10 @@ export async function exportSubject(
       messageSid: q.messageSid,
       receivedAt: q.receivedAt.toISOString(),
       storedAt: q.storedAt.toISOString(),
-      params: await open(q.sealed, context.purpose, context.id, context.indexes),
+      params: await open(
+        q.sealed,
+        quarantineSealContext(q.payloadKey, { from: q.fromIndex, to: q.toIndex }, q.otherIndexes),
+      ),
     });
   }
   return { messages, statuses, quarantined };

@@ -1,41 +1,10 @@
-// Lambda entry for the migration Trigger: connects straight to the instance as the master user, whose
-// password RDS manages in Secrets Manager (read at each run: RDS may have rotated it since the last deploy).
+// Lambda entry for the migration Trigger: its AWS wiring, built on the first run and reused (lazy.ts).
 
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import pg from 'pg';
-import { z } from 'zod';
-import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
-import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
-import { createLogger } from '../shared/logger.js';
-import { EnvVar, ServiceName } from '../shared/names.js';
-import { parseSecret } from '../shared/secret-values.js';
+import { lazyRetrying } from '../shared/lazy.js';
+import { createAwsMigrateDeps } from './aws-deps.js';
 import { makeMigrateHandler } from './make-migrate-handler.js';
 import { loadMigrateConfig } from './migrate-config.js';
 
-const DbCredentials = z.object({ username: z.string().min(1), password: z.string().min(1) });
-
 const config = loadMigrateConfig();
-const secrets = new SecretsManagerSource(new SecretsManagerClient(sdkClientOptions()));
 
-export const handler = makeMigrateHandler(async () => ({
-  connect: async () => {
-    const master = parseSecret(
-      'database master',
-      DbCredentials,
-      (await secrets.getVersions(config[EnvVar.dbMasterSecretArn])).current,
-    );
-    const client = new pg.Client({
-      host: config[EnvVar.dbHost],
-      port: config[EnvVar.dbPort],
-      database: config[EnvVar.dbName],
-      user: master.username,
-      password: master.password,
-      // The RDS CA bundle comes from NODE_EXTRA_CA_CERTS=/var/runtime/ca-cert.pem on this function.
-      ssl: { rejectUnauthorized: true },
-      connectionTimeoutMillis: 10_000,
-    });
-    await client.connect();
-    return client;
-  },
-  logger: createLogger(ServiceName.migrate),
-}));
+export const handler = makeMigrateHandler(lazyRetrying(() => createAwsMigrateDeps(config)));

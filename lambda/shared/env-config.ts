@@ -2,6 +2,17 @@
 
 import type { z } from 'zod';
 
+// Defaults shared by the functions' config schemas and their local wiring (which reads no environment),
+// defined once so the local stack runs with what AWS runs with.
+
+/** How long a secret value is cached: every instance sees a rotation within it, at one read per 5 minutes. */
+export const DEFAULT_SECRET_CACHE_SECONDS = 300;
+/**
+ * How long a rotated-out token (Twilio, admin) still verifies: 15 minutes covers the rotation's
+ * promotion delay and a 5-minute secret cache with margin, short enough that a leaked one dies soon.
+ */
+export const DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS = 900;
+
 /** Throws one error naming every missing or invalid variable (never printing values). */
 export function loadConfigFrom<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv, functionName: string): T {
   const parsed = schema.safeParse(env);

@@ -76,6 +76,18 @@ export const Route = {
   adminAudit: '/admin/audit',
 } as const;
 
+/**
+ * The signed webhook routes and the kind of payload each carries (ARCHITECTURE §2): the webhook handler,
+ * the local route table, the API and the webhook-path alarms all read this one table.
+ */
+export const WebhookRoutes = {
+  [Route.messages]: 'message',
+  [Route.status]: 'status',
+} as const satisfies Readonly<Record<string, string>>;
+export type WebhookKind = (typeof WebhookRoutes)[keyof typeof WebhookRoutes];
+/** The paths of the signed webhook routes. */
+export const WEBHOOK_PATHS = Object.keys(WebhookRoutes) as ReadonlyArray<keyof typeof WebhookRoutes>;
+
 /** The one role each admin credential holds (ARCHITECTURE §2); a local ADMIN_TOKEN holds all three. */
 export const AdminRole = {
   /** Health, metrics and the audit log. */

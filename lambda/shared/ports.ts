@@ -41,8 +41,6 @@ export interface SecretVersions {
   readonly previous?: string;
   /** When the current version was created (epoch ms), where the source knows it. */
   readonly currentCreatedAt?: number;
-  /** When the previous version stopped being current (epoch ms), where the source knows it. */
-  readonly previousRetiredAt?: number;
 }
 
 /** Reads secrets by id (an ARN in AWS, a name locally). Throws on faults; never logs values. */

@@ -1,4 +1,4 @@
-// Assembles the webhook's dependencies from ports; shared by the Lambda entry, the local stack and tests.
+// Assembles the webhook's dependencies from ports; shared by its AWS and local wiring and the tests.
 
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
@@ -11,7 +11,6 @@ import { TwilioSignatureVerifier } from './signature.js';
 import { type TokenSecretMap, TwilioTokenDirectory } from './twilio-tokens.js';
 
 export interface WebhookPorts {
-  readonly environment: string;
   readonly publicBaseUrl: string;
   /** The query string of the webhook URLs in the Twilio console, if any (lambda/shared/webhook-url.ts). */
   readonly webhookQuery?: string;
@@ -25,8 +24,8 @@ export interface WebhookPorts {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly sealerOptions?: SealerOptions;
-  /** @default DEFAULT_PREVIOUS_TOKEN_GRACE_MS, see TwilioTokenDirectory */
-  readonly previousTokenGraceMs?: number;
+  /** How long after a rotation the previous Twilio token still verifies (see TwilioTokenDirectory). */
+  readonly previousTokenGraceMs: number;
 }
 
 export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
@@ -40,7 +39,7 @@ export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
     verifier: new TwilioSignatureVerifier(),
     tokens: new TwilioTokenDirectory(secrets, ports.tokenSecrets, {
       clock: ports.clock,
-      ...(ports.previousTokenGraceMs !== undefined ? { previousGraceMs: ports.previousTokenGraceMs } : {}),
+      previousGraceMs: ports.previousTokenGraceMs,
     }),
     sealer: new Sealer(ports.keyProvider, { clock: ports.clock, ...ports.sealerOptions }),
     blindIndex: blindIndexFrom(secrets, ports.blindIndexSecretId),

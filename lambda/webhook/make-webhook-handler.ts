@@ -11,26 +11,20 @@ import {
   mediaType,
   RETRY_AFTER_SECONDS,
 } from '../shared/http.js';
-import type { Logger } from '../shared/logger.js';
-import type { Metrics } from '../shared/metrics.js';
-import { LogEvent, Route } from '../shared/names.js';
+import { LogEvent, Route, type WebhookKind, WebhookRoutes } from '../shared/names.js';
 import { webhookUrl } from '../shared/webhook-url.js';
 import { webhookResponse } from './responses.js';
-import { processWebhook, type WebhookCoreDeps, type WebhookKind } from './webhook-core.js';
+import { processWebhook, type WebhookCoreDeps } from './webhook-core.js';
 
+/** The core's dependencies and the URL the handler builds the signed URL from. */
 export interface WebhookDeps extends WebhookCoreDeps {
   /** The public base URL Twilio calls, without a trailing slash (ARCHITECTURE §3, §9). */
   readonly publicBaseUrl: string;
   /** The query string of the webhook URLs in the Twilio console, if any: part of the signed URL. */
   readonly webhookQuery?: string;
-  readonly metrics: Metrics;
-  readonly logger: Logger;
 }
 
-const WEBHOOK_ROUTES: Readonly<Record<string, WebhookKind>> = {
-  [Route.messages]: 'message',
-  [Route.status]: 'status',
-};
+const KIND_OF_ROUTE: Readonly<Record<string, WebhookKind>> = WebhookRoutes;
 
 /** The route of an event: API Gateway's resource template, or the path where there is none. */
 function routeOf(event: APIGatewayProxyEvent): string {
@@ -45,7 +39,7 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
         ? jsonResponse(200, { status: 'ok' })
         : errorResponse(405, { Allow: 'GET' });
     }
-    const kind = WEBHOOK_ROUTES[route];
+    const kind = KIND_OF_ROUTE[route];
     if (kind === undefined) return errorResponse(404);
     if (event.httpMethod !== 'POST') return errorResponse(405, { Allow: 'POST' });
 
@@ -82,5 +76,3 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
     }
   };
 }
-
-export type { ApiHandler };

@@ -111,23 +111,24 @@ export interface SignatureCheck {
   readonly tokens: readonly string[];
 }
 
-/** Returns the index of the token that verified, or -1. Holds a per-URL cache of variants. */
+/** Finds the token that made a signature; holds a per-URL cache of variants. */
 export class TwilioSignatureVerifier {
   readonly #urlVariants = new Map<string, string[]>();
 
-  verify(check: SignatureCheck): number {
+  /** The index in `check.tokens` of the token that made the signature, or undefined when none did. */
+  verify(check: SignatureCheck): number | undefined {
     const { signature, tokens } = check;
     if (
       signature === undefined ||
       signature.length !== SIGNATURE_LENGTH ||
       !BASE64_SIGNATURE.test(signature)
     ) {
-      return -1;
+      return undefined;
     }
     // Compare raw digests. Two base64 strings can decode to the same bytes (the last character has
     // two spare bits), and twilio-node compares strings, so only the canonical encoding is accepted.
     const expected = Buffer.from(signature, 'base64');
-    if (expected.length !== 20 || expected.toString('base64') !== signature) return -1;
+    if (expected.length !== 20 || expected.toString('base64') !== signature) return undefined;
     const variants = this.#variantsOf(check.url);
     const paramString = signedParamString(check.params);
     for (let t = 0; t < tokens.length; t++) {
@@ -136,7 +137,7 @@ export class TwilioSignatureVerifier {
         if (timingSafeEqual(hmacSha1(token, variant + paramString), expected)) return t;
       }
     }
-    return -1;
+    return undefined;
   }
 
   #variantsOf(url: string): string[] {

@@ -15,17 +15,13 @@ import {
 export type TokenSecretMap = Readonly<Record<string, string>>;
 export const ANY_ACCOUNT = '*';
 
-/** 15 minutes: covers the rotation's promotion delay and a 5-minute secret cache with margin. */
-export const DEFAULT_PREVIOUS_TOKEN_GRACE_MS = 15 * 60_000;
-
 export interface TwilioTokenDirectoryOptions {
   /**
    * How long after a rotation the previous token still verifies: promotion delay + secret cache age +
    * margin (ARCHITECTURE §3), from the environment's config. Twilio deletes the old primary token
    * when the secondary is promoted, so past this window only a thief could sign with it.
-   * @default DEFAULT_PREVIOUS_TOKEN_GRACE_MS
    */
-  readonly previousGraceMs?: number;
+  readonly previousGraceMs: number;
   readonly clock?: Clock;
 }
 
@@ -35,10 +31,10 @@ export class TwilioTokenDirectory {
   readonly #graceMs: number;
   readonly #clock: Clock;
 
-  constructor(secrets: CachedSecretSource, map: TokenSecretMap, options: TwilioTokenDirectoryOptions = {}) {
+  constructor(secrets: CachedSecretSource, map: TokenSecretMap, options: TwilioTokenDirectoryOptions) {
     this.#secrets = secrets;
     this.#map = map;
-    this.#graceMs = options.previousGraceMs ?? DEFAULT_PREVIOUS_TOKEN_GRACE_MS;
+    this.#graceMs = options.previousGraceMs;
     this.#clock = options.clock ?? systemClock;
   }
 

@@ -1,7 +1,11 @@
 // The webhook Lambda's configuration: the only place it reads process.env, validated with zod.
 
 import { z } from 'zod';
-import { loadConfigFrom } from '../shared/env-config.js';
+import {
+  DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
+  DEFAULT_SECRET_CACHE_SECONDS,
+  loadConfigFrom,
+} from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 import { publicBaseUrlSchema, webhookQuerySchema } from '../shared/webhook-url.js';
 
@@ -23,9 +27,14 @@ export const WebhookConfig = z.object({
     })
     .pipe(z.record(z.string().regex(/^AC[0-9a-fA-F]{32}$/), z.string().min(1))),
   [EnvVar.blindIndexSecretArn]: z.string().min(1),
-  [EnvVar.secretCacheSeconds]: z.coerce.number().int().min(1).max(3600).default(300),
-  // Bounded: a leaked previous token must die with the rotation (ARCHITECTURE §3). @default 15 minutes
-  [EnvVar.twilioPreviousTokenGraceSeconds]: z.coerce.number().int().min(0).max(3600).default(900),
+  [EnvVar.secretCacheSeconds]: z.coerce.number().int().min(1).max(3600).default(DEFAULT_SECRET_CACHE_SECONDS),
+  // Bounded: a leaked previous token must die with the rotation (ARCHITECTURE §3).
+  [EnvVar.twilioPreviousTokenGraceSeconds]: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS),
   // The Lambda runtime sets these for the execution role; the lean AWS client signs with them.
   [EnvVar.awsRegion]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1'),
   [EnvVar.awsAccessKeyId]: z.string().min(1),

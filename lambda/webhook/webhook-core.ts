@@ -5,9 +5,10 @@ import type { BlindIndexer } from '../shared/blind-index.js';
 import { normalizeIdempotencyToken, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { LogEvent, MetricName, SealPurpose, SYNTHETIC_PARAM, SyntheticKind } from '../shared/names.js';
+import { LogEvent, MetricName, SYNTHETIC_PARAM, SyntheticKind, type WebhookKind } from '../shared/names.js';
 import type { Clock, MessageQueue } from '../shared/ports.js';
 import type { SealContext, Sealer } from '../shared/seal.js';
+import { messageSealContext, quarantineSealContext, statusSealContext } from '../shared/seal-contexts.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../shared/webhook-limits.js';
 import { failedChecksOf, quarantineFields } from './quarantine.js';
 import { InboundMessage, MAX_PARAMS, StatusCallback } from './schemas.js';
@@ -15,11 +16,9 @@ import type { SignedParams, TwilioSignatureVerifier } from './signature.js';
 import { parseFormBody } from './twilio-params.js';
 import type { TwilioTokenDirectory } from './twilio-tokens.js';
 
-/** API Gateway itself allows 10 MB, so the limit is enforced here (and by the WAF, in AWS). */
-export const MAX_BODY_BYTES = MAX_WEBHOOK_BODY_BYTES;
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
-export type WebhookKind = 'message' | 'status';
+export type { WebhookKind };
 
 export interface WebhookRequest {
   readonly kind: WebhookKind;
@@ -87,7 +86,8 @@ export async function processWebhook(
   request: WebhookRequest,
   deps: WebhookCoreDeps,
 ): Promise<WebhookOutcome> {
-  if (request.body.length > MAX_BODY_BYTES) return rejected('too_large');
+  // API Gateway itself allows 10 MB, so the limit is enforced here (and by the WAF, in AWS).
+  if (request.body.length > MAX_WEBHOOK_BODY_BYTES) return rejected('too_large');
   if (request.mediaType !== FORM_MEDIA_TYPE) return rejected('media_type');
 
   const params = parseFormBody(request.body.toString('utf8'));
@@ -205,7 +205,7 @@ function envelopeFields(
         numMedia: Number(m.NumMedia),
         ...syntheticMarker(data),
       },
-      seal: { purpose: SealPurpose.message, id: m.MessageSid, indexes: { from: fromIndex, to: toIndex } },
+      seal: messageSealContext(m.MessageSid, { from: fromIndex, to: toIndex }),
     };
   }
   const s = data as StatusCallback;
@@ -221,11 +221,7 @@ function envelopeFields(
       ...(fromIndex ? { fromIndex } : {}),
       ...(toIndex ? { toIndex } : {}),
     },
-    seal: {
-      purpose: SealPurpose.status,
-      id: statusSealId(s.MessageSid, s.MessageStatus),
-      indexes: { from: fromIndex ?? null, to: toIndex ?? null },
-    },
+    seal: statusSealContext(s.MessageSid, s.MessageStatus, { from: fromIndex ?? null, to: toIndex ?? null }),
   };
 }
 
@@ -246,30 +242,10 @@ function quarantinedFields(
   };
 }
 
-/**
- * The encryption context of a quarantined record: its own table, keyed by the payload key, with the
- * row's blind indexes bound in (sealed format v2), so a row cannot be re-pointed to dodge an erasure.
- * The row's other indexes (other_indexes, in their stored order) are bound through the id; a row without
- * them keeps the id it always had, so records sealed before still open.
- */
-export function quarantineSealContext(
-  payloadKey: string,
-  indexes: { readonly from: string | null; readonly to: string | null },
-  otherIndexes?: readonly string[] | null,
-): SealContext {
-  const id = otherIndexes && otherIndexes.length > 0 ? `${payloadKey}+${otherIndexes.join(',')}` : payloadKey;
-  return { purpose: SealPurpose.quarantined, id, indexes };
-}
-
 /** The synthetic-traffic marker of a signed message; any other value of the field is an ordinary parameter. */
 function syntheticMarker(data: object): { synthetic?: SyntheticKind } {
   const value = (data as Record<string, unknown>)[SYNTHETIC_PARAM];
   return value === SyntheticKind.verify || value === SyntheticKind.canary ? { synthetic: value } : {};
-}
-
-/** The encryption-context id of a status update's sealed record. */
-export function statusSealId(messageSid: string, status: string): string {
-  return `${messageSid}/${status}`;
 }
 
 async function verifySignature(
@@ -287,10 +263,10 @@ async function verifySignature(
       deps.logger.error(LogEvent.secretsUnavailable, { error });
       return unavailable('secrets');
     }
-    /** Index of the token that verified (0 current, 1 previous), or -1. */
+    /** Index of the token that verified (0 current, 1 previous), or undefined. */
     const verifiedBy = (candidates: readonly string[]) =>
       deps.verifier.verify({ url: request.url, params, signature: request.signature, tokens: candidates });
-    const cached = tokens.length > 0 ? verifiedBy(tokens) : -1;
+    const cached = tokens.length > 0 ? verifiedBy(tokens) : undefined;
     if (cached === 0) return 'verified';
     // A previous-token hit is re-checked against a fresh read (at most once per refresh interval), so
     // an emergency revocation (AWSPREVIOUS removed: npm run rotate -- --revoke-previous) takes effect
@@ -298,8 +274,8 @@ async function verifySignature(
     // set for the first time): look again, likewise rate-limited.
     const fresh = await deps.tokens.refreshedTokens(secretId).catch(() => undefined);
     // Refreshed moments ago (or Secrets Manager unreachable): the cached previous token is within its grace.
-    if (fresh === undefined && cached > 0) return 'verified';
-    if (fresh && fresh.length > 0 && verifiedBy(fresh) >= 0) return 'verified';
+    if (fresh === undefined && cached !== undefined) return 'verified';
+    if (fresh && fresh.length > 0 && verifiedBy(fresh) !== undefined) return 'verified';
     if ((fresh ?? tokens).length === 0) {
       // No real token yet (first deploy: the secret holds its placeholder). Nothing can verify, so
       // nothing is stored; 503 lets Twilio retry (#rp=5xx) once the operator has set the token.

@@ -217,14 +217,14 @@ export const envConfigSchema = z
           path: ['datapointsToAlarm'],
         })
         .default({ evaluationPeriods: 1, datapointsToAlarm: 1 }),
-      /** Thresholds used by the alarms (issue 6). */
+      /** Thresholds used by the alarms (issue 6), set per environment; the alarms construct holds the defaults of the rest. */
       thresholds: z.strictObject({
         signatureFailuresPer5Min: positiveInt,
         adminAuthFailuresPer5Min: positiveInt,
         /** Signed webhooks that failed validation. */
-        invalidPayloadsPer5Min: positiveInt.default(20),
+        invalidPayloadsPer5Min: positiveInt,
         /** Per function; 1 means any error alarms. */
-        lambdaErrorsPer5Min: positiveInt.default(1),
+        lambdaErrorsPer5Min: positiveInt,
         api5xxPer5Min: positiveInt,
         dlqVisibleMessages: positiveInt,
         oldestMessageAgeSeconds: positiveInt,

@@ -5,7 +5,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { SecretNameSuffix } from '../../lambda/shared/names.js';
-import { acknowledge, pinLogicalId } from './pin.js';
+import { acknowledge, pinLogicalId } from './per-resource.js';
 
 /**
  * How a Twilio secret's first authToken is generated: 40 characters with upper case, so it can never be a

@@ -3,7 +3,7 @@ import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { pinLogicalId } from './pin.js';
+import { pinLogicalId } from './per-resource.js';
 
 export interface EncryptionKeyProps {
   /** Pinned CloudFormation logical ID (keys are stateful: replacing one loses every record it sealed). */

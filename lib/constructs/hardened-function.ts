@@ -7,7 +7,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LOCK_FILE, REPO_ROOT } from '../paths.js';
-import { acknowledge } from './pin.js';
+import { acknowledge } from './per-resource.js';
 
 export interface HardenedFunctionProps {
   /** Absolute path of the TypeScript entry file; it must export `handler`. */
@@ -51,16 +51,6 @@ export interface HardenedFunctionProps {
    * @default false (the SDK clients are bundled, pinned by the lock file)
    */
   readonly useRuntimeAwsSdk?: boolean;
-  /**
-   * Extra esbuild loaders (for example `{ '.sql': 'text' }`).
-   * @default - none
-   */
-  readonly loader?: Readonly<Record<string, string>>;
-  /**
-   * Commands run after bundling, e.g. to copy data files next to the bundle.
-   * Each receives the input and output directory. @default - none
-   */
-  readonly afterBundling?: (inputDir: string, outputDir: string) => string[];
 }
 
 /** Node 24 / arm64 `NodejsFunction` bundled locally by esbuild, with a least-privilege role of its own. */
@@ -173,14 +163,6 @@ export class HardenedFunction extends Construct {
           'pg-native',
           'cloudflare:sockets',
         ],
-        loader: props.loader ? { ...props.loader } : undefined,
-        commandHooks: props.afterBundling
-          ? {
-              beforeBundling: () => [],
-              beforeInstall: () => [],
-              afterBundling: props.afterBundling,
-            }
-          : undefined,
       },
     });
     // X-Ray's PutTraceSegments/PutTelemetryRecords (added by `tracing`) support no resource scoping.

@@ -4,7 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { AWS_BACKOFF, maxReceiveCountFor } from '../../lambda/ingest/redelivery.js';
-import { pinLogicalId } from './pin.js';
+import { pinLogicalId } from './per-resource.js';
 
 export interface IngestQueueProps {
   readonly namePrefix: string;

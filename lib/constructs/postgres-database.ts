@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { acknowledge, pinLogicalId } from './pin.js';
+import { acknowledge, pinLogicalId } from './per-resource.js';
 
 /** RDS Proxy for Postgres always listens on 5432. */
 export const POSTGRES_PORT = 5432;

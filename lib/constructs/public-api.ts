@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { ADMIN_ROUTES } from '../../lambda/admin/routes.js';
 import { ErrorBody, RETRY_AFTER_SECONDS, SECURITY_HEADERS } from '../../lambda/shared/http.js';
 import { Route } from '../../lambda/shared/names.js';
-import { acknowledge } from './pin.js';
+import { acknowledge } from './per-resource.js';
 
 /**
  * The security headers of every response (lambda/shared/http.ts, ARCHITECTURE §2) in API Gateway's

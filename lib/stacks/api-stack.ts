@@ -12,7 +12,7 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
-import { DbRole, EnvVar, Route, SecretName, ServiceName } from '../../lambda/shared/names.js';
+import { DbRole, EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import type { EnvConfig } from '../config/index.js';
@@ -20,7 +20,7 @@ import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
-import { acknowledge, removalPolicyOf } from '../constructs/pin.js';
+import { acknowledge, removalPolicyOf } from '../constructs/per-resource.js';
 import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-database.js';
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';
@@ -413,7 +413,7 @@ export class ApiStack extends Stack {
     this.webAcl = new WebAcl(this, 'WebAcl', {
       name: prefix,
       pathPrefix: this.api.wafPathPrefix,
-      webhookPaths: [Route.messages, Route.status],
+      webhookPaths: WEBHOOK_PATHS,
       adminPath: '/admin',
       rateLimitPerIp: config.waf.rateLimitPerIp,
       adminRateLimitPerIp: config.waf.adminRateLimitPerIp,

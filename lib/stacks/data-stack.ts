@@ -7,7 +7,7 @@ import { DB_MASTER_USER, DbRole } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { DatabaseMigration } from '../constructs/database-migration.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
-import { removalPolicyOf } from '../constructs/pin.js';
+import { removalPolicyOf } from '../constructs/per-resource.js';
 import { PostgresDatabase } from '../constructs/postgres-database.js';
 
 export interface DataStackProps extends StackProps {

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { Route } from '../../lambda/shared/names.js';
+import { WEBHOOK_PATHS } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
 import { discoverFunctions } from '../constructs/monitoring/discover-functions.js';
@@ -12,7 +12,7 @@ import { allowKeyUseByServices, subscribeHttpsEndpoint } from '../constructs/mon
 import { SecurityEventRules } from '../constructs/monitoring/security-event-rules.js';
 import { SignalgateAlarms } from '../constructs/monitoring/signalgate-alarms.js';
 import { SignalgateDashboard } from '../constructs/monitoring/signalgate-dashboard.js';
-import { pinLogicalId, removalPolicyOf } from '../constructs/pin.js';
+import { pinLogicalId, removalPolicyOf } from '../constructs/per-resource.js';
 import { OutputKey } from '../stack-names.js';
 import type { ApiStack } from './api-stack.js';
 import type { DataStack } from './data-stack.js';
@@ -120,7 +120,7 @@ export class MonitoringStack extends Stack {
         apiName: api.api.api.restApiName,
         stageName: config.api.stageName,
         method: 'POST',
-        resources: [Route.messages, Route.status],
+        resources: WEBHOOK_PATHS,
       },
     });
     const securityEvents = new SecurityEventRules(this, 'SecurityEvents', {

@@ -4,7 +4,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type { Construct } from 'constructs';
 import type { EnvConfig } from '../config/index.js';
 import { IsolatedNetwork } from '../constructs/isolated-network.js';
-import { removalPolicyOf } from '../constructs/pin.js';
+import { removalPolicyOf } from '../constructs/per-resource.js';
 
 export interface NetworkStackProps extends StackProps {
   readonly config: EnvConfig;

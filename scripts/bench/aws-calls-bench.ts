@@ -15,6 +15,10 @@ import { makeIngestHandler } from '../../lambda/ingest/make-ingest-handler.js';
 import { KmsKeyProvider } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
 import { SecretsManagerSource } from '../../lambda/shared/adapters/aws/secrets-manager-source.js';
 import { SqsQueue } from '../../lambda/shared/adapters/aws/sqs-queue.js';
+import {
+  DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
+  DEFAULT_SECRET_CACHE_SECONDS,
+} from '../../lambda/shared/env-config.js';
 import { silentLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
 import { Table } from '../../lambda/shared/names.js';
@@ -33,8 +37,8 @@ import { startBenchPostgres } from './bench-postgres.js';
 import { CallCounter, fakeKms, fakeSecretsManager, fakeSqs } from './counting-aws.js';
 import { fmt, printTable, type Row } from './measure.js';
 
-/** The deployed settings: config.secretCacheSeconds is 300 in every environment; sealer defaults (5 min / 10,000 records). */
-const SECRET_CACHE_MS = 300_000;
+/** The deployed settings: the config's secret cache default in every environment; sealer defaults (5 min / 10,000 records). */
+const SECRET_CACHE_MS = DEFAULT_SECRET_CACHE_SECONDS * 1000;
 const MINUTE = 60_000;
 const SUBJECT = '+14155550111';
 const Secret = { twilio: 'arn:twilio', blind: 'arn:blind-index', admin: 'arn:admin-token', db: 'arn:db-app' };
@@ -115,7 +119,6 @@ async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise
   // Each warm instance builds its adapters once, as lambda/webhook/handler.ts does per container.
   const webhooks = Array.from({ length: scenario.instances }, () => {
     const deps = buildWebhookDeps({
-      environment: 'bench',
       publicBaseUrl: PUBLIC_BASE_URL,
       keyProvider: new KmsKeyProvider(kms, 'key', 'bench'),
       secretSource: new SecretsManagerSource(sm),
@@ -126,6 +129,7 @@ async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise
       metrics,
       logger: silentLogger,
       clock,
+      previousTokenGraceMs: DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS * 1000,
     });
     return makeWebhookHandler(async () => deps);
   });

@@ -6,6 +6,10 @@ import { getExpectedTwilioSignature, validateRequest } from 'twilio/lib/webhooks
 import { LocalKeyProvider } from '../../lambda/shared/adapters/local/local-key-provider.js';
 import { MemoryQueue } from '../../lambda/shared/adapters/local/memory-queue.js';
 import { MemorySecretSource } from '../../lambda/shared/adapters/local/memory-secret-source.js';
+import {
+  DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
+  DEFAULT_SECRET_CACHE_SECONDS,
+} from '../../lambda/shared/env-config.js';
 import { silentLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
 import { systemClock } from '../../lambda/shared/ports.js';
@@ -71,14 +75,14 @@ async function webhookCoreRows(): Promise<Row[]> {
   const keys = new CountingKeyProvider(new LocalKeyProvider(randomBytes(32)));
   const queue = new MemoryQueue();
   const deps = buildWebhookDeps({
-    environment: 'bench',
     publicBaseUrl: PUBLIC_BASE_URL,
     keyProvider: keys,
     secretSource: new MemorySecretSource({
       twilio: JSON.stringify({ accountSid: ACCOUNT_SID, authToken: token }),
       blind: JSON.stringify({ key: randomBytes(32).toString('hex') }),
     }),
-    secretCacheMs: 300_000,
+    secretCacheMs: DEFAULT_SECRET_CACHE_SECONDS * 1000,
+    previousTokenGraceMs: DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS * 1000,
     tokenSecrets: { [ACCOUNT_SID]: 'twilio' },
     blindIndexSecretId: 'blind',
     queue,

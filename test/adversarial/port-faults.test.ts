@@ -9,7 +9,6 @@ import { storeEnvelopes } from '../../lambda/ingest/store-envelopes.js';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { LocalKeyProvider } from '../../lambda/shared/adapters/local/local-key-provider.js';
 import { MetricName, SealPurpose } from '../../lambda/shared/names.js';
-import { statusSealId } from '../../lambda/webhook/webhook-core.js';
 import { inboundParams, signedWebhookEvent, statusParams } from '../helpers/api-events.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { TWILIO_SECRET_ID, twilioSecret, webhookFixture } from '../helpers/webhook-fixture.js';
@@ -89,7 +88,7 @@ describe('the key provider (KMS) failing', () => {
                 ? { purpose: SealPurpose.message, id: envelope.messageSid, indexes }
                 : {
                     purpose: SealPurpose.status,
-                    id: statusSealId(envelope.messageSid, envelope.status),
+                    id: `${envelope.messageSid}/${envelope.status}`,
                     indexes,
                   };
             const opened = JSON.parse(

@@ -58,7 +58,6 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
   const wrappingKey = randomBytes(32);
   const keyProvider = options.keyProvider ?? new LocalKeyProvider(wrappingKey);
   const deps = buildWebhookDeps({
-    environment: 'test',
     publicBaseUrl: PUBLIC_BASE_URL,
     ...(options.webhookQuery !== undefined ? { webhookQuery: options.webhookQuery } : {}),
     keyProvider,
@@ -70,9 +69,8 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
     metrics: createEmfMetrics('test', (line) => emf.push(line)),
     logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
     clock,
-    ...(options.previousTokenGraceMs !== undefined
-      ? { previousTokenGraceMs: options.previousTokenGraceMs }
-      : {}),
+    // The deployed default (15 minutes) unless a test sets its own.
+    previousTokenGraceMs: options.previousTokenGraceMs ?? 15 * 60_000,
   });
   const handler = makeWebhookHandler(async () => deps);
   /** Sum of one metric over every EMF document written so far. */

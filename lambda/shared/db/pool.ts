@@ -1,8 +1,8 @@
 // PostgreSQL connections: a `pg` pool from a URL (local stack, tests) or from RDS Proxy settings
-// with an IAM auth token as the password (AWS). TLS is required in AWS.
+// with an IAM auth token as the password (AWS). TLS is required in AWS. The token signer is the AWS
+// wiring's to pass in, so the local stack and the tests never load it.
 
 import pg from 'pg';
-import { rdsIamPassword } from '../adapters/aws/rds-iam-password.js';
 import { EnvVar } from '../names.js';
 import type { DbProxyEnv } from './db-proxy-env.js';
 import { DbTimeout } from './timeouts.js';
@@ -67,14 +67,15 @@ export function poolForProxy(connection: ProxyConnection, options: PoolOptions =
   return survivingIdleErrors(pool, options.onIdleError);
 }
 
-export interface ProxyPoolOptions extends PoolOptions {
-  /** Makes the per-connection password source. @default an RDS IAM auth token signer */
-  readonly passwordFor?: (host: string, port: number, user: string) => () => Promise<string>;
-}
+/** Makes the per-connection password source of a user at a host (in AWS: an RDS IAM auth token signer). */
+export type PasswordSourceFor = (host: string, port: number, user: string) => () => Promise<string>;
 
-/** A pool to RDS Proxy from a function's validated config, authenticating with IAM auth tokens. */
-export function proxyPoolFrom(config: DbProxyEnv, options: ProxyPoolOptions = {}): pg.Pool {
-  const { passwordFor = rdsIamPassword, ...poolOptions } = options;
+/** A pool to RDS Proxy from a function's validated config, authenticating with `passwordFor`'s passwords. */
+export function proxyPoolFrom(
+  config: DbProxyEnv,
+  passwordFor: PasswordSourceFor,
+  poolOptions: PoolOptions = {},
+): pg.Pool {
   const host = config[EnvVar.dbHost];
   const port = config[EnvVar.dbPort];
   const user = config[EnvVar.dbUser];

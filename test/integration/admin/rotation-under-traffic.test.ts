@@ -50,7 +50,6 @@ describe('Twilio token rotation under webhook traffic', () => {
     const logs: string[] = [];
     const webhook = makeWebhookHandler(async () => deps);
     const deps = buildWebhookDeps({
-      environment: 'test',
       publicBaseUrl: 'https://hooks.example.test/v1',
       keyProvider: new LocalKeyProvider(randomBytes(32)),
       secretSource: store,
@@ -61,6 +60,7 @@ describe('Twilio token rotation under webhook traffic', () => {
       metrics: createEmfMetrics('test', (line) => logs.push(line)),
       logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
       clock,
+      previousTokenGraceMs: 15 * 60_000,
     });
     const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
     const status = async (token: string) =>

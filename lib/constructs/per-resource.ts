@@ -1,4 +1,5 @@
-// Pinned logical IDs and cdk-nag acknowledgments: the two ways infra code talks about one specific resource.
+// What infra code says about one specific resource: its pinned logical ID, the cdk-nag findings accepted on
+// it, its removal policy.
 import { CfnResource, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 

@@ -2,7 +2,7 @@
 // queue for a record that can never be stored (ingest then reports it done, so Lambda deletes it).
 
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { RedeliveryQueue } from '../../../ingest/redelivery.js';
+import type { RedeliveryQueue } from '../redelivery.js';
 
 export class SqsRedeliveryQueue implements RedeliveryQueue {
   readonly #client: Pick<SQSClient, 'send'>;
