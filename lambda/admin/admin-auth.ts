@@ -1,5 +1,5 @@
-// Admin authentication (ARCHITECTURE §2, §5): X-Admin-Token against every holder's credential in the
-// admin credentials secret, compared in constant time over SHA-256 digests (so neither length nor
+// Admin authentication (ARCHITECTURE §2, §5): X-Admin-Token against every holder's credential (in AWS one
+// secret per holder, its role from configuration; locally one secret listing every holder), compared in constant time over SHA-256 digests (so neither length nor
 // content leaks through timing, and every credential is compared whatever matched). The previous
 // version is accepted only within a short grace after a rotation, measured from the creation of the
 // current version; where that time is unknown the previous version is refused (fail closed).
@@ -11,6 +11,7 @@ import type { CachedSecretSource } from '../shared/secret-cache.js';
 import {
   AdminCredentialsSecret,
   derivedPerValue,
+  HolderTokenSecret,
   parseSecret,
   previousWithinGrace,
 } from '../shared/secret-values.js';
@@ -60,6 +61,14 @@ function matchDigest(held: readonly HeldDigest[], presented: Buffer): AdminCalle
   return found;
 }
 
+/**
+ * Where credentials live: one holder's own secret (`{"token":…}`, AWS), whose role is configuration and
+ * never read from the secret; or one secret listing every holder with its role (the local stack).
+ */
+export type AdminCredentialSource =
+  | { readonly kind: 'holder'; readonly secretId: string; readonly id: string; readonly role: AdminRole }
+  | { readonly kind: 'credentials'; readonly secretId: string };
+
 export interface AdminTokenVerifierOptions {
   /** How long after a rotation the previous version still works. */
   readonly previousGraceMs: number;
@@ -70,14 +79,21 @@ export interface AdminTokenVerifierOptions {
 
 export class AdminTokenVerifier implements AdminTokens {
   readonly #secrets: CachedSecretSource;
-  readonly #secretId: string;
+  readonly #sources: readonly AdminCredentialSource[];
   readonly #graceMs: number;
   readonly #clock: Clock;
   readonly #extra: readonly HeldDigest[];
 
-  constructor(secrets: CachedSecretSource, secretId: string, options: AdminTokenVerifierOptions) {
+  /** @param sources the holders' secrets; a string is one secret listing every holder (the local stack). */
+  constructor(
+    secrets: CachedSecretSource,
+    sources: string | readonly AdminCredentialSource[],
+    options: AdminTokenVerifierOptions,
+  ) {
     this.#secrets = secrets;
-    this.#secretId = secretId;
+    this.#sources = typeof sources === 'string' ? [{ kind: 'credentials', secretId: sources }] : sources;
+    // Every source is built and read per holder (verify): no source, no credential; never a bypass.
+    this.#digests = this.#sources.map((source) => digestsOf(source));
     this.#graceMs = options.previousGraceMs;
     this.#clock = options.clock;
     this.#extra = (options.extra ?? []).map((e) => ({ caller: e.caller, digest: digest(e.token) }));
@@ -88,38 +104,70 @@ export class AdminTokenVerifier implements AdminTokens {
     if (presented === undefined || presented.length === 0) return { valid: false, fingerprint: NO_CALLER };
     const presentedDigest = digest(presented);
     const fingerprint = fingerprintOf(presentedDigest);
-    let found = this.#match(await this.#secrets.getVersions(this.#secretId), presentedDigest);
+    const read = (id: string) => this.#secrets.getVersions(id);
+    let found = this.#matchAll(
+      await Promise.all(this.#sources.map((s) => read(s.secretId))),
+      presentedDigest,
+    );
     if (found === undefined || found.version === 'previous') {
       // A miss may follow a rotation this instance has not seen yet; a previous-version hit is checked
       // against a fresh read too, so an emergency revocation (AWSPREVIOUS removed: npm run rotate --
       // --admin --revoke-previous) takes effect within the refresh interval, not the cache age. The
       // cache bounds how often this refetches; when it may not yet, the cached answer stands.
-      const fresh = await this.#secrets.refresh(this.#secretId).catch(() => undefined);
-      if (fresh) found = this.#match(fresh, presentedDigest);
+      const fresh = await Promise.all(
+        this.#sources.map(
+          async (s) => (await this.#secrets.refresh(s.secretId).catch(() => undefined)) ?? read(s.secretId),
+        ),
+      );
+      found = this.#matchAll(fresh, presentedDigest);
     }
     return found === undefined
       ? { valid: false, fingerprint }
       : { valid: true, fingerprint, caller: found.caller, version: found.version };
   }
 
-  /** The SHA-256 of each holder's token, computed once per secret value. */
-  readonly #digests = derivedPerValue((raw): HeldDigest[] =>
+  /** Per source, the SHA-256 of each of its holders' tokens, computed once per secret value. */
+  readonly #digests: ReadonlyArray<(raw: string) => HeldDigest[]>;
+
+  /**
+   * Every source's current and previous versions are compared (no early exit), so timing tells neither
+   * which holder nor which version matched. A previous version counts only within the grace of its own
+   * secret's rotation; a current match wins over a previous one.
+   */
+  #matchAll(
+    versions: readonly SecretVersions[],
+    presented: Buffer,
+  ): { caller: AdminCaller; version: 'current' | 'previous' } | undefined {
+    const now = this.#clock.now();
+    const current: HeldDigest[] = [...this.#extra];
+    const previous: HeldDigest[] = [];
+    versions.forEach((v, i) => {
+      const digestsOf = this.#digests[i] as (raw: string) => HeldDigest[];
+      current.push(...digestsOf(v.current));
+      if (v.previous === undefined) return;
+      const held = digestsOf(v.previous);
+      if (previousWithinGrace(v, this.#graceMs, now)) previous.push(...held);
+      else matchDigest(held, presented); // compared all the same: timing does not tell the grace apart
+    });
+    const currentHit = matchDigest(current, presented);
+    const previousHit = matchDigest(previous, presented);
+    if (currentHit) return { caller: currentHit, version: 'current' };
+    if (previousHit) return { caller: previousHit, version: 'previous' };
+    return undefined;
+  }
+}
+
+/** How one source's secret value turns into held digests: the role of a holder secret is the configured one. */
+function digestsOf(source: AdminCredentialSource): (raw: string) => HeldDigest[] {
+  if (source.kind === 'holder') {
+    const caller: AdminCaller = { id: source.id, roles: [source.role] };
+    return derivedPerValue((raw) => [
+      { caller, digest: digest(parseSecret(`admin credential ${source.id}`, HolderTokenSecret, raw).token) },
+    ]);
+  }
+  return derivedPerValue((raw): HeldDigest[] =>
     Object.entries(parseSecret('admin credentials', AdminCredentialsSecret, raw).credentials).map(
       ([id, credential]) => ({ caller: { id, roles: [credential.role] }, digest: digest(credential.token) }),
     ),
   );
-
-  #match(
-    versions: SecretVersions,
-    presented: Buffer,
-  ): { caller: AdminCaller; version: 'current' | 'previous' } | undefined {
-    // Every comparison always runs, so the answer's timing does not tell which version matched.
-    const current = matchDigest([...this.#digests(versions.current), ...this.#extra], presented);
-    const previous =
-      versions.previous === undefined ? undefined : matchDigest(this.#digests(versions.previous), presented);
-    if (current) return { caller: current, version: 'current' };
-    if (previous && previousWithinGrace(versions, this.#graceMs, this.#clock.now()))
-      return { caller: previous, version: 'previous' };
-    return undefined;
-  }
 }

@@ -35,7 +35,12 @@ export function createAwsAdminDeps(config: AdminConfig): AdminDeps {
     keyProvider: new KmsKeyProvider(new KMSClient(sdkClientOptions()), config[EnvVar.kmsKeyId], environment),
     secretSource: new SecretsManagerSource(secretsManager),
     secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,
-    adminTokenSecretId: config[EnvVar.adminTokenSecretArn],
+    adminCredentials: Object.entries(config[EnvVar.adminHolders]).map(([id, holder]) => ({
+      kind: 'holder' as const,
+      id,
+      role: holder.role,
+      secretId: holder.secretArn,
+    })),
     ownNumbers: config[EnvVar.ownNumbers],
     blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
     previousTokenGraceMs: config[EnvVar.adminTokenGraceSeconds] * 1000,

@@ -63,6 +63,15 @@ export const dev: EnvConfigInput = {
     },
   },
   // Off in dev: no canary traffic, no page for a quiet afternoon.
+  // One secret each (<prefix>/admin-credential/<id>); rename them to your people in config/dev.json (docs/DEPLOY.md).
+  admin: {
+    holders: [
+      { id: 'privacy-1', role: 'privacy' },
+      { id: 'privacy-2', role: 'privacy' },
+      { id: 'ops', role: 'operator' },
+      { id: 'support', role: 'reader' },
+    ],
+  },
   canary: { everyMinutes: 0 },
   trafficDrop: { silentMinutes: 0 },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },

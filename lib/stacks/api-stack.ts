@@ -12,10 +12,18 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
-import { DbRole, EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
+import {
+  CANARY_HOLDER_ID,
+  DbRole,
+  EnvVar,
+  Route,
+  SecretName,
+  ServiceName,
+  WEBHOOK_PATHS,
+} from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
-import type { EnvConfig } from '../config/index.js';
+import { adminHoldersOf, type EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
@@ -126,7 +134,12 @@ export class ApiStack extends Stack {
       twilioAccountSids: config.twilio.accountSids,
       encryptionKey: this.secretsKey,
       removalPolicy: removalPolicyOf(config.removalPolicies.secrets),
-      adminTokenRotation: { handler: this.rotateAdminToken.function, days: config.rotation.adminTokenDays },
+      adminHolders: adminHoldersOf(config),
+      adminTokenRotation: {
+        handler: this.rotateAdminToken.function,
+        handlerRole: this.rotateAdminToken.role,
+        days: config.rotation.adminTokenDays,
+      },
       twilioTokenRotation: {
         handler: this.rotateTwilioToken.function,
         days: config.rotation.twilioTokenDays,
@@ -271,7 +284,9 @@ export class ApiStack extends Stack {
       [EnvVar.retentionDays]: String(config.retentionDays),
     });
     const monitoredSecrets: Record<string, string> = {
-      adminToken: this.secrets.adminToken.secretArn,
+      ...Object.fromEntries(
+        [...this.secrets.adminCredentials].map(([id, c]) => [`admin:${id}`, c.secret.secretArn]),
+      ),
       blindIndexKey: this.secrets.blindIndexKey.secretArn,
       ...Object.fromEntries(
         [...this.secrets.twilioAuthTokens].map(([sid, secret]) => [`twilio:${sid}`, secret.secretArn]),
@@ -293,7 +308,15 @@ export class ApiStack extends Stack {
       // admin routes' API Gateway throttling bounds its concurrency and proxy connections.
       environment: {
         ...dbEnvironment(DbRole.admin),
-        [EnvVar.adminTokenSecretArn]: this.secrets.adminToken.secretArn,
+        // Holder → role (config) and secret: the role is never read from the holder's secret.
+        [EnvVar.adminHolders]: Stack.of(this).toJsonString(
+          Object.fromEntries(
+            [...this.secrets.adminCredentials].map(([id, c]) => [
+              id,
+              { role: c.holder.role, secretArn: c.secret.secretArn },
+            ]),
+          ),
+        ),
         [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
         [EnvVar.kmsKeyId]: props.piiKey.keyArn,
         [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
@@ -305,7 +328,7 @@ export class ApiStack extends Stack {
         [EnvVar.adminTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
       },
     });
-    this.secrets.adminToken.grantRead(this.admin.function);
+    this.secrets.grantCredentialRead(this.admin.role);
     this.secrets.blindIndexKey.grantRead(this.admin.function);
     // /admin/health reports secret ages: metadata only, never a value.
     this.admin.function.addToRolePolicy(
@@ -387,13 +410,15 @@ export class ApiStack extends Stack {
           [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
           ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
           [EnvVar.canaryTwilioSecretArn]: firstSecret.secretArn,
-          [EnvVar.canaryAdminSecretArn]: this.secrets.adminToken.secretArn,
+          [EnvVar.canaryAdminSecretArn]:
+            this.secrets.adminCredentials.get(CANARY_HOLDER_ID)?.secret.secretArn ?? '',
           [EnvVar.adminFunctionName]: this.admin.function.functionName,
           [EnvVar.canaryTimeoutSeconds]: '60',
         },
       });
       firstSecret.grantRead(canary.function);
-      this.secrets.adminToken.grantRead(canary.function);
+      // Its own `reader` holder only: the canary can read no other holder's credential.
+      this.secrets.grantCredentialRead(canary.role, [CANARY_HOLDER_ID]);
       // The unqualified function only (grantInvoke would add `:*`, every version and alias).
       canary.function.addToRolePolicy(
         new iam.PolicyStatement({
@@ -459,7 +484,17 @@ export class ApiStack extends Stack {
     });
     new CfnOutput(this, 'IngestQueueName', { value: this.ingestQueue.queue.queueName });
     new CfnOutput(this, 'IngestDeadLetterQueueName', { value: this.ingestQueue.deadLetterQueue.queueName });
-    new CfnOutput(this, OutputKey.adminTokenSecretName, { value: SecretName.adminToken(config.envName) });
+    new CfnOutput(this, OutputKey.adminCredentials, {
+      value: JSON.stringify(
+        Object.fromEntries(
+          adminHoldersOf(config).map((h) => [
+            h.id,
+            { role: h.role, secretName: SecretName.adminCredential(config.envName, h.id) },
+          ]),
+        ),
+      ),
+      description: 'Admin holders: id → role and the name of the secret holding its token (docs/DEPLOY.md)',
+    });
     new CfnOutput(this, OutputKey.twilioAuthTokenSecretNames, {
       value: config.twilio.accountSids
         .map((sid) => SecretName.twilioAuthToken(config.envName, sid))

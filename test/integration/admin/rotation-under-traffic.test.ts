@@ -133,7 +133,7 @@ describe('admin token rotation under admin traffic', () => {
         keyProvider: new LocalKeyProvider(randomBytes(32)),
         secretSource: store,
         secretCacheMs: 60_000,
-        adminTokenSecretId: ADMIN_SECRET,
+        adminCredentials: ADMIN_SECRET,
         ownNumbers: [],
         blindIndexSecretId: BLIND_SECRET,
         previousTokenGraceMs: GRACE_MS,
