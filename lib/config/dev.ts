@@ -34,6 +34,9 @@ export const dev: EnvConfigInput = {
     backupRetentionDays: 1,
     performanceInsights: false,
     enhancedMonitoringIntervalSeconds: 0,
+    // No RDS Proxy ($21.90/month, docs/COST.md): the functions log in to the instance directly with IAM auth.
+    // Its ~200 new connections/s limit is far above dev's concurrency (ingest maxConcurrency 2, admin throttled).
+    proxy: false,
   },
   removalPolicies: {
     database: 'destroy',
@@ -42,11 +45,15 @@ export const dev: EnvConfigInput = {
     queues: 'destroy',
     logs: 'destroy',
   },
-  waf: { rateLimitPerIp: 1000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  // No web ACL ($16/month, docs/COST.md): a security decision for dev only, documented in docs/SECURITY.md
+  // ("Environments without WAF"). The signature and the admin token still guard every route.
+  waf: { enabled: false, rateLimitPerIp: 1000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   // No reserved concurrency: it can fail a first deploy in a new account (Lambda keeps 100 unreserved);
   // maxConcurrency bounds the proxy connections.
   ingest: { batchSize: 10, maxConcurrency: 2 },
   alarms: {
+    // No dashboard (up to $3/month, docs/COST.md): dev is read in the metrics console; every alarm stays.
+    dashboard: false,
     window: { evaluationPeriods: 3, datapointsToAlarm: 2 },
     thresholds: {
       signatureFailuresPer5Min: 20,

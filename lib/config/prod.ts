@@ -33,6 +33,8 @@ export const prod: EnvConfigInput = {
     deletionProtection: true,
     backupRetentionDays: 35,
     performanceInsights: true,
+    // RDS Proxy: connection pooling and IAM-auth connection set-up off the instance (ARCHITECTURE §9).
+    proxy: true,
     enhancedMonitoringIntervalSeconds: 30,
   },
   removalPolicies: {
@@ -42,9 +44,10 @@ export const prod: EnvConfigInput = {
     queues: 'retain',
     logs: 'retain',
   },
-  waf: { rateLimitPerIp: 6000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  waf: { enabled: true, rateLimitPerIp: 6000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   ingest: { batchSize: 10, reservedConcurrency: 20, maxConcurrency: 10 },
   alarms: {
+    dashboard: true,
     window: { evaluationPeriods: 1, datapointsToAlarm: 1 },
     thresholds: {
       signatureFailuresPer5Min: 20,

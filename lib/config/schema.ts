@@ -168,6 +168,12 @@ export const envConfigSchema = z
       deletionProtection: z.boolean(),
       backupRetentionDays: z.number().int().min(1, 'backups are mandatory (>= 1 day)').max(35),
       performanceInsights: z.boolean(),
+      /**
+       * RDS Proxy between the functions and the instance (pooling, fail-over handling; IAM auth straight to the
+       * instance throttles new connections at ~200/s, ARCHITECTURE §9). false: the functions log in to the
+       * instance directly with IAM auth (same roles, same grants, TLS verified against the RDS CA).
+       */
+      proxy: z.boolean(),
       /** 0 disables enhanced monitoring. */
       enhancedMonitoringIntervalSeconds: z.union([
         z.literal(0),
@@ -187,6 +193,12 @@ export const envConfigSchema = z
       logs: removalPolicyNoSnapshot,
     }),
     waf: z.strictObject({
+      /**
+       * A web ACL on the API stage (ARCHITECTURE §7). false leaves the stage without WAF: the signature still
+       * authenticates every webhook and the admin token every admin call, but nothing rate-limits per IP or
+       * filters bodies before the handlers (docs/SECURITY.md, "Environments without WAF").
+       */
+      enabled: z.boolean(),
       /** Requests per IP per 5 minutes, any route. */
       rateLimitPerIp: z.number().int().min(10).max(2_000_000_000),
       /** Requests per IP per 5 minutes on /admin routes (tight). */
@@ -202,6 +214,11 @@ export const envConfigSchema = z
       maxConcurrency: z.number().int().min(2).max(1000),
     }),
     alarms: z.strictObject({
+      /**
+       * A CloudWatch dashboard of the environment ($3/month beyond the account's first three). The alarms do not
+       * depend on it.
+       */
+      dashboard: z.boolean(),
       /** Addresses subscribed to the on-call topic (each must confirm the subscription). */
       emails: z.array(z.email()).default([]),
       /** HTTPS endpoint (PagerDuty, Opsgenie) subscribed to the on-call topic; must confirm like an e-mail. */

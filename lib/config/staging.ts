@@ -30,6 +30,8 @@ export const staging: EnvConfigInput = {
     deletionProtection: true,
     backupRetentionDays: 7,
     performanceInsights: true,
+    // RDS Proxy: connection pooling and IAM-auth connection set-up off the instance (ARCHITECTURE §9).
+    proxy: true,
     enhancedMonitoringIntervalSeconds: 60,
   },
   removalPolicies: {
@@ -39,11 +41,12 @@ export const staging: EnvConfigInput = {
     queues: 'destroy',
     logs: 'destroy',
   },
-  waf: { rateLimitPerIp: 2000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  waf: { enabled: true, rateLimitPerIp: 2000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   // No reserved concurrency: it can fail a first deploy in a new account (Lambda keeps 100 unreserved);
   // maxConcurrency bounds the proxy connections.
   ingest: { batchSize: 10, maxConcurrency: 5 },
   alarms: {
+    dashboard: true,
     window: { evaluationPeriods: 2, datapointsToAlarm: 2 },
     thresholds: {
       signatureFailuresPer5Min: 20,

@@ -21,7 +21,7 @@ import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
 import { acknowledge, removalPolicyOf } from '../constructs/per-resource.js';
-import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-database.js';
+import type { PostgresDatabase } from '../constructs/postgres-database.js';
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';
 import { lambdaEntry, REPO_ROOT } from '../paths.js';
@@ -49,7 +49,8 @@ export interface ApiStackProps extends StackProps {
 
 export class ApiStack extends Stack {
   readonly api: PublicApi;
-  readonly webAcl: WebAcl;
+  /** Absent when config.waf.enabled is false (dev, docs/SECURITY.md). */
+  readonly webAcl?: WebAcl;
   readonly secrets: AppSecrets;
   readonly queueKey: kms.Key;
   /** Encrypts the app secrets; in this stack so that grants stay identity policies (no cross-stack key policy). */
@@ -220,23 +221,20 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.proxyClientSecurityGroup],
+      securityGroups: [database.clientSecurityGroup],
       // Optional (prod): keeps capacity for ingest when the webhook surges. Connections to the proxy are bounded
       // by the event source's maxConcurrency.
       reservedConcurrentExecutions: config.ingest.reservedConcurrency,
       environment: {
         [EnvVar.environment]: config.envName,
         [EnvVar.powertoolsServiceName]: ServiceName.ingest,
-        [EnvVar.dbHost]: database.proxy.endpoint,
-        [EnvVar.dbPort]: String(POSTGRES_PORT),
-        [EnvVar.dbName]: database.databaseName,
-        [EnvVar.dbUser]: DbRole.ingest,
+        ...database.clientEnvironment(DbRole.ingest),
         [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
         [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
       },
     });
-    // IAM auth to the proxy as its own role only (rds-db:connect on that proxy and user).
-    database.proxy.grantConnect(this.ingest.function, DbRole.ingest);
+    // IAM auth as its own role only (rds-db:connect on that proxy, or that instance, and user).
+    database.grantConnect(this.ingest.function, DbRole.ingest);
     // A record that can never be stored goes to the dead-letter queue at once (ARCHITECTURE §1): SendMessage
     // there plus the two KMS calls SSE-KMS needs, as for the webhook. ChangeMessageVisibility on the source
     // queue (the backoff) comes with the event source's own grant.
@@ -264,10 +262,7 @@ export class ApiStack extends Stack {
     const dbEnvironment = (user: DbRole) => ({
       [EnvVar.environment]: config.envName,
       [EnvVar.powertoolsServiceName]: ServiceName.admin,
-      [EnvVar.dbHost]: database.proxy.endpoint,
-      [EnvVar.dbPort]: String(POSTGRES_PORT),
-      [EnvVar.dbName]: database.databaseName,
-      [EnvVar.dbUser]: user,
+      ...database.clientEnvironment(user),
       [EnvVar.retentionDays]: String(config.retentionDays),
     });
     const monitoredSecrets: Record<string, string> = {
@@ -288,7 +283,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.proxyClientSecurityGroup],
+      securityGroups: [database.clientSecurityGroup],
       // No reserved concurrency (it can fail a first deploy: Lambda keeps 100 unreserved per account); the
       // admin routes' API Gateway throttling bounds its concurrency and proxy connections.
       environment: {
@@ -347,7 +342,7 @@ export class ApiStack extends Stack {
       'AwsSolutions-IAM5[Resource::*]',
       'Admin Lambda: cloudwatch:GetMetricData (read-only metric sums for /admin/metrics and /admin/health) has no resource-level permissions, like the X-Ray actions; every other statement of this policy is scoped (checked by test/infra).',
     );
-    database.proxy.grantConnect(this.admin.function, DbRole.admin);
+    database.grantConnect(this.admin.function, DbRole.admin);
     this.api.addAdminRoutes(this.admin.function);
 
     this.retention = new HardenedFunction(this, 'Retention', {
@@ -358,10 +353,10 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.proxyClientSecurityGroup],
+      securityGroups: [database.clientSecurityGroup],
       environment: dbEnvironment(DbRole.retention),
     });
-    database.proxy.grantConnect(this.retention.function, DbRole.retention);
+    database.grantConnect(this.retention.function, DbRole.retention);
     new events.Rule(this, 'RetentionSchedule', {
       description: 'Signalgate: daily retention run (03:00 UTC)',
       schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
@@ -410,19 +405,27 @@ export class ApiStack extends Stack {
       this.canary = canary;
     }
 
-    this.webAcl = new WebAcl(this, 'WebAcl', {
-      name: prefix,
-      pathPrefix: this.api.wafPathPrefix,
-      webhookPaths: WEBHOOK_PATHS,
-      adminPath: '/admin',
-      rateLimitPerIp: config.waf.rateLimitPerIp,
-      adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
-      adminAllowedCidrs: config.waf.adminAllowedCidrs,
-      maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
-      logRetention,
-      logRemovalPolicy,
-    });
-    this.webAcl.associate('StageAssociation', this.api.api.deploymentStage.stageArn);
+    if (config.waf.enabled) {
+      this.webAcl = new WebAcl(this, 'WebAcl', {
+        name: prefix,
+        pathPrefix: this.api.wafPathPrefix,
+        webhookPaths: WEBHOOK_PATHS,
+        adminPath: '/admin',
+        rateLimitPerIp: config.waf.rateLimitPerIp,
+        adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
+        adminAllowedCidrs: config.waf.adminAllowedCidrs,
+        maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
+        logRetention,
+        logRemovalPolicy,
+      });
+      this.webAcl.associate('StageAssociation', this.api.api.deploymentStage.stageArn);
+    } else {
+      acknowledge(
+        this.api.api.deploymentStage,
+        'AwsSolutions-APIG3',
+        'No web ACL by environment config (waf.enabled false, dev only, for cost): the Twilio signature and the admin token still authenticate every route; docs/SECURITY.md "Environments without WAF".',
+      );
+    }
 
     this.addOutputs(config);
   }
@@ -453,10 +456,12 @@ export class ApiStack extends Stack {
       value: this.api.api.deploymentStage.stageArn,
       description: 'API Gateway stage the WAF protects',
     });
-    new CfnOutput(this, OutputKey.webAclArn, {
-      value: this.webAcl.webAcl.attrArn,
-      description: 'WAF web ACL of the stage',
-    });
+    if (this.webAcl) {
+      new CfnOutput(this, OutputKey.webAclArn, {
+        value: this.webAcl.webAcl.attrArn,
+        description: 'WAF web ACL of the stage',
+      });
+    }
     new CfnOutput(this, 'IngestQueueName', { value: this.ingestQueue.queue.queueName });
     new CfnOutput(this, 'IngestDeadLetterQueueName', { value: this.ingestQueue.deadLetterQueue.queueName });
     new CfnOutput(this, OutputKey.adminTokenSecretName, { value: SecretName.adminToken(config.envName) });

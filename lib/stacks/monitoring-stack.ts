@@ -102,7 +102,7 @@ export class MonitoringStack extends Stack {
       apiStage: api.api.api.deploymentStage,
       queue: api.ingestQueue.queue,
       deadLetterQueue: api.ingestQueue.deadLetterQueue,
-      webAclName: api.webAcl.webAcl.name as string,
+      webAclName: api.webAcl?.webAcl.name,
       database: data.database.instance,
       proxy: data.database.proxy,
     };
@@ -127,12 +127,14 @@ export class MonitoringStack extends Stack {
       topic: this.onCallTopic,
       namePrefix: `signalgate-${config.envName}`,
     });
-    const dashboard = new SignalgateDashboard(this, 'Dashboard', {
-      ...watched,
-      environment: config.envName,
-      eventRules: [securityEvents.secretRotationFailed, securityEvents.kmsKeyDeletion],
-      alarms: [alarms.webhookPathBroken, ...alarms.customMetricAlarms.values()],
-    });
+    const dashboard = config.alarms.dashboard
+      ? new SignalgateDashboard(this, 'Dashboard', {
+          ...watched,
+          environment: config.envName,
+          eventRules: [securityEvents.secretRotationFailed, securityEvents.kmsKeyDeletion],
+          alarms: [alarms.webhookPathBroken, ...alarms.customMetricAlarms.values()],
+        })
+      : undefined;
     return { alarms, securityEvents, dashboard };
   }
 }

@@ -28,6 +28,9 @@ describe.each(ENVS)('%s stacks', (env) => {
   const synth = synthEnv(env);
   const { config, templates } = synth;
   const { network, data, api, monitoring } = templates;
+  // Written out, not read from the config: dev logs in to the instance directly and has no web ACL (issue 11, cost).
+  const proxied = { dev: false, staging: true, prod: true }[env];
+  const withWaf = { dev: false, staging: true, prod: true }[env];
 
   describe('network', () => {
     it('has isolated subnets only and no NAT gateway or internet gateway', () => {
@@ -106,39 +109,58 @@ describe.each(ENVS)('%s stacks', (env) => {
       data.hasResourceProperties('AWS::RDS::DBInstance', { DBParameterGroupName: Match.anyValue() });
     });
 
-    it('puts RDS Proxy in front with TLS required and end-to-end IAM auth (no database password)', () => {
-      const proxies = data.findResources('AWS::RDS::DBProxy');
-      expect(Object.keys(proxies)).toEqual(['DatabaseProxy']);
-      const proxy = proxies.DatabaseProxy?.Properties;
-      expect(proxy).toMatchObject({
-        RequireTLS: true,
-        EngineFamily: 'POSTGRESQL',
-        DefaultAuthScheme: 'IAM_AUTH',
+    if (proxied) {
+      it('puts RDS Proxy in front with TLS required and end-to-end IAM auth (no database password)', () => {
+        const proxies = data.findResources('AWS::RDS::DBProxy');
+        expect(Object.keys(proxies)).toEqual(['DatabaseProxy']);
+        const proxy = proxies.DatabaseProxy?.Properties;
+        expect(proxy).toMatchObject({
+          RequireTLS: true,
+          EngineFamily: 'POSTGRESQL',
+          DefaultAuthScheme: 'IAM_AUTH',
+        });
+        // No secret behind the proxy: it logs in to the instance with IAM as the caller's role.
+        expect(proxy.Auth).toBeUndefined();
+        // The instance accepts IAM tokens (without it the proxy cannot log in at all).
+        data.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
       });
-      // No secret behind the proxy: it logs in to the instance with IAM as the caller's role.
-      expect(proxy.Auth).toBeUndefined();
-      // The instance accepts IAM tokens (without it the proxy cannot log in at all).
-      data.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
-    });
 
-    it('lets the proxy connect to the instance as the three function roles only, never as the master user', () => {
-      const proxyRole: string =
-        data.findResources('AWS::RDS::DBProxy').DatabaseProxy?.Properties.RoleArn?.['Fn::GetAtt']?.[0];
-      expect(proxyRole).toMatch(/^DatabaseProxyIAMRole/);
-      const policies = Object.values(data.findResources('AWS::IAM::Policy')).filter((p) =>
-        JSON.stringify(p.Properties.Roles).includes(proxyRole),
-      );
-      const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
-      expect(statements).toHaveLength(1);
-      expect(statements[0].Action).toBe('rds-db:connect');
-      const resources = JSON.stringify(statements[0].Resource);
-      for (const role of ['signalgate_ingest', 'signalgate_admin_api', 'signalgate_retention']) {
-        expect(resources).toContain(`/${role}`);
-      }
-      expect(resources).toContain('DbiResourceId');
-      expect(resources).not.toContain('signalgate_owner');
-      expect(resources).not.toContain('signalgate_app');
-    });
+      it('lets the proxy connect to the instance as the three function roles only, never as the master user', () => {
+        const proxyRole: string =
+          data.findResources('AWS::RDS::DBProxy').DatabaseProxy?.Properties.RoleArn?.['Fn::GetAtt']?.[0];
+        expect(proxyRole).toMatch(/^DatabaseProxyIAMRole/);
+        const policies = Object.values(data.findResources('AWS::IAM::Policy')).filter((p) =>
+          JSON.stringify(p.Properties.Roles).includes(proxyRole),
+        );
+        const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+        expect(statements).toHaveLength(1);
+        expect(statements[0].Action).toBe('rds-db:connect');
+        const resources = JSON.stringify(statements[0].Resource);
+        for (const role of ['signalgate_ingest', 'signalgate_admin_api', 'signalgate_retention']) {
+          expect(resources).toContain(`/${role}`);
+        }
+        expect(resources).toContain('DbiResourceId');
+        expect(resources).not.toContain('signalgate_owner');
+        expect(resources).not.toContain('signalgate_app');
+      });
+    } else {
+      it('has no RDS Proxy: the functions log in to the instance, which accepts IAM tokens', () => {
+        data.resourceCountIs('AWS::RDS::DBProxy', 0);
+        data.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
+      });
+
+      it('lets each function log in to the instance as its own role only (rds-db:connect on its DbiResourceId)', () => {
+        const connects = Object.values(api.findResources('AWS::IAM::Policy')).flatMap((p) =>
+          p.Properties.PolicyDocument.Statement.filter((st: CfnJson) => st.Action === 'rds-db:connect'),
+        );
+        const users = connects.map((st: CfnJson) => {
+          const text = JSON.stringify(st.Resource);
+          expect(text).toContain('DbiResourceId');
+          return /\/(signalgate_[a-z_]+)"/.exec(text)?.[1];
+        });
+        expect(users.sort()).toEqual(['signalgate_admin_api', 'signalgate_ingest', 'signalgate_retention']);
+      });
+    }
 
     it('lets RDS manage the master password: no database secret or rotation schedule of ours', () => {
       data.hasResourceProperties('AWS::RDS::DBInstance', {
@@ -242,7 +264,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       });
     });
 
-    it('gives ingest the proxy endpoint, its own role and IAM connect on that proxy user only', () => {
+    it('gives ingest the database endpoint (proxy or instance), its own role and IAM connect on that user only', () => {
       api.hasResourceProperties('AWS::Lambda::Function', {
         ReservedConcurrentExecutions: config.ingest.reservedConcurrency ?? Match.absent(),
         Environment: {
@@ -254,9 +276,13 @@ describe.each(ENVS)('%s stacks', (env) => {
             [EnvVar.dbHost]: {
               'Fn::GetStackOutput': Match.objectLike({
                 StackName: `signalgate-${env}-data`,
-                OutputName: Match.stringLikeRegexp('DatabaseProxyEndpoint'),
+                OutputName: Match.stringLikeRegexp(
+                  proxied ? 'DatabaseProxyEndpoint' : 'DatabaseEndpointAddress',
+                ),
               }),
             },
+            // The instance presents an RDS CA certificate: Node verifies it only with Lambda's CA bundle.
+            NODE_EXTRA_CA_CERTS: proxied ? Match.absent() : '/var/runtime/ca-cert.pem',
           }),
         },
       });
@@ -375,10 +401,17 @@ describe.each(ENVS)('%s stacks', (env) => {
         ]),
       });
       const stage = onlyId(api, 'AWS::ApiGateway::Stage');
-      api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
-        ResourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([ref(stage)])] }),
-        WebACLArn: arnOf(onlyId(api, 'AWS::WAFv2::WebACL')),
-      });
+      if (withWaf) {
+        api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+          ResourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([ref(stage)])] }),
+          WebACLArn: arnOf(onlyId(api, 'AWS::WAFv2::WebACL')),
+        });
+      } else {
+        // dev: no web ACL at all (docs/SECURITY.md, "Environments without WAF"), and no output naming one.
+        api.resourceCountIs('AWS::WAFv2::WebACL', 0);
+        api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+        expect(Object.keys(api.toJSON().Outputs ?? {})).not.toContain('WebAclArn');
+      }
       // The access log records the route template, never the raw path with a phone number in it.
       const format = Object.values(api.findResources('AWS::ApiGateway::Stage'))[0]?.Properties
         .AccessLogSetting.Format;
@@ -503,7 +536,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       const pinned = {
         data: {
           'AWS::RDS::DBInstance': ['Database'],
-          'AWS::RDS::DBProxy': ['DatabaseProxy'],
+          'AWS::RDS::DBProxy': proxied ? ['DatabaseProxy'] : [],
           'AWS::KMS::Key': ['PiiKey', 'DatabaseSecretsKey', 'DatabaseKey'],
           // Issue 11: CDK derives these two from the construct path; a move would replace the instance's groups.
           'AWS::RDS::DBSubnetGroup': ['DatabaseSubnetGroup'],
@@ -577,7 +610,8 @@ const adminScope = (prefix: string) => ({
   },
 });
 
-describe.each(ENVS)('%s web ACL', (env) => {
+// dev has no web ACL (lib/config/dev.ts, docs/SECURITY.md): its absence is asserted in '%s stacks' above.
+describe.each(['staging', 'prod'] as const)('%s web ACL', (env) => {
   const { config, templates } = synthEnv(env);
   const rules = rulesOf(templates.api);
   const prefix = config.api.customDomain ? '' : `/${config.api.stageName}`;

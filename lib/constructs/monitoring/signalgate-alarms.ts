@@ -98,10 +98,11 @@ export interface SignalgateAlarmsProps {
   readonly apiStage: apigateway.Stage;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
-  /** Name of the regional web ACL (its CloudWatch `WebACL` dimension). */
-  readonly webAclName: string;
+  /** Name of the regional web ACL (its CloudWatch `WebACL` dimension). @default - no WAF alarm (no web ACL) */
+  readonly webAclName?: string;
   readonly database: rds.IDatabaseInstance;
-  readonly proxy: rds.IDatabaseProxy;
+  /** @default - no RDS Proxy alarm (the functions log in to the instance directly) */
+  readonly proxy?: rds.IDatabaseProxy;
   /**
    * Thresholds; merged over the defaults field by field.
    * @default DEFAULT_THRESHOLDS
@@ -343,22 +344,25 @@ export class SignalgateAlarms extends Construct {
         threshold: t.oldestMessageAgeSeconds,
       },
     );
-    this.add(
-      'WafBlockedSpike',
-      RunbookSection.wafBlockedSpike,
-      'The WAF blocked an unusual number of requests (an attack, or a rule blocking Twilio).',
-      {
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/WAFV2',
-          metricName: 'BlockedRequests',
-          // Regional web ACLs report per WebACL, Region and Rule; Rule=ALL is the ACL-wide total.
-          dimensionsMap: { WebACL: props.webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
-          statistic: cloudwatch.Stats.SUM,
-          period: ALARM_PERIOD,
-        }),
-        threshold: t.wafBlockedPer5Min,
-      },
-    );
+    const webAclName = props.webAclName;
+    if (webAclName !== undefined) {
+      this.add(
+        'WafBlockedSpike',
+        RunbookSection.wafBlockedSpike,
+        'The WAF blocked an unusual number of requests (an attack, or a rule blocking Twilio).',
+        {
+          metric: new cloudwatch.Metric({
+            namespace: 'AWS/WAFV2',
+            metricName: 'BlockedRequests',
+            // Regional web ACLs report per WebACL, Region and Rule; Rule=ALL is the ACL-wide total.
+            dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
+            statistic: cloudwatch.Stats.SUM,
+            period: ALARM_PERIOD,
+          }),
+          threshold: t.wafBlockedPer5Min,
+        },
+      );
+    }
     this.add('RdsCpu', RunbookSection.rdsCpu, 'Database CPU is high.', {
       metric: props.database.metricCPUUtilization({
         statistic: cloudwatch.Stats.AVERAGE,
@@ -393,31 +397,34 @@ export class SignalgateAlarms extends Construct {
         threshold: t.rdsConnections,
       },
     );
-    const proxyMetric = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/RDS',
-        metricName,
-        dimensionsMap: { ProxyName: props.proxy.dbProxyName },
-        statistic: cloudwatch.Stats.SUM,
-        period: ALARM_PERIOD,
-      });
-    this.add(
-      'RdsProxyErrors',
-      RunbookSection.rdsProxyErrors,
-      'RDS Proxy failed to set up connections (to the database, or client IAM auth).',
-      {
-        metric: new cloudwatch.MathExpression({
-          expression: 'FILL(db, 0) + FILL(auth, 0)',
-          usingMetrics: {
-            db: proxyMetric('DatabaseConnectionsSetupFailed'),
-            auth: proxyMetric('ClientConnectionsSetupFailedAuth'),
-          },
-          label: 'Proxy connection set-up failures',
+    const proxy = props.proxy;
+    if (proxy) {
+      const proxyMetric = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/RDS',
+          metricName,
+          dimensionsMap: { ProxyName: proxy.dbProxyName },
+          statistic: cloudwatch.Stats.SUM,
           period: ALARM_PERIOD,
-        }),
-        threshold: t.rdsProxyErrorsPer5Min,
-      },
-    );
+        });
+      this.add(
+        'RdsProxyErrors',
+        RunbookSection.rdsProxyErrors,
+        'RDS Proxy failed to set up connections (to the database, or client IAM auth).',
+        {
+          metric: new cloudwatch.MathExpression({
+            expression: 'FILL(db, 0) + FILL(auth, 0)',
+            usingMetrics: {
+              db: proxyMetric('DatabaseConnectionsSetupFailed'),
+              auth: proxyMetric('ClientConnectionsSetupFailedAuth'),
+            },
+            label: 'Proxy connection set-up failures',
+            period: ALARM_PERIOD,
+          }),
+          threshold: t.rdsProxyErrorsPer5Min,
+        },
+      );
+    }
 
     const webhook = lambdaAlarms.get(props.webhookFunction);
     if (!webhook) throw new Error('SignalgateAlarms: webhook function has no alarms');

@@ -221,6 +221,20 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
     );
   });
 
+  it('accepts a stage without web ACL only when the stack declares none (waf.enabled false), and says so', async () => {
+    const aws = deployedAws();
+    aws.waf.on(GetWebACLForResourceCommand).resolves({});
+    expect(await wafProtectsStage(aws.clients.wafv2, STAGE, undefined)).toBe(
+      'no web ACL, as configured (waf.enabled false, docs/SECURITY.md)',
+    );
+    aws.waf
+      .on(GetWebACLForResourceCommand)
+      .resolves({ WebACL: { Name: 'hand-made', Id: 'x', ARN: ACL } as never });
+    await expect(wafProtectsStage(aws.clients.wafv2, STAGE, undefined)).rejects.toThrow(
+      `${STAGE} is protected by hand-made, which the stack does not declare (waf.enabled is false)`,
+    );
+  });
+
   it('runs the whole checklist: deployment, HTTP checks against its URL, alarm, WAF', async () => {
     const aws = deployedAws();
     okAlarm(aws.cw);
