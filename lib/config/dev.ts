@@ -61,7 +61,7 @@ export const dev: EnvConfigInput = {
       invalidPayloadsPer5Min: 50,
       lambdaErrorsPer5Min: 5,
       api5xxPer5Min: 10,
-      dlqVisibleMessages: 1,
+      dlqNewMessages: 1,
       oldestMessageAgeSeconds: 900,
       wafBlockedPer5Min: 500,
       rdsCpuPercent: 90,

@@ -55,7 +55,7 @@ export const prod: EnvConfigInput = {
       invalidPayloadsPer5Min: 20,
       lambdaErrorsPer5Min: 1,
       api5xxPer5Min: 5,
-      dlqVisibleMessages: 1,
+      dlqNewMessages: 1,
       oldestMessageAgeSeconds: 300,
       wafBlockedPer5Min: 1000,
       rdsCpuPercent: 80,

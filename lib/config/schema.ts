@@ -243,7 +243,8 @@ export const envConfigSchema = z
         /** Per function; 1 means any error alarms. */
         lambdaErrorsPer5Min: positiveInt,
         api5xxPer5Min: positiveInt,
-        dlqVisibleMessages: positiveInt,
+        /** New dead letters per minute that page (each arrival pages again, even while in ALARM). */
+        dlqNewMessages: positiveInt,
         oldestMessageAgeSeconds: positiveInt,
         wafBlockedPer5Min: positiveInt,
         rdsCpuPercent: z.number().min(1).max(100),

@@ -54,7 +54,7 @@ export const staging: EnvConfigInput = {
       invalidPayloadsPer5Min: 30,
       lambdaErrorsPer5Min: 3,
       api5xxPer5Min: 10,
-      dlqVisibleMessages: 1,
+      dlqNewMessages: 1,
       oldestMessageAgeSeconds: 600,
       wafBlockedPer5Min: 500,
       rdsCpuPercent: 85,

@@ -43,8 +43,8 @@ export interface AlarmThresholds {
   readonly lambdaThrottlesPer5Min?: number;
   /** @default 5 */
   readonly api5xxPer5Min?: number;
-  /** @default 1 */
-  readonly dlqVisibleMessages?: number;
+  /** New dead letters per minute; each minute with an arrival pages again. @default 1 */
+  readonly dlqNewMessages?: number;
   /** @default 300 */
   readonly oldestMessageAgeSeconds?: number;
   /**
@@ -76,7 +76,7 @@ const DEFAULT_THRESHOLDS: Required<AlarmThresholds> = {
   lambdaErrorsPer5Min: 1,
   lambdaThrottlesPer5Min: 1,
   api5xxPer5Min: 5,
-  dlqVisibleMessages: 1,
+  dlqNewMessages: 1,
   oldestMessageAgeSeconds: 300,
   dlqOldestMessageAgeSeconds: 86_400,
   wafBlockedPer5Min: 1000,
@@ -306,16 +306,29 @@ export class SignalgateAlarms extends Construct {
         threshold: t.api5xxPer5Min,
       },
     );
+    // CloudWatch notifies on state changes only, so an alarm on the DLQ's depth pages for the first dead letter
+    // and stays silent for the next ones. This one watches arrivals instead: the minute-to-minute rise of the
+    // visible count (DIFF: each value minus the one before it, CloudWatch metric math), which goes back to 0,
+    // and the alarm back to OK, in the first minute without one; the next dead letter is a new ALARM, a new page.
+    // Not NumberOfMessagesSent: it misses messages SQS moves to the DLQ under the redrive policy (SQS developer
+    // guide, available CloudWatch metrics); ApproximateNumberOfMessagesVisible counts them as they land.
     this.add(
       'DlqNotEmpty',
       RunbookSection.dlqNotEmpty,
-      'Records reached the ingest dead-letter queue: they can never be stored as they are, or outlived the 4-hour outage budget.',
+      'New records reached the ingest dead-letter queue (each new arrival pages again): they can never be stored as they are, or outlived the 4-hour outage budget.',
       {
-        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          statistic: cloudwatch.Stats.MAXIMUM,
+        metric: new cloudwatch.MathExpression({
+          expression: 'DIFF(visible)',
+          usingMetrics: {
+            visible: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+              statistic: cloudwatch.Stats.MAXIMUM,
+              period: Duration.minutes(1),
+            }),
+          },
+          label: 'New dead letters',
           period: Duration.minutes(1),
         }),
-        threshold: t.dlqVisibleMessages,
+        threshold: t.dlqNewMessages,
         window: once,
       },
     );
