@@ -45,7 +45,7 @@ export const dev: EnvConfigInput = {
     queues: 'destroy',
     logs: 'destroy',
   },
-  // No web ACL ($16/month, docs/COST.md): a security decision for dev only, documented in docs/SECURITY.md
+  // No web ACL ($18.10/month with its alarm, docs/COST.md): a security decision for dev only, documented in docs/SECURITY.md
   // ("Environments without WAF"). The signature and the admin token still guard every route.
   waf: { enabled: false, rateLimitPerIp: 1000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   // No reserved concurrency: it can fail a first deploy in a new account (Lambda keeps 100 unreserved);
