@@ -11,7 +11,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
-import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
+import { kmsEncryptionContext } from '../../lambda/shared/kms-encryption-context.js';
 import { DbRole, EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
