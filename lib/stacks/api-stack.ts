@@ -6,18 +6,27 @@ import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
-import { kmsEncryptionContext } from '../../lambda/shared/kms-encryption-context.js';
 import { DbRole, EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
+import {
+  grantDescribeSecrets,
+  grantInvokeUnqualified,
+  grantOpen,
+  grantQueueDepth,
+  grantReadMetrics,
+  grantSeal,
+  grantSendDeadLetter,
+  grantSendEnvelope,
+} from '../constructs/function-grants.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
 import { acknowledge, removalPolicyOf } from '../constructs/per-resource.js';
@@ -176,38 +185,11 @@ export class ApiStack extends Stack {
         [EnvVar.twilioPreviousTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
       },
     });
-    // SendMessage plus exactly the two KMS calls SSE-KMS needs (grantSendMessages would add kms:ReEncrypt* and
-    // kms:GenerateDataKey* wildcards).
-    this.webhook.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        resources: [this.ingestQueue.queue.queueArn],
-      }),
-    );
-    this.webhook.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [this.queueKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
-      }),
-    );
+    grantSendEnvelope(this.webhook.function, this.ingestQueue.queue, this.queueKey);
     // The PII key's policy denies its crypto operations to every principal without this tag (data stack).
     Tags.of(this.webhook.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
-    // Sealing only, and only with the encryption context the code binds; decrypting is the admin function's job.
-    this.webhook.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey'],
-        resources: [props.piiKey.keyArn],
-        conditions: {
-          StringEquals: Object.fromEntries(
-            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [
-              `kms:EncryptionContext:${k}`,
-              v,
-            ]),
-          ),
-        },
-      }),
-    );
+    // Sealing only; decrypting is the admin function's job.
+    grantSeal(this.webhook.function, props.piiKey, config.envName);
     for (const secret of this.secrets.twilioAuthTokens.values()) secret.grantRead(this.webhook.function);
     this.secrets.blindIndexKey.grantRead(this.webhook.function);
     this.api.addWebhookRoutes(this.webhook.function);
@@ -235,22 +217,8 @@ export class ApiStack extends Stack {
     });
     // IAM auth as its own role only (rds-db:connect on that proxy, or that instance, and user).
     database.grantConnect(this.ingest.function, DbRole.ingest);
-    // A record that can never be stored goes to the dead-letter queue at once (ARCHITECTURE §1): SendMessage
-    // there plus the two KMS calls SSE-KMS needs, as for the webhook. ChangeMessageVisibility on the source
-    // queue (the backoff) comes with the event source's own grant.
-    this.ingest.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:SendMessage'],
-        resources: [this.ingestQueue.deadLetterQueue.queueArn],
-      }),
-    );
-    this.ingest.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [this.queueKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
-      }),
-    );
+    // ChangeMessageVisibility on the source queue (the backoff) comes with the event source's own grant.
+    grantSendDeadLetter(this.ingest.function, this.ingestQueue.deadLetterQueue, this.queueKey);
     this.ingest.function.addEventSource(
       new sources.SqsEventSource(this.ingestQueue.queue, {
         batchSize: config.ingest.batchSize,
@@ -302,41 +270,12 @@ export class ApiStack extends Stack {
     });
     this.secrets.adminToken.grantRead(this.admin.function);
     this.secrets.blindIndexKey.grantRead(this.admin.function);
-    // /admin/health reports secret ages: metadata only, never a value.
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret'],
-        resources: Object.values(monitoredSecrets),
-      }),
-    );
+    grantDescribeSecrets(this.admin.function, Object.values(monitoredSecrets));
     Tags.of(this.admin.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
-    // Opening sealed records only, with the same encryption context the webhook seals with.
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.piiKey.keyArn],
-        conditions: {
-          StringEquals: Object.fromEntries(
-            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [
-              `kms:EncryptionContext:${k}`,
-              v,
-            ]),
-          ),
-        },
-      }),
-    );
-    // Queue depths for /admin/health; attributes only (no receive, no KMS needed).
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:GetQueueAttributes'],
-        resources: [this.ingestQueue.queue.queueArn, this.ingestQueue.deadLetterQueue.queueArn],
-      }),
-    );
-    // /admin/metrics' counters and the queue's oldest-message age (read-only; reached through the VPC's
-    // CloudWatch monitoring endpoint). GetMetricData has no resource-level permissions: "*" is the only scope.
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-    );
+    grantOpen(this.admin.function, props.piiKey, config.envName);
+    grantQueueDepth(this.admin.function, [this.ingestQueue.queue, this.ingestQueue.deadLetterQueue]);
+    // Reached through the VPC's CloudWatch monitoring endpoint.
+    grantReadMetrics(this.admin.function);
     acknowledge(
       this.admin.role.node.findChild('DefaultPolicy'),
       'AwsSolutions-IAM5[Resource::*]',
@@ -389,13 +328,7 @@ export class ApiStack extends Stack {
       });
       firstSecret.grantRead(canary.function);
       this.secrets.adminToken.grantRead(canary.function);
-      // The unqualified function only (grantInvoke would add `:*`, every version and alias).
-      canary.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [this.admin.function.functionArn],
-        }),
-      );
+      grantInvokeUnqualified(canary.function, this.admin.function);
       new events.Rule(this, 'CanarySchedule', {
         description: `Signalgate: canary every ${config.canary.everyMinutes} minutes`,
         schedule: events.Schedule.rate(Duration.minutes(config.canary.everyMinutes)),
