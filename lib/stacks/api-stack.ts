@@ -1,39 +1,31 @@
-// API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → RDS Proxy, the admin and retention
-// Lambdas (in the VPC), plus the app's secrets and their rotation Lambdas.
+// API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → database, the admin and retention
+// Lambdas (in the VPC), plus the app's secrets and their rotation Lambdas; one construct per function.
 
-import * as path from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
-import { DbRole, EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
+import { EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import type { EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
-import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
-import {
-  grantDescribeSecrets,
-  grantInvokeUnqualified,
-  grantOpen,
-  grantQueueDepth,
-  grantReadMetrics,
-  grantSeal,
-  grantSendDeadLetter,
-  grantSendEnvelope,
-} from '../constructs/function-grants.js';
+import { encryptionKey } from '../constructs/encryption-key.js';
+import { AdminFunction } from '../constructs/functions/admin-function.js';
+import { CanaryFunction } from '../constructs/functions/canary-function.js';
+import { IngestFunction } from '../constructs/functions/ingest-function.js';
+import { RetentionFunction } from '../constructs/functions/retention-function.js';
+import { WebhookFunction } from '../constructs/functions/webhook-function.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
 import { acknowledge, removalPolicyOf } from '../constructs/per-resource.js';
 import type { PostgresDatabase } from '../constructs/postgres-database.js';
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';
-import { lambdaEntry, REPO_ROOT } from '../paths.js';
+import { lambdaEntry } from '../paths.js';
 import { OutputKey } from '../stack-names.js';
 
 export interface ApiStackProps extends StackProps {
@@ -65,18 +57,18 @@ export class ApiStack extends Stack {
   /** Encrypts the app secrets; in this stack so that grants stay identity policies (no cross-stack key policy). */
   readonly secretsKey: kms.Key;
   readonly ingestQueue: IngestQueue;
-  readonly webhook: HardenedFunction;
-  readonly ingest: HardenedFunction;
+  readonly webhook: WebhookFunction;
+  readonly ingest: IngestFunction;
   /** The /admin routes (in the VPC, through the proxy). */
-  readonly admin: HardenedFunction;
+  readonly admin: AdminFunction;
   /** Scheduled retention run (in the VPC, database only). */
-  readonly retention: HardenedFunction;
+  readonly retention: RetentionFunction;
   /** Secrets Manager rotation of the admin token (out of the VPC: Secrets Manager only). */
   readonly rotateAdminToken: HardenedFunction;
   /** Secrets Manager rotation of the Twilio auth tokens (out of the VPC: it calls api.twilio.com). */
   readonly rotateTwilioToken: HardenedFunction;
   /** Scheduled synthetic message through the public URL; absent when config.canary is off or no Twilio account. */
-  readonly canary?: HardenedFunction;
+  readonly canary?: CanaryFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -84,6 +76,7 @@ export class ApiStack extends Stack {
     const prefix = `signalgate-${config.envName}`;
     const logRetention = config.logRetentionDays;
     const logRemovalPolicy = removalPolicyOf(config.removalPolicies.logs);
+    const logs = { logRetention, logRemovalPolicy };
 
     this.queueKey = encryptionKey(this, 'QueueKey', {
       logicalId: 'QueueKey',
@@ -163,139 +156,48 @@ export class ApiStack extends Stack {
     });
 
     // Internet-facing and out of the VPC: no ENI, no endpoint cost on the hot path (ARCHITECTURE §1).
-    this.webhook = new HardenedFunction(this, 'Webhook', {
-      entry: props.entries?.webhook ?? lambdaEntry('webhook'),
-      description: 'Signalgate: verifies, validates, seals and queues Twilio webhooks',
-      memorySize: 512,
-      timeout: Duration.seconds(10),
-      // Keeps the public hot path's bundle at ~465 KB instead of ~1 MB (issue 2 goal: ≤ 600 KB).
-      useRuntimeAwsSdk: true,
-      logRetention,
-      logRemovalPolicy,
-      environment: {
-        [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.webhook,
-        [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
-        ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
-        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
-        [EnvVar.kmsKeyId]: props.piiKey.keyArn,
-        [EnvVar.twilioTokenSecrets]: Stack.of(this).toJsonString(this.secrets.twilioSecretArnsJson()),
-        [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
-        [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
-        [EnvVar.twilioPreviousTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
-      },
+    this.webhook = new WebhookFunction(this, 'Webhook', {
+      config,
+      logs,
+      publicBaseUrl: this.api.publicBaseUrl,
+      queue: this.ingestQueue.queue,
+      queueKey: this.queueKey,
+      piiKey: props.piiKey,
+      secrets: this.secrets,
+      entry: props.entries?.webhook,
     });
-    grantSendEnvelope(this.webhook.function, this.ingestQueue.queue, this.queueKey);
-    // The PII key's policy denies its crypto operations to every principal without this tag (data stack).
-    Tags.of(this.webhook.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
-    // Sealing only; decrypting is the admin function's job.
-    grantSeal(this.webhook.function, props.piiKey, config.envName);
-    for (const secret of this.secrets.twilioAuthTokens.values()) secret.grantRead(this.webhook.function);
-    this.secrets.blindIndexKey.grantRead(this.webhook.function);
     this.api.addWebhookRoutes(this.webhook.function);
 
-    this.ingest = new HardenedFunction(this, 'Ingest', {
-      entry: props.entries?.ingest ?? lambdaEntry('ingest'),
-      description: 'Signalgate: stores queued messages in Postgres through RDS Proxy',
-      memorySize: 256,
+    this.ingest = new IngestFunction(this, 'Ingest', {
+      config,
+      logs,
+      vpc: props.vpc,
+      database,
+      ingestQueue: this.ingestQueue,
+      queueKey: this.queueKey,
       timeout: ingestTimeout,
-      logRetention,
-      logRemovalPolicy,
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.clientSecurityGroup],
-      // Optional (prod): keeps capacity for ingest when the webhook surges. Connections to the proxy are bounded
-      // by the event source's maxConcurrency.
-      reservedConcurrentExecutions: config.ingest.reservedConcurrency,
-      environment: {
-        [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.ingest,
-        ...database.clientEnvironment(DbRole.ingest),
-        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
-        [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
-      },
+      entry: props.entries?.ingest,
     });
-    // IAM auth as its own role only (rds-db:connect on that proxy, or that instance, and user).
-    database.grantConnect(this.ingest.function, DbRole.ingest);
-    // ChangeMessageVisibility on the source queue (the backoff) comes with the event source's own grant.
-    grantSendDeadLetter(this.ingest.function, this.ingestQueue.deadLetterQueue, this.queueKey);
-    this.ingest.function.addEventSource(
-      new sources.SqsEventSource(this.ingestQueue.queue, {
-        batchSize: config.ingest.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: config.ingest.maxConcurrency,
-      }),
-    );
 
-    const dbEnvironment = (user: DbRole) => ({
-      [EnvVar.environment]: config.envName,
-      [EnvVar.powertoolsServiceName]: ServiceName.admin,
-      ...database.clientEnvironment(user),
-      [EnvVar.retentionDays]: String(config.retentionDays),
-    });
-    const monitoredSecrets: Record<string, string> = {
-      adminToken: this.secrets.adminToken.secretArn,
-      blindIndexKey: this.secrets.blindIndexKey.secretArn,
-      ...Object.fromEntries(
-        [...this.secrets.twilioAuthTokens].map(([sid, secret]) => [`twilio:${sid}`, secret.secretArn]),
-      ),
-      database: database.masterSecret.secretArn,
-    };
-    this.admin = new HardenedFunction(this, 'Admin', {
-      entry: props.entries?.admin ?? lambdaEntry('admin'),
-      description: 'Signalgate: admin API (health, metrics, subject export and erasure, retention, audit)',
-      memorySize: 512,
-      // API Gateway's integration timeout (29 s): the function never outlives the request it answers.
-      timeout: Duration.seconds(29),
-      logRetention,
-      logRemovalPolicy,
+    this.admin = new AdminFunction(this, 'Admin', {
+      config,
+      logs,
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.clientSecurityGroup],
-      // No reserved concurrency (it can fail a first deploy: Lambda keeps 100 unreserved per account); the
-      // admin routes' API Gateway throttling bounds its concurrency and proxy connections.
-      environment: {
-        ...dbEnvironment(DbRole.admin),
-        [EnvVar.adminTokenSecretArn]: this.secrets.adminToken.secretArn,
-        [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
-        [EnvVar.kmsKeyId]: props.piiKey.keyArn,
-        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
-        [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
-        [EnvVar.monitoredSecretArns]: Stack.of(this).toJsonString(monitoredSecrets),
-        // Export and erase refuse the business's own numbers (409, ARCHITECTURE §2).
-        [EnvVar.ownNumbers]: config.ownNumbers.join(','),
-        [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
-        [EnvVar.adminTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
-      },
+      database,
+      secrets: this.secrets,
+      piiKey: props.piiKey,
+      ingestQueue: this.ingestQueue,
+      entry: props.entries?.admin,
     });
-    this.secrets.adminToken.grantRead(this.admin.function);
-    this.secrets.blindIndexKey.grantRead(this.admin.function);
-    grantDescribeSecrets(this.admin.function, Object.values(monitoredSecrets));
-    Tags.of(this.admin.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
-    grantOpen(this.admin.function, props.piiKey, config.envName);
-    grantQueueDepth(this.admin.function, [this.ingestQueue.queue, this.ingestQueue.deadLetterQueue]);
-    // Reached through the VPC's CloudWatch monitoring endpoint.
-    grantReadMetrics(this.admin.function);
-    acknowledge(
-      this.admin.role.node.findChild('DefaultPolicy'),
-      'AwsSolutions-IAM5[Resource::*]',
-      'Admin Lambda: cloudwatch:GetMetricData (read-only metric sums for /admin/metrics and /admin/health) has no resource-level permissions, like the X-Ray actions; every other statement of this policy is scoped (checked by test/infra).',
-    );
-    database.grantConnect(this.admin.function, DbRole.admin);
     this.api.addAdminRoutes(this.admin.function);
 
-    this.retention = new HardenedFunction(this, 'Retention', {
-      entry: props.entries?.retention ?? path.join(REPO_ROOT, 'lambda', 'admin', 'retention-handler.ts'),
-      description: 'Signalgate: daily deletion of messages older than the retention period',
-      timeout: Duration.minutes(5),
-      logRetention,
-      logRemovalPolicy,
+    this.retention = new RetentionFunction(this, 'Retention', {
+      config,
+      logs,
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.clientSecurityGroup],
-      environment: dbEnvironment(DbRole.retention),
+      database,
+      entry: props.entries?.retention,
     });
-    database.grantConnect(this.retention.function, DbRole.retention);
     new events.Rule(this, 'RetentionSchedule', {
       description: 'Signalgate: daily retention run (03:00 UTC)',
       schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
@@ -307,28 +209,15 @@ export class ApiStack extends Stack {
       const firstSecret = this.secrets.twilioAuthTokens.get(firstAccount);
       if (!firstSecret) throw new Error(`ApiStack: no secret for ${firstAccount}`);
       // Out of the VPC: it calls the public URL like Twilio does, and the admin function by Invoke.
-      const canary = new HardenedFunction(this, 'Canary', {
-        entry: props.entries?.canary ?? lambdaEntry('canary'),
-        description:
-          'Signalgate: canary, a signed synthetic message through the public URL, confirmed stored',
-        timeout: Duration.seconds(90),
-        useRuntimeAwsSdk: true,
-        logRetention,
-        logRemovalPolicy,
-        environment: {
-          [EnvVar.environment]: config.envName,
-          [EnvVar.powertoolsServiceName]: ServiceName.canary,
-          [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
-          ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
-          [EnvVar.canaryTwilioSecretArn]: firstSecret.secretArn,
-          [EnvVar.canaryAdminSecretArn]: this.secrets.adminToken.secretArn,
-          [EnvVar.adminFunctionName]: this.admin.function.functionName,
-          [EnvVar.canaryTimeoutSeconds]: '60',
-        },
+      const canary = new CanaryFunction(this, 'Canary', {
+        config,
+        logs,
+        publicBaseUrl: this.api.publicBaseUrl,
+        twilioSecret: firstSecret,
+        adminTokenSecret: this.secrets.adminToken,
+        adminFunction: this.admin.function,
+        entry: props.entries?.canary,
       });
-      firstSecret.grantRead(canary.function);
-      this.secrets.adminToken.grantRead(canary.function);
-      grantInvokeUnqualified(canary.function, this.admin.function);
       new events.Rule(this, 'CanarySchedule', {
         description: `Signalgate: canary every ${config.canary.everyMinutes} minutes`,
         schedule: events.Schedule.rate(Duration.minutes(config.canary.everyMinutes)),
