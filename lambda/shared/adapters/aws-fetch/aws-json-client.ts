@@ -1,37 +1,23 @@
-// A minimal AWS JSON-protocol client for the webhook's hot path: SigV4 (AWS's own signer, injected),
-// fetch, bounded retries with jitter and a timeout per attempt. Loads in a fraction of the time of the
-// SDK v3 clients (docs/BENCHMARKS.md, cold init).
+// An AWS JSON-protocol client for the webhook's hot path: SigV4 by aws4fetch, retry classification by
+// smithy (the SDK's own), fetch with a timeout per attempt and a bounded total. Loads in a fraction of
+// the time of the SDK v3 clients (docs/BENCHMARKS.md, cold init).
 
+import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
+import { AwsClient } from 'aws4fetch';
 import { AwsServiceError } from './aws-service-error.js';
 
-/**
- * Signs one request with SigV4: @smithy/signature-v4's SignatureV4 (see sigv4-signer.ts for the one the
- * Lambda uses). An interface so tests and the Lambda can each bring theirs.
- */
-export interface RequestSigner {
-  sign(
-    request: SignableRequest,
-    options: { signingDate: Date },
-  ): Promise<{ headers: Record<string, string> }>;
-}
-
-/** The part of smithy's HttpRequest that a JSON-protocol call has. */
-export interface SignableRequest {
-  readonly method: string;
-  readonly protocol: string;
-  readonly hostname: string;
-  readonly path: string;
-  readonly query: Record<string, string>;
-  readonly headers: Record<string, string>;
-  readonly body: string;
+/** Static credentials, as Lambda puts the execution role's into the environment. */
+export interface AwsCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
 }
 
 export interface AwsJsonClientOptions {
   /** Signing name and endpoint prefix, e.g. `kms`, `secretsmanager`, `sqs`. */
   readonly service: string;
   readonly region: string;
-  /** Signs for this service and region. */
-  readonly signer: RequestSigner;
+  readonly credentials: AwsCredentials;
   /** `1.1` for KMS and Secrets Manager, `1.0` for SQS (each service's Smithy model says which). */
   readonly jsonVersion: '1.0' | '1.1';
   /** X-Amz-Target prefix, e.g. `TrentService`, `secretsmanager`, `AmazonSQS`. */
@@ -39,14 +25,20 @@ export interface AwsJsonClientOptions {
   /** @default global fetch; tests inject one */
   readonly fetch?: typeof fetch;
   /**
-   * Per attempt. Three attempts of 2 s plus back-off stay under the webhook's 10 s Lambda timeout and
-   * Twilio's 15 s.
+   * One attempt, TCP connect included (undici's own connect timeout is 10 s). An endpoint answers in
+   * milliseconds; 2 s matches the SDK clients' connect timeout (sdk-client-options.ts).
    * @default 2000
    */
-  readonly timeoutMs?: number;
-  /** @default 2 (3 attempts in all, like the SDK's standard retry mode) */
-  readonly maxRetries?: number;
-  /** @default 100 — full jitter: attempt n waits random() × min(1 s, base × 2ⁿ) */
+  readonly attemptTimeoutMs?: number;
+  /**
+   * Every attempt and back-off together: under the webhook's 10 s Lambda timeout and Twilio's 15 s, with
+   * room to answer 503.
+   * @default 6500
+   */
+  readonly totalTimeoutMs?: number;
+  /** @default 3, like the SDK's standard retry mode (SDK_MAX_ATTEMPTS) */
+  readonly maxAttempts?: number;
+  /** @default 100 — full jitter: the wait before attempt n+1 is random() × min(1 s, base × 2ⁿ) */
   readonly retryBaseDelayMs?: number;
   /** Signing time in epoch ms. @default Date.now */
   readonly now?: () => number;
@@ -56,29 +48,6 @@ export interface AwsJsonClientOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/**
- * Throttling codes the SDK retries (@smithy/service-error-classification THROTTLING_ERROR_CODES,
- * TRANSIENT_ERROR_CODES); 5xx and 429 are retried whatever the code.
- */
-const RETRYABLE_TYPES = new Set([
-  'BandwidthLimitExceeded',
-  'EC2ThrottledException',
-  'LimitExceededException',
-  'PriorRequestNotComplete',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-  'SlowDown',
-  'ThrottledException',
-  'Throttling',
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'TransactionInProgressException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TimeoutError',
-]);
 const MAX_DELAY_MS = 1000;
 
 /** `aws.partition`'s DNS suffix for the commercial, GovCloud and China partitions (the ones Lambda runs in here). */
@@ -97,29 +66,59 @@ function errorType(raw: string): string {
   return type;
 }
 
+/** `Date` → SigV4's `20261128T205940Z`, the form aws4fetch takes as `datetime`. */
+function amzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[:-]|\.\d{3}/g, '');
+}
+
+/**
+ * What the SDK's standard retry strategy retries: throttling (429 or a throttling code, whatever the
+ * status), transient faults (timeouts, connection resets, 500/502/503/504) and other 5xx. aws4fetch's own
+ * retry loop covers only statuses ≥ 500 and 429 (not a 400 ThrottlingException, a network error or a
+ * timeout) and shares one AbortSignal between its attempts, so it runs with `retries: 0` and this decides.
+ */
+function retryable(error: { name: string; statusCode?: number | undefined; cause?: unknown }): boolean {
+  const classified = {
+    name: error.name,
+    cause: error.cause,
+    $metadata: error.statusCode === undefined ? {} : { httpStatusCode: error.statusCode },
+  } as Parameters<typeof isTransientError>[0];
+  return isThrottlingError(classified) || isTransientError(classified) || isServerError(classified);
+}
+
 export class AwsJsonClient {
-  readonly #signer: RequestSigner;
-  readonly #hostname: string;
+  readonly #aws: AwsClient;
+  readonly #url: string;
   readonly #service: string;
   readonly #contentType: string;
   readonly #targetPrefix: string;
   readonly #fetch: typeof fetch;
-  readonly #timeoutMs: number;
-  readonly #maxRetries: number;
+  readonly #attemptTimeoutMs: number;
+  readonly #totalTimeoutMs: number;
+  readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #now: () => number;
   readonly #random: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
 
   constructor(options: AwsJsonClientOptions) {
+    const { accessKeyId, secretAccessKey, sessionToken } = options.credentials;
+    this.#aws = new AwsClient({
+      accessKeyId,
+      secretAccessKey,
+      ...(sessionToken ? { sessionToken } : {}),
+      service: options.service,
+      region: options.region,
+      retries: 0,
+    });
     this.#service = options.service;
-    this.#hostname = `${options.service}.${options.region}.${awsDnsSuffix(options.region)}`;
+    this.#url = `https://${options.service}.${options.region}.${awsDnsSuffix(options.region)}/`;
     this.#contentType = `application/x-amz-json-${options.jsonVersion}`;
     this.#targetPrefix = options.targetPrefix;
-    this.#signer = options.signer;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
-    this.#timeoutMs = options.timeoutMs ?? 2000;
-    this.#maxRetries = options.maxRetries ?? 2;
+    this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 2000;
+    this.#totalTimeoutMs = options.totalTimeoutMs ?? 6500;
+    this.#maxAttempts = options.maxAttempts ?? 3;
     this.#baseDelayMs = options.retryBaseDelayMs ?? 100;
     this.#now = options.now ?? Date.now;
     this.#random = options.random ?? Math.random;
@@ -130,11 +129,13 @@ export class AwsJsonClient {
   async call(operation: string, input: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
     const name = `${this.#service}:${operation}`;
     const body = JSON.stringify(input);
+    const total = AbortSignal.timeout(this.#totalTimeoutMs);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(name, operation, body, attempt);
+      const outcome = await this.#attempt(name, operation, body, attempt, total);
       if (outcome.ok) return outcome.value;
-      if (!outcome.retryable || attempt > this.#maxRetries) throw outcome.error;
+      if (attempt >= this.#maxAttempts || total.aborted || !retryable(outcome.error)) throw outcome.error;
       await this.#sleep(this.#random() * Math.min(MAX_DELAY_MS, this.#baseDelayMs * 2 ** attempt));
+      if (total.aborted) throw outcome.error;
     }
   }
 
@@ -143,47 +144,31 @@ export class AwsJsonClient {
     operation: string,
     body: string,
     attempt: number,
-  ): Promise<
-    { ok: true; value: Record<string, unknown> } | { ok: false; retryable: boolean; error: AwsServiceError }
-  > {
-    // Signed per attempt: a retry after back-off gets a fresh X-Amz-Date, as the SDK's does.
-    const signed = await this.#signer.sign(
-      {
-        method: 'POST',
-        protocol: 'https:',
-        hostname: this.#hostname,
-        path: '/',
-        query: {},
-        headers: {
-          host: this.#hostname,
-          'content-type': this.#contentType,
-          'content-length': String(Buffer.byteLength(body)),
-          'x-amz-target': `${this.#targetPrefix}.${operation}`,
-        },
-        body,
-      },
-      { signingDate: new Date(this.#now()) },
-    );
-    // fetch sets Host and Content-Length itself, to the values signed above.
-    const { host: _host, 'content-length': _length, ...headers } = signed.headers;
+    total: AbortSignal,
+  ): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; error: AwsServiceError }> {
     let response: Response;
     let text: string;
     try {
-      response = await this.#fetch(`https://${this.#hostname}/`, {
+      // Signed per attempt: a retry after back-off gets a fresh X-Amz-Date, as the SDK's does.
+      const request = await this.#aws.sign(this.#url, {
         method: 'POST',
-        headers,
+        headers: { 'content-type': this.#contentType, 'x-amz-target': `${this.#targetPrefix}.${operation}` },
         body,
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        aws: { datetime: amzDate(this.#now()) },
+      });
+      response = await this.#fetch(request, {
+        signal: AbortSignal.any([AbortSignal.timeout(this.#attemptTimeoutMs), total]),
       });
       text = await response.text();
     } catch (cause) {
       const timedOut = (cause as { name?: string }).name === 'TimeoutError';
       return {
         ok: false,
-        retryable: true,
         error: new AwsServiceError({
           type: timedOut ? 'TimeoutError' : 'NetworkError',
-          message: timedOut ? `no answer within ${this.#timeoutMs} ms` : 'request failed',
+          message: timedOut
+            ? `no answer within ${this.#attemptTimeoutMs} ms (${this.#totalTimeoutMs} ms for every attempt)`
+            : 'request failed',
           operation: name,
           attempts: attempt,
           cause,
@@ -196,7 +181,6 @@ export class AwsJsonClient {
       if (parsed === undefined) {
         return {
           ok: false,
-          retryable: false,
           error: new AwsServiceError({
             type: 'InvalidResponse',
             message: 'answer is not a JSON object',
@@ -214,13 +198,11 @@ export class AwsJsonClient {
       (typeof parsed?.__type === 'string' ? parsed.__type : undefined) ??
       (typeof parsed?.code === 'string' ? parsed.code : undefined) ??
       `Http${response.status}`;
-    const type = errorType(rawType);
     const message = parsed?.message ?? parsed?.Message;
     return {
       ok: false,
-      retryable: response.status >= 500 || response.status === 429 || RETRYABLE_TYPES.has(type),
       error: new AwsServiceError({
-        type,
+        type: errorType(rawType),
         message: typeof message === 'string' ? message : '',
         operation: name,
         attempts: attempt,
