@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -536,11 +537,14 @@ describe('AwsJsonClient retries and timeouts', () => {
     const { calls, fetchFn } = hanging();
     const c = leanClient(KMS_PROTOCOL, fetchFn, {
       maxAttempts: 10,
-      attemptTimeoutMs: 1000,
+      attemptTimeoutMs: 5_000,
       totalTimeoutMs: 50,
       sleep: async () => undefined,
     });
+    const started = Date.now();
     const error = await c.call('Decrypt', {}).catch((e: unknown) => e);
+    // Ended by the total bound, well before the attempt's own 5 s.
+    expect(Date.now() - started).toBeLessThan(2_000);
     expect(error).toMatchObject({ name: 'TimeoutError', attempts: 1 });
     expect(calls.count).toBe(1);
   });
@@ -562,6 +566,30 @@ describe('AwsJsonClient retries and timeouts', () => {
     expect(signals).toHaveLength(3);
     expect(new Set(signals).size).toBe(3);
     for (const signal of signals) expect(signal.aborted).toBe(false);
+  });
+
+  it('gives up on a real endpoint that accepts the connection and never answers', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      // Node's own fetch, sent to the silent server instead of AWS: the abort signals are what end it.
+      const toSilentServer = ((input: Request, init?: RequestInit) =>
+        fetch(new Request(`http://127.0.0.1:${port}/`, input), init)) as typeof fetch;
+      const c = leanClient(KMS_PROTOCOL, toSilentServer, {
+        maxAttempts: 2,
+        attemptTimeoutMs: 150,
+        sleep: async () => undefined,
+      });
+      const started = Date.now();
+      await expect(c.call('Decrypt', {})).rejects.toMatchObject({ name: 'TimeoutError', attempts: 2 });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(sockets.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('targets the China partition endpoint for cn- regions', async () => {
