@@ -220,7 +220,11 @@ export const EnvVar = {
   monitoredSecretArns: 'MONITORED_SECRET_ARNS',
   /** Comma-separated E.164 numbers of the business itself: export and erasure refuse them (409). */
   ownNumbers: 'OWN_NUMBERS',
-  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  /**
+   * The function's service name, the `service` of its log lines (ServiceName): names each function in the
+   * console and in the templates. Not Powertools' POWERTOOLS_SERVICE_NAME: no function uses Powertools (README).
+   */
+  serviceName: 'SIGNALGATE_SERVICE',
   /** Name of the admin function, which the canary invokes directly for /admin/health (no WAF in between). */
   adminFunctionName: 'ADMIN_FUNCTION_NAME',
   /**

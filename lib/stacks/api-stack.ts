@@ -105,7 +105,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.rotateAdminToken,
+        [EnvVar.serviceName]: ServiceName.rotateAdminToken,
       },
     });
     this.rotateTwilioToken = new HardenedFunction(this, 'RotateTwilioToken', {
@@ -118,7 +118,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.rotateTwilioToken,
+        [EnvVar.serviceName]: ServiceName.rotateTwilioToken,
       },
     });
     this.secrets = new AppSecrets(this, 'Secrets', {
@@ -164,7 +164,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.webhook,
+        [EnvVar.serviceName]: ServiceName.webhook,
         [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
         ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
         [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
@@ -226,7 +226,7 @@ export class ApiStack extends Stack {
       reservedConcurrentExecutions: config.ingest.reservedConcurrency,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.ingest,
+        [EnvVar.serviceName]: ServiceName.ingest,
         [EnvVar.dbHost]: database.proxy.endpoint,
         [EnvVar.dbPort]: String(POSTGRES_PORT),
         [EnvVar.dbName]: database.databaseName,
@@ -263,7 +263,7 @@ export class ApiStack extends Stack {
 
     const dbEnvironment = (user: DbRole) => ({
       [EnvVar.environment]: config.envName,
-      [EnvVar.powertoolsServiceName]: ServiceName.admin,
+      [EnvVar.serviceName]: ServiceName.admin,
       [EnvVar.dbHost]: database.proxy.endpoint,
       [EnvVar.dbPort]: String(POSTGRES_PORT),
       [EnvVar.dbName]: database.databaseName,
@@ -383,7 +383,7 @@ export class ApiStack extends Stack {
         logRemovalPolicy,
         environment: {
           [EnvVar.environment]: config.envName,
-          [EnvVar.powertoolsServiceName]: ServiceName.canary,
+          [EnvVar.serviceName]: ServiceName.canary,
           [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
           ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
           [EnvVar.canaryTwilioSecretArn]: firstSecret.secretArn,

@@ -160,7 +160,7 @@ describe.each(ENVS)('%s stacks', (env) => {
           Variables: Match.objectLike({
             [EnvVar.dbMasterSecretArn]: { 'Fn::GetAtt': ['Database', 'MasterUserSecret.SecretArn'] },
             [EnvVar.dbHost]: { 'Fn::GetAtt': ['Database', 'Endpoint.Address'] },
-            [EnvVar.powertoolsServiceName]: ServiceName.migrate,
+            [EnvVar.serviceName]: ServiceName.migrate,
             NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
           }),
         },
@@ -182,10 +182,10 @@ describe.each(ENVS)('%s stacks', (env) => {
   describe('api', () => {
     it('keeps the webhook out of the VPC and the ingest function in it', () => {
       const webhook = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.webhook }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.webhook }) },
       });
       const ingest = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const functions = api.findResources('AWS::Lambda::Function');
       expect(functions[webhook]?.Properties.VpcConfig).toBeUndefined();
@@ -194,7 +194,7 @@ describe.each(ENVS)('%s stacks', (env) => {
 
     it('gives ingest more time than one database attempt (connect + query timeouts) plus its defers', () => {
       const ingest = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const timeoutMillis =
         (api.findResources('AWS::Lambda::Function')[ingest]?.Properties.Timeout ?? 0) * 1000;
@@ -236,7 +236,7 @@ describe.each(ENVS)('%s stacks', (env) => {
             [EnvVar.twilioTokenSecrets]: Match.anyValue(),
             [EnvVar.blindIndexSecretArn]: ref('BlindIndexSecret'),
             [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
-            [EnvVar.powertoolsServiceName]: ServiceName.webhook,
+            [EnvVar.serviceName]: ServiceName.webhook,
           }),
         },
       });
@@ -292,7 +292,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       // Ingest backs off (ChangeMessageVisibility, from the event source's grant) and dead-letters poison.
       const ingestFn = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const variables =
         api.findResources('AWS::Lambda::Function')[ingestFn]?.Properties.Environment.Variables;
