@@ -2,7 +2,6 @@
 // smithy (the SDK's own), fetch with a timeout per attempt and a bounded total. Loads in a fraction of
 // the time of the SDK v3 clients (docs/BENCHMARKS.md, cold init).
 
-import { isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry';
 import { AwsV4Signer } from 'aws4fetch';
 import { AwsServiceError } from './aws-service-error.js';
 
@@ -76,9 +75,18 @@ function amzDate(ms: number): string {
  * status), transient faults (timeouts, connection resets, 500/502/503/504) and other 5xx. aws4fetch's own
  * retry loop (AwsClient.fetch) covers only statuses ≥ 500 and 429 (not a 400 ThrottlingException, a network
  * error or a timeout) and shares one AbortSignal between its attempts, so only its signer is used and this
- * decides.
+ * decides. Loaded on the first failed attempt: it costs ~3 ms of cold init (node:stream and the rest of
+ * @smithy/core's retry module), which no successful call needs (docs/BENCHMARKS.md).
  */
-function retryable(error: { name: string; statusCode?: number | undefined; cause?: unknown }): boolean {
+let classification: Promise<typeof import('@smithy/core/retry')> | undefined;
+
+async function retryable(error: {
+  name: string;
+  statusCode?: number | undefined;
+  cause?: unknown;
+}): Promise<boolean> {
+  classification ??= import('@smithy/core/retry');
+  const { isServerError, isThrottlingError, isTransientError } = await classification;
   const classified = {
     name: error.name,
     cause: error.cause,
@@ -130,7 +138,8 @@ export class AwsJsonClient {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.#attempt(name, operation, body, attempt, total);
       if (outcome.ok) return outcome.value;
-      if (attempt >= this.#maxAttempts || total.aborted || !retryable(outcome.error)) throw outcome.error;
+      if (attempt >= this.#maxAttempts || total.aborted || !(await retryable(outcome.error)))
+        throw outcome.error;
       await this.#sleep(this.#random() * Math.min(MAX_DELAY_MS, this.#baseDelayMs * 2 ** attempt));
       if (total.aborted) throw outcome.error;
     }
