@@ -453,7 +453,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       // The function a service name runs in: the Ref that CloudFormation resolves to its generated name.
       const functionOf = (service: string) =>
         Object.entries(api.findResources('AWS::Lambda::Function')).find(
-          ([, r]) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+          ([, r]) => r.Properties.Environment?.Variables?.[EnvVar.serviceName] === service,
         )?.[0];
       const outputs = synth.json.api.Outputs;
       expect(outputs.WebhookFunctionName?.Value).toEqual(ref(functionOf('signalgate-webhook') as string));
