@@ -811,7 +811,7 @@ describe('a webhook URL with a configured query string', () => {
     const withQuery = Object.entries(json.api.Resources as Record<string, CfnJson>)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([, r]) => r.Properties.Environment?.Variables?.WEBHOOK_QUERY === 'tenant=acme')
-      .map(([, r]) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME)
+      .map(([, r]) => r.Properties.Environment.Variables[EnvVar.serviceName])
       .sort();
     expect(withQuery).toEqual(['signalgate-canary', 'signalgate-webhook']);
     expect(JSON.stringify(json.api.Outputs.MessagesWebhookUrl.Value)).toContain(
