@@ -176,6 +176,12 @@ export const LogEvent = {
  * Environment variables the Lambdas read (each function's config loader validates its own subset).
  * None of them ever holds a secret value: secrets are referenced by ARN and read at run time.
  */
+/**
+ * NODE_OPTIONS of every function (HardenedFunction sets it; the cold-init bench starts each bundle with it):
+ * stack traces through the bundle's source map, at a cold-init cost the bench includes.
+ */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
 export const EnvVar = {
   environment: 'SIGNALGATE_ENV',
   publicBaseUrl: 'PUBLIC_BASE_URL',
@@ -214,7 +220,11 @@ export const EnvVar = {
   monitoredSecretArns: 'MONITORED_SECRET_ARNS',
   /** Comma-separated E.164 numbers of the business itself: export and erasure refuse them (409). */
   ownNumbers: 'OWN_NUMBERS',
-  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  /**
+   * The function's service name, the `service` of its log lines (ServiceName): names each function in the
+   * console and in the templates. Not Powertools' POWERTOOLS_SERVICE_NAME: no function uses Powertools (README).
+   */
+  serviceName: 'SIGNALGATE_SERVICE',
   /** Name of the admin function, which the canary invokes directly for /admin/health (no WAF in between). */
   adminFunctionName: 'ADMIN_FUNCTION_NAME',
   /**
@@ -230,6 +240,10 @@ export const EnvVar = {
   awsAccessKeyId: 'AWS_ACCESS_KEY_ID',
   awsSecretAccessKey: 'AWS_SECRET_ACCESS_KEY',
   awsSessionToken: 'AWS_SESSION_TOKEN',
+  /** Set by the Lambda runtime before each invocation: its X-Ray trace header (`Root=1-…;Parent=…;Sampled=1`). */
+  xrayTraceId: '_X_AMZN_TRACE_ID',
+  /** Set by the Lambda runtime: `on-demand`, `provisioned-concurrency` or `snap-start`. */
+  lambdaInitializationType: 'AWS_LAMBDA_INITIALIZATION_TYPE',
 } as const;
 
 /**

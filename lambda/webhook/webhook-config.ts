@@ -35,7 +35,7 @@ export const WebhookConfig = z.object({
     .min(0)
     .max(3600)
     .default(DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS),
-  // The Lambda runtime sets these for the execution role; the lean AWS client signs with them.
+  // The Lambda runtime sets these for the execution role; the webhook signs its AWS calls with them.
   [EnvVar.awsRegion]: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1'),
   [EnvVar.awsAccessKeyId]: z.string().min(1),
   [EnvVar.awsSecretAccessKey]: z.string().min(1),

@@ -47,7 +47,7 @@ export class DatabaseMigration extends Construct {
       securityGroups: [database.directClientSecurityGroup],
       environment: {
         [EnvVar.environment]: props.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.migrate,
+        [EnvVar.serviceName]: ServiceName.migrate,
         [EnvVar.dbHost]: database.instance.dbInstanceEndpointAddress,
         [EnvVar.dbPort]: database.instance.dbInstanceEndpointPort,
         [EnvVar.dbName]: database.databaseName,

@@ -108,7 +108,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.rotateAdminToken,
+        [EnvVar.serviceName]: ServiceName.rotateAdminToken,
       },
     });
     this.rotateTwilioToken = new HardenedFunction(this, 'RotateTwilioToken', {
@@ -121,7 +121,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.rotateTwilioToken,
+        [EnvVar.serviceName]: ServiceName.rotateTwilioToken,
       },
     });
     this.secrets = new AppSecrets(this, 'Secrets', {

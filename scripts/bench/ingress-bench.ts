@@ -24,6 +24,7 @@ import {
   signedWebhookEvent,
 } from '../../test/helpers/api-events.js';
 import { CountingKeyProvider } from '../../test/helpers/counting-key-provider.js';
+import { awsClientCpuRows } from './aws-client-cpu.js';
 import { bundle } from './bundle.js';
 import { fmt, medianTimePerOp, percentile, printTable, type Row } from './measure.js';
 
@@ -175,6 +176,7 @@ export async function runIngressBench(): Promise<Row[]> {
     ...signatureRows(),
     ...(await webhookCoreRows()),
     ...(await sealingRows()),
+    ...(await awsClientCpuRows()),
     ...(await bundleRows()),
   ];
   printTable('Ingress (issue 2)', rows);

@@ -9,7 +9,7 @@ import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
 /** The admin Lambda's environment variables (lambda/admin/admin-config.ts), all identifiers or ARNs. */
 const ADMIN_ENV = [
   EnvVar.environment,
-  EnvVar.powertoolsServiceName,
+  EnvVar.serviceName,
   EnvVar.dbHost,
   EnvVar.dbPort,
   EnvVar.dbName,
@@ -25,7 +25,7 @@ const ADMIN_ENV = [
 
 const RETENTION_ENV = [
   EnvVar.environment,
-  EnvVar.powertoolsServiceName,
+  EnvVar.serviceName,
   EnvVar.dbHost,
   EnvVar.dbPort,
   EnvVar.dbName,
@@ -65,7 +65,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     const vars: Record<string, CfnJson> = fn(stack.admin).Environment.Variables;
     for (const name of ADMIN_ENV) expect(vars[name], name).toBeDefined();
     expect(vars[EnvVar.environment]).toBe(env);
-    expect(vars[EnvVar.powertoolsServiceName]).toBe(ServiceName.admin);
+    expect(vars[EnvVar.serviceName]).toBe(ServiceName.admin);
     expect(vars[EnvVar.dbUser]).toBe('signalgate_admin_api');
     expect(vars[EnvVar.retentionDays]).toBe(String(config.retentionDays));
     const monitored = JSON.stringify(vars[EnvVar.monitoredSecretArns]);
@@ -151,7 +151,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
       const props = fn(construct);
       expect(props.VpcConfig).toBeUndefined();
       expect(props.Environment.Variables[EnvVar.environment]).toBe(env);
-      expect(props.Environment.Variables[EnvVar.powertoolsServiceName]).toBe(service);
+      expect(props.Environment.Variables[EnvVar.serviceName]).toBe(service);
     }
   });
 

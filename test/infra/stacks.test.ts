@@ -182,7 +182,7 @@ describe.each(ENVS)('%s stacks', (env) => {
           Variables: Match.objectLike({
             [EnvVar.dbMasterSecretArn]: { 'Fn::GetAtt': ['Database', 'MasterUserSecret.SecretArn'] },
             [EnvVar.dbHost]: { 'Fn::GetAtt': ['Database', 'Endpoint.Address'] },
-            [EnvVar.powertoolsServiceName]: ServiceName.migrate,
+            [EnvVar.serviceName]: ServiceName.migrate,
             NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
           }),
         },
@@ -204,10 +204,10 @@ describe.each(ENVS)('%s stacks', (env) => {
   describe('api', () => {
     it('keeps the webhook out of the VPC and the ingest function in it', () => {
       const webhook = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.webhook }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.webhook }) },
       });
       const ingest = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const functions = api.findResources('AWS::Lambda::Function');
       expect(functions[webhook]?.Properties.VpcConfig).toBeUndefined();
@@ -216,7 +216,7 @@ describe.each(ENVS)('%s stacks', (env) => {
 
     it('gives ingest more time than one database attempt (connect + query timeouts) plus its defers', () => {
       const ingest = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const timeoutMillis =
         (api.findResources('AWS::Lambda::Function')[ingest]?.Properties.Timeout ?? 0) * 1000;
@@ -258,7 +258,7 @@ describe.each(ENVS)('%s stacks', (env) => {
             [EnvVar.twilioTokenSecrets]: Match.anyValue(),
             [EnvVar.blindIndexSecretArn]: ref('BlindIndexSecret'),
             [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
-            [EnvVar.powertoolsServiceName]: ServiceName.webhook,
+            [EnvVar.serviceName]: ServiceName.webhook,
           }),
         },
       });
@@ -318,7 +318,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       // Ingest backs off (ChangeMessageVisibility, from the event source's grant) and dead-letters poison.
       const ingestFn = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const variables =
         api.findResources('AWS::Lambda::Function')[ingestFn]?.Properties.Environment.Variables;
@@ -486,7 +486,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       // The function a service name runs in: the Ref that CloudFormation resolves to its generated name.
       const functionOf = (service: string) =>
         Object.entries(api.findResources('AWS::Lambda::Function')).find(
-          ([, r]) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+          ([, r]) => r.Properties.Environment?.Variables?.[EnvVar.serviceName] === service,
         )?.[0];
       const outputs = synth.json.api.Outputs;
       expect(outputs.WebhookFunctionName?.Value).toEqual(ref(functionOf('signalgate-webhook') as string));
@@ -845,7 +845,7 @@ describe('a webhook URL with a configured query string', () => {
     const withQuery = Object.entries(json.api.Resources as Record<string, CfnJson>)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([, r]) => r.Properties.Environment?.Variables?.WEBHOOK_QUERY === 'tenant=acme')
-      .map(([, r]) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME)
+      .map(([, r]) => r.Properties.Environment.Variables[EnvVar.serviceName])
       .sort();
     expect(withQuery).toEqual(['signalgate-canary', 'signalgate-webhook']);
     expect(JSON.stringify(json.api.Outputs.MessagesWebhookUrl.Value)).toContain(

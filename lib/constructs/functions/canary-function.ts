@@ -28,7 +28,7 @@ export class CanaryFunction extends HardenedFunction {
       ...props.logs,
       environment: {
         [EnvVar.environment]: props.config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.canary,
+        [EnvVar.serviceName]: ServiceName.canary,
         [EnvVar.publicBaseUrl]: props.publicBaseUrl,
         ...(props.config.twilio.webhookQuery
           ? { [EnvVar.webhookQuery]: props.config.twilio.webhookQuery }

@@ -10,7 +10,7 @@ export function adminCoreEnvironment(
 ): Record<string, string> {
   return {
     [EnvVar.environment]: config.envName,
-    [EnvVar.powertoolsServiceName]: ServiceName.admin,
+    [EnvVar.serviceName]: ServiceName.admin,
     ...database.clientEnvironment(user),
     [EnvVar.retentionDays]: String(config.retentionDays),
   };

@@ -38,7 +38,7 @@ export class IngestFunction extends HardenedFunction {
       reservedConcurrentExecutions: config.ingest.reservedConcurrency,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.ingest,
+        [EnvVar.serviceName]: ServiceName.ingest,
         ...database.clientEnvironment(DbRole.ingest),
         [EnvVar.queueUrl]: ingestQueue.queue.queueUrl,
         [EnvVar.dlqUrl]: ingestQueue.deadLetterQueue.queueUrl,

@@ -34,7 +34,7 @@ export class WebhookFunction extends HardenedFunction {
       ...props.logs,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.webhook,
+        [EnvVar.serviceName]: ServiceName.webhook,
         [EnvVar.publicBaseUrl]: props.publicBaseUrl,
         ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
         [EnvVar.queueUrl]: props.queue.queueUrl,
