@@ -85,25 +85,26 @@ const INSERT_QUARANTINED = `
 
 const INSERT_CALLS = `
   INSERT INTO ${Table.calls}
-    (call_sid, account_sid, status, direction, from_index, to_index, sealed, idempotency_token, received_at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::timestamptz[])
-    AS r(call_sid, account_sid, status, direction, from_index, to_index, sealed, idempotency_token, received_at)
+    (call_sid, account_sid, status, direction, from_index, to_index, call_index, sealed, idempotency_token, received_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[], $10::timestamptz[])
+    AS r(call_sid, account_sid, status, direction, from_index, to_index, call_index, sealed, idempotency_token, received_at)
   WHERE NOT EXISTS (
-    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index))
+    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index, r.call_index))
   ON CONFLICT (call_sid) DO NOTHING
   RETURNING call_sid`;
 
 const INSERT_CALL_STATUSES = `
   INSERT INTO ${Table.callStatuses}
-    (call_sid, status, sequence_number, call_duration, from_index, to_index, sealed, idempotency_token, received_at)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::bytea[], $8::text[], $9::timestamptz[])
-    AS r(call_sid, status, sequence_number, call_duration, from_index, to_index, sealed, idempotency_token, received_at)
+    (call_sid, status, sequence_number, call_duration, from_index, to_index, call_index, sealed, idempotency_token, received_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[], $10::timestamptz[])
+    AS r(call_sid, status, sequence_number, call_duration, from_index, to_index, call_index, sealed, idempotency_token, received_at)
   WHERE NOT EXISTS (
-    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index))
+    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index, r.call_index))
   ON CONFLICT (call_sid, status, sequence_number) DO NOTHING
   RETURNING call_sid, status, sequence_number`;
 
-// A recording names no number: the tombstone of its call (written by the erasure) drops it.
+// A recording names no number: the tombstone of its call (written by the erasure) drops it, as it
+// drops a call status callback that names no number.
 const INSERT_RECORDINGS = `
   INSERT INTO ${Table.recordings}
     (recording_sid, call_sid, status, duration, call_index, sealed, idempotency_token, received_at)
@@ -122,6 +123,7 @@ function callColumns(rows: CallEnvelope[]): unknown[] {
     rows.map((r) => r.direction),
     rows.map((r) => r.fromIndex),
     rows.map((r) => r.toIndex),
+    rows.map((r) => r.callIndex),
     rows.map((r) => Buffer.from(r.sealed, 'base64url')),
     rows.map((r) => r.idempotencyToken ?? null),
     rows.map((r) => r.receivedAt),
@@ -136,6 +138,7 @@ function callStatusColumns(rows: CallStatusEnvelope[]): unknown[] {
     rows.map((r) => r.callDuration ?? null),
     rows.map((r) => r.fromIndex ?? null),
     rows.map((r) => r.toIndex ?? null),
+    rows.map((r) => r.callIndex),
     rows.map((r) => Buffer.from(r.sealed, 'base64url')),
     rows.map((r) => r.idempotencyToken ?? null),
     rows.map((r) => r.receivedAt),
@@ -229,7 +232,9 @@ function indexesOf(e: QueuedEnvelope): string[] {
       ? [e.callIndex]
       : e.kind === 'quarantined'
         ? [e.fromIndex, e.toIndex, ...(e.otherIndexes ?? [])]
-        : [e.fromIndex, e.toIndex];
+        : e.kind === 'call' || e.kind === 'call_status'
+          ? [e.fromIndex, e.toIndex, e.callIndex]
+          : [e.fromIndex, e.toIndex];
   return indexes.filter((i): i is string => i !== undefined);
 }
 

@@ -132,6 +132,8 @@ export const CallEnvelopeSchema = z.object({
   /** Blind indexes of From and To (caller and called); the numbers are only in the sealed record. */
   fromIndex: index,
   toIndex: index,
+  /** Blind index of `call:<CallSid>`: the erasure tombstones it, so later callbacks of the call are dropped. */
+  callIndex: index,
   receivedAt: timestamp,
   sealed,
   idempotencyToken: token,
@@ -149,6 +151,7 @@ export const CallStatusEnvelopeSchema = z.object({
   callDuration: duration.optional(),
   fromIndex: index.optional(),
   toIndex: index.optional(),
+  callIndex: index,
   receivedAt: timestamp,
   sealed,
   idempotencyToken: token,

@@ -31,6 +31,7 @@ export function callFields(call: IncomingCall, index: BlindIndexer): VoiceEnvelo
       direction: call.Direction,
       fromIndex,
       toIndex,
+      callIndex: index(callIndexInput(call.CallSid)),
     },
     seal: callSealContext(call.CallSid, { from: fromIndex, to: toIndex }),
   };
@@ -54,6 +55,7 @@ export function callStatusFields(
       ...(duration !== undefined ? { callDuration: Number(duration) } : {}),
       ...(fromIndex ? { fromIndex } : {}),
       ...(toIndex ? { toIndex } : {}),
+      callIndex: index(callIndexInput(status.CallSid)),
     },
     seal: callStatusSealContext(status.CallSid, status.CallStatus, sequenceNumber, {
       from: fromIndex ?? null,

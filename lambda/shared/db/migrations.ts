@@ -234,6 +234,9 @@ export const MIGRATIONS: readonly Migration[] = [
         direction         text NOT NULL,
         from_index        text NOT NULL,
         to_index          text NOT NULL,
+        -- Blind index of the call itself: an erasure tombstones it, so the call's later callbacks
+        -- (statuses, recordings, which may name no number) are dropped by ingest.
+        call_index        text NOT NULL,
         sealed            bytea NOT NULL,
         idempotency_token text,
         received_at       timestamptz NOT NULL,
@@ -254,6 +257,7 @@ export const MIGRATIONS: readonly Migration[] = [
         call_duration     integer,
         from_index        text,
         to_index          text,
+        call_index        text NOT NULL,
         sealed            bytea NOT NULL,
         idempotency_token text,
         received_at       timestamptz NOT NULL,
