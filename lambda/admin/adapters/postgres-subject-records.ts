@@ -180,27 +180,40 @@ interface RecordingRow {
   at_us: string;
 }
 
+type VoiceRecord = StoredCall | StoredCallStatus | StoredRecording;
+interface VoicePhaseSpec {
+  readonly kind: 'calls' | 'call_statuses' | 'recordings';
+  /** The subject's rows ($1: its blind index), without ORDER BY and LIMIT. */
+  readonly sql: string;
+  /** The cursor's tie-break column after received_at, and its cast. */
+  readonly key: string;
+  readonly keyCast: string;
+  readonly read: (row: never) => { readonly record: VoiceRecord; readonly key: string };
+}
+
 /** The voice export phases, in order: each one's table, rows, key (the cursor's tie-break) and mapping. */
-const VOICE_PHASES = [
+const VOICE_PHASES: readonly VoicePhaseSpec[] = [
   {
     kind: 'calls',
     sql: `SELECT call_sid, account_sid, status, direction, received_at, stored_at, sealed, from_index, to_index, ${AT_US}
           FROM ${Table.calls} WHERE (from_index = $1 OR to_index = $1)`,
     key: 'call_sid',
     keyCast: '',
-    map: (r: CallRow): StoredCall => ({
-      callSid: r.call_sid,
-      accountSid: r.account_sid,
-      status: r.status,
-      direction: r.direction,
-      receivedAt: r.received_at,
-      storedAt: r.stored_at,
-      sealed: r.sealed,
-      atMicros: r.at_us,
-      fromIndex: r.from_index,
-      toIndex: r.to_index,
+    read: (r: CallRow) => ({
+      key: r.call_sid,
+      record: {
+        callSid: r.call_sid,
+        accountSid: r.account_sid,
+        status: r.status,
+        direction: r.direction,
+        receivedAt: r.received_at,
+        storedAt: r.stored_at,
+        sealed: r.sealed,
+        atMicros: r.at_us,
+        fromIndex: r.from_index,
+        toIndex: r.to_index,
+      },
     }),
-    keyOf: (c: StoredCall) => c.callSid,
   },
   {
     kind: 'call_statuses',
@@ -209,20 +222,22 @@ const VOICE_PHASES = [
           FROM ${Table.callStatuses} WHERE (${SUBJECT_CALL_STATUSES})`,
     key: 'id',
     keyCast: '::bigint',
-    map: (r: CallStatusRow): StoredCallStatus => ({
-      id: String(r.id),
-      callSid: r.call_sid,
-      status: r.status,
-      sequenceNumber: r.sequence_number,
-      callDuration: r.call_duration,
-      receivedAt: r.received_at,
-      storedAt: r.stored_at,
-      sealed: r.sealed,
-      atMicros: r.at_us,
-      fromIndex: r.from_index,
-      toIndex: r.to_index,
+    read: (r: CallStatusRow) => ({
+      key: String(r.id),
+      record: {
+        id: String(r.id),
+        callSid: r.call_sid,
+        status: r.status,
+        sequenceNumber: r.sequence_number,
+        callDuration: r.call_duration,
+        receivedAt: r.received_at,
+        storedAt: r.stored_at,
+        sealed: r.sealed,
+        atMicros: r.at_us,
+        fromIndex: r.from_index,
+        toIndex: r.to_index,
+      },
     }),
-    keyOf: (s: StoredCallStatus) => s.id,
   },
   {
     kind: 'recordings',
@@ -230,21 +245,22 @@ const VOICE_PHASES = [
           FROM ${Table.recordings} WHERE (${SUBJECT_RECORDINGS})`,
     key: 'recording_sid',
     keyCast: '',
-    map: (r: RecordingRow): StoredRecording => ({
-      recordingSid: r.recording_sid,
-      callSid: r.call_sid,
-      status: r.status,
-      duration: r.duration,
-      callIndex: r.call_index,
-      receivedAt: r.received_at,
-      storedAt: r.stored_at,
-      sealed: r.sealed,
-      atMicros: r.at_us,
+    read: (r: RecordingRow) => ({
+      key: r.recording_sid,
+      record: {
+        recordingSid: r.recording_sid,
+        callSid: r.call_sid,
+        status: r.status,
+        duration: r.duration,
+        callIndex: r.call_index,
+        receivedAt: r.received_at,
+        storedAt: r.stored_at,
+        sealed: r.sealed,
+        atMicros: r.at_us,
+      },
     }),
-    keyOf: (r: StoredRecording) => r.recordingSid,
   },
-] as const;
-type VoicePhase = (typeof VOICE_PHASES)[number]['kind'];
+];
 const VOICE_FIELD = { calls: 'calls', call_statuses: 'callStatuses', recordings: 'recordings' } as const;
 
 export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, DatabaseStatus {
@@ -283,32 +299,26 @@ export class PostgresSubjectRecords implements SubjectRecords, RetentionStore, D
     };
     let room = limit - first.messages.length - first.statuses.length - first.quarantined.length;
     for (let p = Math.max(voiceStart, 0); p < VOICE_PHASES.length; p++) {
-      const phase = VOICE_PHASES[p] as (typeof VOICE_PHASES)[number];
+      const phase = VOICE_PHASES[p] as VoicePhaseSpec;
       const after = p === voiceStart ? from.after : undefined;
       const result = await this.#db.query(
         `${phase.sql} ${after ? `AND (received_at, ${phase.key}) > (${FROM_US}, $3${phase.keyCast})` : ''}
          ORDER BY received_at, ${phase.key} LIMIT ${after ? '$4' : '$2'}`,
         after ? [index, after.atMicros, after.key, room + 1] : [index, room + 1],
       );
-      // biome-ignore lint/suspicious/noExplicitAny: each phase maps its own row type
-      const rows = result.rows.map((r) => (phase.map as (row: any) => any)(r));
-      const field = VOICE_FIELD[phase.kind as VoicePhase];
+      const rows = result.rows.map((row) => phase.read(row as never));
+      const kept = rows.slice(0, room);
+      (page[VOICE_FIELD[phase.kind]] as VoiceRecord[]) = kept.map((r) => r.record);
       if (rows.length > room) {
-        const kept = rows.slice(0, room);
         const last = kept[kept.length - 1];
-        (page[field] as unknown[]) = kept;
         return {
           ...page,
           next: {
             kind: phase.kind,
-            // biome-ignore lint/suspicious/noExplicitAny: the phase's own key function
-            ...(last
-              ? { after: { atMicros: last.atMicros, key: (phase.keyOf as (row: any) => string)(last) } }
-              : {}),
+            ...(last ? { after: { atMicros: last.record.atMicros, key: last.key } } : {}),
           },
         };
       }
-      (page[field] as unknown[]) = rows;
       room -= rows.length;
     }
     return page;
