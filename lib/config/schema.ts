@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { isE164 } from '../../lambda/shared/phone.js';
+import { VoiceConfig } from '../../lambda/shared/voice-config.js';
 import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
 import { sampleValueProblems } from './sample-values.js';
 
@@ -223,6 +224,10 @@ export const envConfigSchema = z
         adminAuthFailuresPer5Min: positiveInt,
         /** Signed webhooks that failed validation. */
         invalidPayloadsPer5Min: positiveInt,
+        /** Signature failures on the voice routes. */
+        voiceSignatureFailuresPer5Min: positiveInt,
+        /** Calls answered with the fallback (the stream target unavailable); 1 means any fallback alarms. */
+        voiceFallbacksPer5Min: positiveInt,
         /** Per function; 1 means any error alarms. */
         lambdaErrorsPer5Min: positiveInt,
         api5xxPer5Min: positiveInt,
@@ -234,6 +239,12 @@ export const envConfigSchema = z
         rdsConnections: positiveInt,
       }),
     }),
+    /**
+     * Voice (issue 14): whether the voice routes exist, and the TwiML an incoming call is answered with
+     * (default and per called number: a media stream, a spoken message, or a rejection; the fallback said
+     * while the stream target is unavailable). The stream URL is the operator's: set it in config/<env>.json.
+     */
+    voice: VoiceConfig,
     /**
      * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,
      * confirmed stored; 0 turns it off. It needs a Twilio account (twilio.accountSids) to sign with.

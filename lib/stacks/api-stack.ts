@@ -12,7 +12,15 @@ import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
-import { DbRole, EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
+import {
+  DbRole,
+  EnvVar,
+  Route,
+  SecretName,
+  ServiceName,
+  VOICE_PATHS,
+  WEBHOOK_PATHS,
+} from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import type { EnvConfig } from '../config/index.js';
@@ -173,6 +181,8 @@ export class ApiStack extends Stack {
         [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
         [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
         [EnvVar.twilioPreviousTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
+        // No secret in it: TwiML choices, the stream URL and its fixed parameters (issue 14).
+        [EnvVar.voiceConfig]: JSON.stringify(config.voice),
       },
     });
     // SendMessage plus exactly the two KMS calls SSE-KMS needs (grantSendMessages would add kms:ReEncrypt* and
@@ -210,6 +220,7 @@ export class ApiStack extends Stack {
     for (const secret of this.secrets.twilioAuthTokens.values()) secret.grantRead(this.webhook.function);
     this.secrets.blindIndexKey.grantRead(this.webhook.function);
     this.api.addWebhookRoutes(this.webhook.function);
+    if (config.voice.enabled) this.api.addVoiceRoutes(this.webhook.function);
 
     this.ingest = new HardenedFunction(this, 'Ingest', {
       entry: props.entries?.ingest ?? lambdaEntry('ingest'),
@@ -413,7 +424,7 @@ export class ApiStack extends Stack {
     this.webAcl = new WebAcl(this, 'WebAcl', {
       name: prefix,
       pathPrefix: this.api.wafPathPrefix,
-      webhookPaths: WEBHOOK_PATHS,
+      webhookPaths: [...WEBHOOK_PATHS, ...(config.voice.enabled ? VOICE_PATHS : [])],
       adminPath: '/admin',
       rateLimitPerIp: config.waf.rateLimitPerIp,
       adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
@@ -444,6 +455,21 @@ export class ApiStack extends Stack {
       value: `${webhookUrl(base, Route.status, query)}#${overrides}`,
       description: 'Twilio status callback URL (HTTP POST), with the same connection overrides',
     });
+    if (config.voice.enabled) {
+      new CfnOutput(this, 'VoiceWebhookUrl', {
+        value: `${base}${Route.voice}#${overrides}`,
+        description:
+          'Twilio phone number "A call comes in" URL (HTTP POST), with the same connection overrides',
+      });
+      new CfnOutput(this, 'CallStatusCallbackUrl', {
+        value: `${base}${Route.voiceStatus}#${overrides}`,
+        description: 'Twilio phone number "Call status changes" URL (HTTP POST)',
+      });
+      new CfnOutput(this, 'RecordingStatusCallbackUrl', {
+        value: `${base}${Route.voiceRecording}#${overrides}`,
+        description: 'recordingStatusCallback URL for recordings of these calls (HTTP POST)',
+      });
+    }
     new CfnOutput(this, 'AdminBaseUrl', {
       value: `${base}/admin`,
       description: 'Base URL of the admin routes (X-Admin-Token)',
