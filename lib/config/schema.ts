@@ -9,6 +9,9 @@ import { sampleValueProblems } from './sample-values.js';
 /** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
 export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
 
+/** Room for the voice configuration in the webhook's environment (4 KB in all, the other variables ~1.5 KB). */
+export const VOICE_CONFIG_MAX_CHARS = 2048;
+
 /** Environments the app knows; `-c env=NAME` picks one. */
 export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
 export type EnvName = (typeof ENV_NAMES)[number];
@@ -244,7 +247,10 @@ export const envConfigSchema = z
      * (default and per called number: a media stream, a spoken message, or a rejection; the fallback said
      * while the stream target is unavailable). The stream URL is the operator's: set it in config/<env>.json.
      */
-    voice: VoiceConfig,
+    // It travels as the webhook's VOICE_CONFIG variable: Lambda allows 4 KB of environment in all.
+    voice: VoiceConfig.refine((voice) => JSON.stringify(voice).length <= VOICE_CONFIG_MAX_CHARS, {
+      message: `must fit in ${VOICE_CONFIG_MAX_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
+    }),
     /**
      * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,
      * confirmed stored; 0 turns it off. It needs a Twilio account (twilio.accountSids) to sign with.

@@ -110,6 +110,16 @@ describe('voice config', () => {
     );
   });
 
+  it('refuses a voice configuration that would not fit in the webhook environment (Lambda: 4 KB in all)', () => {
+    const numbers = Object.fromEntries(
+      Array.from({ length: 40 }, (_, i) => [
+        `+1415555${String(i).padStart(4, '0')}`,
+        { kind: 'say', text: 'x'.repeat(40) },
+      ]),
+    );
+    expect(problems({ ...dev.voice, numbers })).toContain('voice: must fit in 2048 characters as JSON');
+  });
+
   it('refuses a stream on a documentation domain where sample values are refused (prod)', () => {
     const message = problems(
       { ...prod.voice, enabled: true, defaultAnswer: { ...STREAM, url: 'wss://agent.example.com/media' } },
