@@ -47,6 +47,17 @@ export const MetricName = {
   TwilioTokenNotConfigured: 'TwilioTokenNotConfigured',
   /** Envelopes ingest dropped because they name an erased subject (redelivery, SQS retry, DLQ redrive, journal). */
   ErasedSubjectDropped: 'ErasedSubjectDropped',
+  /** Voice (ARCHITECTURE §2): incoming calls, call status callbacks and recording status callbacks. */
+  CallsQueued: 'CallsQueued',
+  CallStatusesQueued: 'CallStatusesQueued',
+  RecordingsQueued: 'RecordingsQueued',
+  CallsStored: 'CallsStored',
+  CallStatusesStored: 'CallStatusesStored',
+  RecordingsStored: 'RecordingsStored',
+  /** Signature failures on the voice routes (also counted in SignatureFailures): their own alarm. */
+  VoiceSignatureFailures: 'VoiceSignatureFailures',
+  /** Calls answered with the fallback because the media-stream target was marked unavailable. */
+  VoiceFallbacks: 'VoiceFallbacks',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -66,6 +77,12 @@ export const Route = {
   health: '/health',
   messages: '/webhooks/twilio/messages',
   status: '/webhooks/twilio/status',
+  /** Incoming calls: answered with TwiML from the environment's voice configuration. */
+  voice: '/webhooks/twilio/voice',
+  /** Call status callbacks. */
+  voiceStatus: '/webhooks/twilio/voice/status',
+  /** Recording status callbacks (the recording URL is sealed, never fetched). */
+  voiceRecording: '/webhooks/twilio/voice/recording',
   adminHealth: '/admin/health',
   adminMetrics: '/admin/metrics',
   /** Subject numbers travel in POST bodies only: URLs reach access logs, traces and WAF samples. */
@@ -84,9 +101,21 @@ export const WebhookRoutes = {
   [Route.messages]: 'message',
   [Route.status]: 'status',
 } as const satisfies Readonly<Record<string, string>>;
-export type WebhookKind = (typeof WebhookRoutes)[keyof typeof WebhookRoutes];
+/**
+ * The signed voice routes (ARCHITECTURE §2) and their payload kinds: served by the same webhook handler,
+ * deployed (API, WAF scope, alarms) where the environment enables voice; elsewhere they answer 404.
+ */
+export const VoiceRoutes = {
+  [Route.voice]: 'voice',
+  [Route.voiceStatus]: 'voice_status',
+  [Route.voiceRecording]: 'voice_recording',
+} as const satisfies Readonly<Record<string, string>>;
+export type VoiceKind = (typeof VoiceRoutes)[keyof typeof VoiceRoutes];
+export type WebhookKind = (typeof WebhookRoutes)[keyof typeof WebhookRoutes] | VoiceKind;
 /** The paths of the signed webhook routes. */
 export const WEBHOOK_PATHS = Object.keys(WebhookRoutes) as ReadonlyArray<keyof typeof WebhookRoutes>;
+/** The paths of the signed voice routes. */
+export const VOICE_PATHS = Object.keys(VoiceRoutes) as ReadonlyArray<keyof typeof VoiceRoutes>;
 
 /** The one role each admin credential holds (ARCHITECTURE §2); a local ADMIN_TOKEN holds all three. */
 export const AdminRole = {
@@ -128,6 +157,12 @@ export const Table = {
   /** Four-eyes requests (erasures, large exports) waiting for a second `privacy` credential. */
   adminApprovals: 'admin_approvals',
   migrations: 'schema_migrations',
+  /** Incoming calls, one row per CallSid. */
+  calls: 'voice_calls',
+  /** Call status callbacks, one row per CallSid + status + SequenceNumber. */
+  callStatuses: 'voice_call_statuses',
+  /** Recording status callbacks, one row per RecordingSid. */
+  recordings: 'voice_recordings',
 } as const;
 
 /** Encryption-context purposes bound into every sealed record as additional authenticated data. */
@@ -135,6 +170,9 @@ export const SealPurpose = {
   message: 'messages',
   status: 'message_status_updates',
   quarantined: 'quarantined_payloads',
+  call: 'voice_calls',
+  callStatus: 'voice_call_statuses',
+  recording: 'voice_recordings',
 } as const;
 
 /** Structured log event names (security events are alarmed on through their metrics). */
@@ -170,6 +208,10 @@ export const LogEvent = {
   retentionRun: 'admin.retention_run',
   canaryStored: 'canary.stored',
   canaryFailed: 'canary.failed',
+  /** An incoming call answered with the fallback TwiML (the stream target is marked unavailable). */
+  voiceFallback: 'webhook.voice_fallback',
+  /** The media-stream health check failed or timed out; the cached result says unavailable. */
+  voiceHealthCheckFailed: 'webhook.voice_health_check_failed',
 } as const;
 
 /**
@@ -205,6 +247,8 @@ export const EnvVar = {
    * change that makes Lambda retire every warm execution environment (and its cached secrets).
    */
   secretsEpoch: 'SIGNALGATE_SECRETS_EPOCH',
+  /** JSON: the environment's voice configuration (VoiceConfig in lambda/shared/voice-config.ts); no secret. */
+  voiceConfig: 'VOICE_CONFIG',
   retentionDays: 'RETENTION_DAYS',
   /** Dead-letter queue of the ingest queue (admin health reports its depth). */
   dlqUrl: 'DLQ_URL',

@@ -39,6 +39,7 @@ export function createAwsWebhookDeps(config: WebhookConfig): WebhookDeps {
     tokenSecrets: config[EnvVar.twilioTokenSecrets],
     blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
     queue: new SqsHttpQueue(client(SQS_PROTOCOL), config[EnvVar.queueUrl]),
+    voice: config[EnvVar.voiceConfig],
     metrics: createEmfMetrics(environment),
     logger: createLogger(ServiceName.webhook),
     clock: systemClock,

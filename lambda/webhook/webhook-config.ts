@@ -7,6 +7,7 @@ import {
   loadConfigFrom,
 } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
+import { VOICE_DISABLED, VoiceConfig } from '../shared/voice-config.js';
 import { publicBaseUrlSchema, webhookQuerySchema } from '../shared/webhook-url.js';
 
 export const WebhookConfig = z.object({
@@ -27,6 +28,20 @@ export const WebhookConfig = z.object({
     })
     .pipe(z.record(z.string().regex(/^AC[0-9a-fA-F]{32}$/), z.string().min(1))),
   [EnvVar.blindIndexSecretArn]: z.string().min(1),
+  // Absent: voice is off (the routes answer 404).
+  [EnvVar.voiceConfig]: z
+    .string()
+    .optional()
+    .transform((raw, ctx) => {
+      if (raw === undefined) return VOICE_DISABLED as unknown;
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(VoiceConfig),
   [EnvVar.secretCacheSeconds]: z.coerce.number().int().min(1).max(3600).default(DEFAULT_SECRET_CACHE_SECONDS),
   // Bounded: a leaked previous token must die with the rotation (ARCHITECTURE §3).
   [EnvVar.twilioPreviousTokenGraceSeconds]: z.coerce

@@ -59,6 +59,8 @@ export const dev: EnvConfigInput = {
       signatureFailuresPer5Min: 20,
       adminAuthFailuresPer5Min: 10,
       invalidPayloadsPer5Min: 50,
+      voiceSignatureFailuresPer5Min: 10,
+      voiceFallbacksPer5Min: 1,
       lambdaErrorsPer5Min: 5,
       api5xxPer5Min: 10,
       dlqNewMessages: 1,
@@ -72,5 +74,14 @@ export const dev: EnvConfigInput = {
   // Off in dev: no canary traffic, no page for a quiet afternoon.
   canary: { everyMinutes: 0 },
   trafficDrop: { silentMinutes: 0 },
+  // A spoken answer until the operator points defaultAnswer at the voice agent's wss:// stream (config/dev.json).
+  voice: {
+    enabled: true,
+    defaultAnswer: { kind: 'say', text: 'This is the Signalgate development stack. Goodbye.' },
+    fallback: {
+      kind: 'say',
+      text: 'Sorry, the assistant is not available right now. Please call again later.',
+    },
+  },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

@@ -53,6 +53,8 @@ export const prod: EnvConfigInput = {
       signatureFailuresPer5Min: 20,
       adminAuthFailuresPer5Min: 5,
       invalidPayloadsPer5Min: 20,
+      voiceSignatureFailuresPer5Min: 10,
+      voiceFallbacksPer5Min: 1,
       lambdaErrorsPer5Min: 1,
       api5xxPer5Min: 5,
       dlqNewMessages: 1,
@@ -65,5 +67,14 @@ export const prod: EnvConfigInput = {
   },
   canary: { everyMinutes: 5 },
   trafficDrop: { silentMinutes: 60 },
+  // Off until the operator configures the voice agent's stream in config/prod.json (docs/DEPLOY.md).
+  voice: {
+    enabled: false,
+    defaultAnswer: { kind: 'reject' },
+    fallback: {
+      kind: 'say',
+      text: 'Sorry, the assistant is not available right now. Please call again later.',
+    },
+  },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

@@ -2,11 +2,15 @@
 import { z } from 'zod';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { isE164 } from '../../lambda/shared/phone.js';
+import { VoiceConfig } from '../../lambda/shared/voice-config.js';
 import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
 import { sampleValueProblems } from './sample-values.js';
 
 /** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
 export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
+
+/** Room for the voice configuration in the webhook's environment (4 KB in all, the other variables ~1.5 KB). */
+export const VOICE_CONFIG_MAX_CHARS = 2048;
 
 /** Environments the app knows; `-c env=NAME` picks one. */
 export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -240,6 +244,10 @@ export const envConfigSchema = z
         adminAuthFailuresPer5Min: positiveInt,
         /** Signed webhooks that failed validation. */
         invalidPayloadsPer5Min: positiveInt,
+        /** Signature failures on the voice routes. */
+        voiceSignatureFailuresPer5Min: positiveInt,
+        /** Calls answered with the fallback (the stream target unavailable); 1 means any fallback alarms. */
+        voiceFallbacksPer5Min: positiveInt,
         /** Per function; 1 means any error alarms. */
         lambdaErrorsPer5Min: positiveInt,
         api5xxPer5Min: positiveInt,
@@ -251,6 +259,15 @@ export const envConfigSchema = z
         rdsFreeStorageGiB: positiveInt,
         rdsConnections: positiveInt,
       }),
+    }),
+    /**
+     * Voice (issue 14): whether the voice routes exist, and the TwiML an incoming call is answered with
+     * (default and per called number: a media stream, a spoken message, or a rejection; the fallback said
+     * while the stream target is unavailable). The stream URL is the operator's: set it in config/<env>.json.
+     */
+    // It travels as the webhook's VOICE_CONFIG variable: Lambda allows 4 KB of environment in all.
+    voice: VoiceConfig.refine((voice) => JSON.stringify(voice).length <= VOICE_CONFIG_MAX_CHARS, {
+      message: `must fit in ${VOICE_CONFIG_MAX_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
     }),
     /**
      * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,

@@ -52,6 +52,8 @@ export const staging: EnvConfigInput = {
       signatureFailuresPer5Min: 20,
       adminAuthFailuresPer5Min: 10,
       invalidPayloadsPer5Min: 30,
+      voiceSignatureFailuresPer5Min: 10,
+      voiceFallbacksPer5Min: 1,
       lambdaErrorsPer5Min: 3,
       api5xxPer5Min: 10,
       dlqNewMessages: 1,
@@ -64,5 +66,14 @@ export const staging: EnvConfigInput = {
   },
   canary: { everyMinutes: 15 },
   trafficDrop: { silentMinutes: 0 },
+  // Off until the operator configures the voice agent's stream in config/staging.json (docs/DEPLOY.md).
+  voice: {
+    enabled: false,
+    defaultAnswer: { kind: 'reject' },
+    fallback: {
+      kind: 'say',
+      text: 'Sorry, the assistant is not available right now. Please call again later.',
+    },
+  },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

@@ -8,7 +8,14 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
-import { EnvVar, Route, SecretName, ServiceName, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
+import {
+  EnvVar,
+  Route,
+  SecretName,
+  ServiceName,
+  VOICE_PATHS,
+  WEBHOOK_PATHS,
+} from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import type { EnvConfig } from '../config/index.js';
@@ -167,6 +174,7 @@ export class ApiStack extends Stack {
       entry: props.entries?.webhook,
     });
     this.api.addWebhookRoutes(this.webhook.function);
+    if (config.voice.enabled) this.api.addVoiceRoutes(this.webhook.function);
 
     this.ingest = new IngestFunction(this, 'Ingest', {
       config,
@@ -231,7 +239,7 @@ export class ApiStack extends Stack {
       this.webAcl = new WebAcl(this, 'WebAcl', {
         name: prefix,
         pathPrefix: this.api.wafPathPrefix,
-        webhookPaths: WEBHOOK_PATHS,
+        webhookPaths: [...WEBHOOK_PATHS, ...(config.voice.enabled ? VOICE_PATHS : [])],
         adminPath: '/admin',
         rateLimitPerIp: config.waf.rateLimitPerIp,
         adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
@@ -269,6 +277,21 @@ export class ApiStack extends Stack {
       value: `${webhookUrl(base, Route.status, query)}#${overrides}`,
       description: 'Twilio status callback URL (HTTP POST), with the same connection overrides',
     });
+    if (config.voice.enabled) {
+      new CfnOutput(this, 'VoiceWebhookUrl', {
+        value: `${base}${Route.voice}#${overrides}`,
+        description:
+          'Twilio phone number "A call comes in" URL (HTTP POST), with the same connection overrides',
+      });
+      new CfnOutput(this, 'CallStatusCallbackUrl', {
+        value: `${base}${Route.voiceStatus}#${overrides}`,
+        description: 'Twilio phone number "Call status changes" URL (HTTP POST)',
+      });
+      new CfnOutput(this, 'RecordingStatusCallbackUrl', {
+        value: `${base}${Route.voiceRecording}#${overrides}`,
+        description: 'recordingStatusCallback URL for recordings of these calls (HTTP POST)',
+      });
+    }
     new CfnOutput(this, 'AdminBaseUrl', {
       value: `${base}/admin`,
       description: 'Base URL of the admin routes (X-Admin-Token)',

@@ -171,6 +171,14 @@ describe.each(ENVS)('monitoring (%s)', (env) => {
     expect(apiAlarms.map((w) => [w.metric, w.dims.Method, w.dims.Resource]).sort()).toEqual([
       ['5XXError', 'POST', '/webhooks/twilio/messages'],
       ['5XXError', 'POST', '/webhooks/twilio/status'],
+      // dev enables voice (lib/config/dev.ts): its routes page too.
+      ...(env === 'dev'
+        ? [
+            ['5XXError', 'POST', '/webhooks/twilio/voice'],
+            ['5XXError', 'POST', '/webhooks/twilio/voice/recording'],
+            ['5XXError', 'POST', '/webhooks/twilio/voice/status'],
+          ]
+        : []),
     ]);
     for (const w of apiAlarms) expect(w.dims.ApiName).toBe(`signalgate-${env}`);
     // The canary pages where it runs (staging and prod here: they have a Twilio account and a schedule).

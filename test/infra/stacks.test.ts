@@ -439,7 +439,9 @@ describe.each(ENVS)('%s stacks', (env) => {
       const posts = Object.values(
         api.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }),
       );
-      expect(posts).toHaveLength(2);
+      // Messages and status, and the three voice routes where voice is enabled.
+      const webhookRoutes = config.voice.enabled ? 5 : 2;
+      expect(posts).toHaveLength(webhookRoutes);
       for (const post of posts) {
         expect(post.Properties.RequestParameters).toBeUndefined();
         expect(post.Properties.RequestValidatorId).toBeUndefined();
@@ -449,7 +451,11 @@ describe.each(ENVS)('%s stacks', (env) => {
       );
       // Two webhook ANY methods plus one ANY per admin resource: health, metrics, audit,
       // subjects/export, subjects/erase, approvals/{id}, retention/run (see admin-wiring.test.ts).
-      expect(methods.sort()).toEqual([...Array<string>(2 + 7).fill('ANY'), 'GET', 'POST', 'POST']);
+      expect(methods.sort()).toEqual([
+        ...Array<string>(webhookRoutes + 7).fill('ANY'),
+        'GET',
+        ...Array<string>(webhookRoutes).fill('POST'),
+      ]);
     });
 
     it(
@@ -582,11 +588,19 @@ const rule = (rules: Rule[], name: string) => {
   expect(found, name).toBeDefined();
   return found as Rule;
 };
-const notWebhook = (prefix: string) => ({
+/** The webhook paths in the WAF's scope: the voice routes too where the environment enables voice. */
+const webhookPaths = (voice: boolean) => [
+  '/webhooks/twilio/messages',
+  '/webhooks/twilio/status',
+  ...(voice
+    ? ['/webhooks/twilio/voice', '/webhooks/twilio/voice/status', '/webhooks/twilio/voice/recording']
+    : []),
+];
+const notWebhook = (prefix: string, voice: boolean) => ({
   NotStatement: {
     Statement: {
       OrStatement: {
-        Statements: [Route.messages, Route.status].map((path) => ({
+        Statements: webhookPaths(voice).map((path) => ({
           ByteMatchStatement: {
             FieldToMatch: { UriPath: {} },
             PositionalConstraint: 'EXACTLY',
@@ -621,7 +635,7 @@ describe.each(['staging', 'prod'] as const)('%s web ACL', (env) => {
       Limit: config.waf.rateLimitPerIp,
       AggregateKeyType: 'IP',
       EvaluationWindowSec: 300,
-      ScopeDownStatement: notWebhook(prefix),
+      ScopeDownStatement: notWebhook(prefix, config.voice.enabled),
     });
     expect(rule(rules, 'WebhookUnsignedRateLimitPerIp').Statement.RateBasedStatement).toEqual({
       Limit: config.waf.rateLimitPerIp,
@@ -630,7 +644,7 @@ describe.each(['staging', 'prod'] as const)('%s web ACL', (env) => {
       ScopeDownStatement: {
         AndStatement: {
           Statements: [
-            notWebhook(prefix).NotStatement.Statement,
+            notWebhook(prefix, config.voice.enabled).NotStatement.Statement,
             {
               NotStatement: {
                 Statement: {
@@ -662,7 +676,7 @@ describe.each(['staging', 'prod'] as const)('%s web ACL', (env) => {
       'AWSManagedRulesKnownBadInputsRuleSet',
     ]) {
       expect(rule(rules, name).Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
-        notWebhook(prefix),
+        notWebhook(prefix, config.voice.enabled),
       );
     }
     expect(
@@ -674,12 +688,14 @@ describe.each(['staging', 'prod'] as const)('%s web ACL', (env) => {
     for (const group of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet']) {
       const blocking = rule(rules, group);
       expect(blocking.OverrideAction).toEqual({ None: {} });
-      expect(blocking.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(notWebhook(prefix));
+      expect(blocking.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
+        notWebhook(prefix, config.voice.enabled),
+      );
       expect(blocking.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toBeUndefined();
       const counting = rule(rules, `${group}OnWebhooks`);
       expect(counting.OverrideAction).toEqual({ Count: {} });
       expect(counting.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
-        notWebhook(prefix).NotStatement.Statement,
+        notWebhook(prefix, config.voice.enabled).NotStatement.Statement,
       );
     }
     expect(rules.find((r) => r.Name === 'BodyRulesOutsideWebhooks')).toBeUndefined();
@@ -690,7 +706,12 @@ describe.each(['staging', 'prod'] as const)('%s web ACL', (env) => {
       rule(rules, 'AWSManagedRulesAdminProtectionRuleSet').Statement.ManagedRuleGroupStatement
         .ScopeDownStatement,
     ).toEqual({
-      AndStatement: { Statements: [{ NotStatement: { Statement: adminScope(prefix) } }, notWebhook(prefix)] },
+      AndStatement: {
+        Statements: [
+          { NotStatement: { Statement: adminScope(prefix) } },
+          notWebhook(prefix, config.voice.enabled),
+        ],
+      },
     });
     const hosting = rule(rules, 'HostingProvidersOnAdmin');
     expect(hosting.Action).toEqual({ Block: {} });

@@ -43,6 +43,8 @@ export class WebhookFunction extends HardenedFunction {
         [EnvVar.blindIndexSecretArn]: secrets.blindIndexKey.secretArn,
         [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
         [EnvVar.twilioPreviousTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
+        // No secret in it: TwiML choices, the stream URL and its fixed parameters (issue 14).
+        [EnvVar.voiceConfig]: JSON.stringify(config.voice),
       },
     });
     grantSendEnvelope(this.function, props.queue, props.queueKey);

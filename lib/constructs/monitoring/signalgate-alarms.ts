@@ -23,6 +23,10 @@ const GIB = 1024 ** 3;
 export interface AlarmThresholds {
   /** @default 20 */
   readonly signatureFailuresPer5Min?: number;
+  /** Signature failures on the voice routes (also in signatureFailuresPer5Min's count). @default 10 */
+  readonly voiceSignatureFailuresPer5Min?: number;
+  /** Calls answered with the fallback because the media-stream target was unavailable. @default 1 */
+  readonly voiceFallbacksPer5Min?: number;
   /** @default 5 */
   readonly adminAuthFailuresPer5Min?: number;
   /** Any lockout means one source guessed tokens repeatedly. @default 1 */
@@ -66,6 +70,8 @@ export interface AlarmThresholds {
 
 const DEFAULT_THRESHOLDS: Required<AlarmThresholds> = {
   signatureFailuresPer5Min: 20,
+  voiceSignatureFailuresPer5Min: 10,
+  voiceFallbacksPer5Min: 1,
   adminAuthFailuresPer5Min: 5,
   adminLockoutsPer5Min: 1,
   invalidPayloadsPer5Min: 20,
@@ -200,6 +206,20 @@ export class SignalgateAlarms extends Construct {
       RunbookSection.signatureFailures,
       t.signatureFailuresPer5Min,
       'Webhook requests with a missing or wrong X-Twilio-Signature (forged, or a Twilio auth token out of sync).',
+    );
+    custom(
+      MetricName.VoiceSignatureFailures,
+      RunbookSection.voiceSignatureFailures,
+      t.voiceSignatureFailuresPer5Min,
+      'Voice webhook requests (calls, call statuses, recordings) with a missing or wrong X-Twilio-Signature.',
+    );
+    // Every fallback is a caller who did not reach the voice agent.
+    custom(
+      MetricName.VoiceFallbacks,
+      RunbookSection.voiceFallbacks,
+      t.voiceFallbacksPer5Min,
+      'Incoming calls were answered with the fallback message: the media-stream target is marked unavailable (config flag or failed health check).',
+      once,
     );
     custom(
       MetricName.AdminAuthFailures,

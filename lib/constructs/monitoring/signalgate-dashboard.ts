@@ -66,6 +66,13 @@ export class SignalgateDashboard extends Construct {
         count(MetricName.SignatureFailures, 'Forged (bad signature)'),
         count(MetricName.InvalidPayloads, 'Invalid payload'),
       ]),
+      graph('Voice', [
+        count(MetricName.CallsQueued, 'Calls'),
+        count(MetricName.CallStatusesQueued, 'Call status updates'),
+        count(MetricName.RecordingsQueued, 'Recordings'),
+        count(MetricName.VoiceSignatureFailures, 'Forged (bad signature)'),
+        count(MetricName.VoiceFallbacks, 'Answered with the fallback'),
+      ]),
       graph('Webhook faults', [
         count(MetricName.QueueFailures, 'Queue failures'),
         count(MetricName.EncryptionFailures, 'Encryption failures'),

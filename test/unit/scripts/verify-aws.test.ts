@@ -277,6 +277,7 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
       '✓ a signed test message is accepted (200)',
       '✓ admin health is green',
       '✓ the test message was stored',
+      '✓ the voice route answers a signed test call with TwiML (200)',
       '✓ an alarm reaches on-call (SNS delivered)',
       '✓ the WAF protects the API stage',
     ]);
