@@ -3,6 +3,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ownNumbersList } from '../lambda/admin/admin-config.js';
+import { jsonVariable } from '../lambda/shared/env-config.js';
 import { TWILIO_AUTH_TOKEN_PATTERN } from '../lambda/shared/secret-values.js';
 import { VoiceConfig } from '../lambda/shared/voice-config.js';
 import { publicBaseUrlSchema, webhookQuerySchema } from '../lambda/shared/webhook-url.js';
@@ -38,18 +39,7 @@ const LocalEnv = z.object({
   OWN_NUMBERS: ownNumbersList.optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   /** JSON VoiceConfig (lambda/shared/voice-config.ts): the voice answer; @default LOCAL_VOICE_CONFIG */
-  VOICE_CONFIG: z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return z.NEVER;
-      }
-    })
-    .pipe(VoiceConfig)
-    .optional(),
+  VOICE_CONFIG: jsonVariable(VoiceConfig).optional(),
   /** Set by npm for `npm start`: the stack then follows npm's lifetime (see parent-watch.ts). */
   npm_lifecycle_event: z.string().optional(),
   /** Where keys, secrets, the queue journal, logs and the embedded cluster live. */

@@ -5,23 +5,14 @@ import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
 import {
   DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
   DEFAULT_SECRET_CACHE_SECONDS,
+  jsonVariable,
   loadConfigFrom,
 } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 import { isE164 } from '../shared/phone.js';
 
 const secretMap = (what: string) =>
-  z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a JSON object of ${what}` });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string().min(1), z.string().min(1)));
+  jsonVariable(z.record(z.string().min(1), z.string().min(1)), `must be a JSON object of ${what}`);
 
 const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import {
   DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
   DEFAULT_SECRET_CACHE_SECONDS,
+  jsonVariable,
   loadConfigFrom,
 } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
@@ -16,32 +17,14 @@ export const WebhookConfig = z.object({
   [EnvVar.webhookQuery]: webhookQuerySchema.optional(),
   [EnvVar.queueUrl]: z.url(),
   [EnvVar.kmsKeyId]: z.string().min(1),
-  [EnvVar.twilioTokenSecrets]: z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string().regex(/^AC[0-9a-fA-F]{32}$/), z.string().min(1))),
+  [EnvVar.twilioTokenSecrets]: jsonVariable(
+    z.record(z.string().regex(/^AC[0-9a-fA-F]{32}$/), z.string().min(1)),
+  ),
   [EnvVar.blindIndexSecretArn]: z.string().min(1),
   // Absent: voice is off (the routes answer 404).
-  [EnvVar.voiceConfig]: z
-    .string()
+  [EnvVar.voiceConfig]: jsonVariable(VoiceConfig)
     .optional()
-    .transform((raw, ctx) => {
-      if (raw === undefined) return VOICE_DISABLED as unknown;
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
-        return z.NEVER;
-      }
-    })
-    .pipe(VoiceConfig),
+    .transform((voice) => voice ?? VOICE_DISABLED),
   [EnvVar.secretCacheSeconds]: z.coerce.number().int().min(1).max(3600).default(DEFAULT_SECRET_CACHE_SECONDS),
   // Bounded: a leaked previous token must die with the rotation (ARCHITECTURE §3).
   [EnvVar.twilioPreviousTokenGraceSeconds]: z.coerce
