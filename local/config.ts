@@ -3,8 +3,23 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { ownNumbersList } from '../lambda/admin/admin-config.js';
+import { jsonVariable } from '../lambda/shared/env-config.js';
 import { TWILIO_AUTH_TOKEN_PATTERN } from '../lambda/shared/secret-values.js';
+import { VoiceConfig } from '../lambda/shared/voice-config.js';
 import { publicBaseUrlSchema, webhookQuerySchema } from '../lambda/shared/webhook-url.js';
+
+/**
+ * The local stack's voice answer when VOICE_CONFIG is unset: connect to a media-stream endpoint on
+ * loopback (nothing needs to listen there: Twilio never calls a local stack), with a fallback.
+ */
+export const LOCAL_VOICE_CONFIG: VoiceConfig = VoiceConfig.parse({
+  enabled: true,
+  defaultAnswer: { kind: 'stream', url: 'wss://127.0.0.1:8765/agent', parameters: { environment: 'local' } },
+  fallback: {
+    kind: 'say',
+    text: 'Sorry, the assistant is not available right now. Please call again later.',
+  },
+});
 
 /** ARCHITECTURE §8 plus one override for tests and parallel stacks. */
 const LocalEnv = z.object({
@@ -23,6 +38,8 @@ const LocalEnv = z.object({
   /** Comma-separated E.164 numbers of the business: export and erasure refuse them (409). */
   OWN_NUMBERS: ownNumbersList.optional(),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
+  /** JSON VoiceConfig (lambda/shared/voice-config.ts): the voice answer; @default LOCAL_VOICE_CONFIG */
+  VOICE_CONFIG: jsonVariable(VoiceConfig).optional(),
   /** Set by npm for `npm start`: the stack then follows npm's lifetime (see parent-watch.ts). */
   npm_lifecycle_event: z.string().optional(),
   /** Where keys, secrets, the queue journal, logs and the embedded cluster live. */
@@ -40,6 +57,7 @@ export interface LocalConfig {
   readonly adminCredentials: string | undefined;
   readonly ownNumbers: readonly string[];
   readonly databaseUrl: string | undefined;
+  readonly voice: VoiceConfig;
   readonly dataDir: string;
   readonly showTokens: boolean;
   readonly launchedByNpm: boolean;
@@ -70,6 +88,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv, argv: readonly string[])
     adminCredentials: e.ADMIN_CREDENTIALS,
     ownNumbers: e.OWN_NUMBERS ?? [],
     databaseUrl: e.DATABASE_URL,
+    voice: e.VOICE_CONFIG ?? LOCAL_VOICE_CONFIG,
     dataDir: path.resolve(e.SIGNALGATE_DATA_DIR),
     showTokens: argv.includes('--show-tokens'),
     launchedByNpm: e.npm_lifecycle_event !== undefined,

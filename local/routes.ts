@@ -3,7 +3,7 @@
 
 import { ADMIN_ROUTES } from '../lambda/admin/routes.js';
 import type { ApiHandler } from '../lambda/shared/http.js';
-import { Route, WEBHOOK_PATHS } from '../lambda/shared/names.js';
+import { Route, VOICE_PATHS, WEBHOOK_PATHS } from '../lambda/shared/names.js';
 import type { ResolvedRoute } from './api-gateway-event.js';
 
 export interface RouteHandlers {
@@ -20,6 +20,8 @@ interface RouteEntry {
 const ROUTES: readonly RouteEntry[] = [
   { resource: Route.health, target: 'webhook' },
   ...WEBHOOK_PATHS.map((path): RouteEntry => ({ resource: path, target: 'webhook' })),
+  // Served where voice is disabled too: the handler answers 404 then, as any unknown route.
+  ...VOICE_PATHS.map((path): RouteEntry => ({ resource: path, target: 'webhook' })),
   ...ADMIN_ROUTES.map((route): RouteEntry => ({ resource: route.template, target: 'admin' })),
 ];
 

@@ -152,6 +152,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
         blindIndexSecretId: LocalSecretId.blindIndex,
         queue,
         sinks,
+        voice: config.voice,
       }),
     );
 

@@ -1,6 +1,7 @@
 // `npm run simulate`: drives a running stack with Twilio-signed traffic and reports what it answered.
 //   npm run simulate -- --count 2000 --concurrency 20 --duplicates 200 --forged 50 --status-callbacks 300
 //   npm run simulate -- --url https://abc.execute-api.eu-west-1.amazonaws.com/prod --token <auth token>
+//   npm run simulate -- --voice --count 50   (calls, each with three status callbacks and a recording)
 // Exits 1 if any genuine delivery was refused or any forged one accepted; 2 on a usage error.
 
 import { parseArgs } from 'node:util';
@@ -11,9 +12,15 @@ import { readSecretsFile } from '../local/local-secrets.js';
 import { randomSid } from './simulate/payloads.js';
 import { progressBar } from './simulate/progress.js';
 import { runSimulation, type SimulationReport, simulationPassed } from './simulate/run-simulation.js';
+import {
+  runVoiceSimulation,
+  type VoiceSimulationReport,
+  voiceSimulationPassed,
+} from './simulate/voice-simulation.js';
 
 const USAGE = `usage: npm run simulate -- [--count N] [--concurrency C] [--duplicates D] [--forged F]
-       [--status-callbacks S] [--url URL] [--public-url URL] [--token TOKEN] [--account-sid AC…] [--json]`;
+       [--status-callbacks S] [--url URL] [--public-url URL] [--token TOKEN] [--account-sid AC…] [--json]
+       [--voice]  (voice traffic instead: --count calls, --duplicates redelivered calls, --forged forgeries)`;
 
 const count = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
 
@@ -31,6 +38,7 @@ const Options = z.object({
     .regex(/^AC[0-9a-fA-F]{32}$/)
     .optional(),
   json: z.boolean().default(false),
+  voice: z.boolean().default(false),
 });
 
 /** The environment the simulator reads, in one place: the same variables as the local stack. */
@@ -87,6 +95,27 @@ function summary(report: SimulationReport): string {
   ].join('\n');
 }
 
+function voiceSummary(report: VoiceSimulationReport): string {
+  const row = (label: string, t: { sent: number; accepted: number; rejected: number }) =>
+    `  ${label.padEnd(18)} ${String(t.sent).padStart(7)} sent ${String(t.accepted).padStart(7)} accepted ${String(t.rejected).padStart(7)} rejected`;
+  return [
+    row('incoming calls', report.calls),
+    row('redelivered calls', report.duplicates),
+    row('call statuses', report.callStatuses),
+    row('recordings', report.recordings),
+    row('forged', report.forged),
+    `  TwiML answered     ${Object.entries(report.twiml)
+      .map(([kind, n]) => `${kind}×${n}`)
+      .join(' ')}`,
+    `  answers            ${Object.entries(report.statusCodes)
+      .map(([code, n]) => `${code === '0' ? 'no answer' : code}×${n}`)
+      .join(' ')}`,
+    `  latency            p50 ${report.p50Ms.toFixed(1)} ms, p99 ${report.p99Ms.toFixed(1)} ms`,
+    `  throughput         ${report.requestsPerSecond.toFixed(0)} req/s over ${report.seconds.toFixed(1)} s`,
+    `  result             ${voiceSimulationPassed(report) ? 'PASS: every genuine call and callback accepted, every forgery rejected' : 'FAIL: see the rejected genuine or accepted forged counts'}`,
+  ].join('\n');
+}
+
 async function main(): Promise<number> {
   let raw: ReturnType<typeof parseArgs>['values'];
   try {
@@ -102,6 +131,7 @@ async function main(): Promise<number> {
         token: { type: 'string' },
         'account-sid': { type: 'string' },
         json: { type: 'boolean' },
+        voice: { type: 'boolean' },
       },
       strict: true,
     }).values;
@@ -130,11 +160,34 @@ async function main(): Promise<number> {
     return 2;
   }
   process.stderr.write(`Simulating Twilio → ${targetUrl} (signed for ${publicUrl})\n`);
+  const accountSid = options['account-sid'] ?? local?.twilioAccountSid ?? randomSid('AC');
+  if (options.voice) {
+    const report = await runVoiceSimulation({
+      targetUrl,
+      publicUrl,
+      authToken,
+      accountSid,
+      calls: options.count,
+      duplicates: options.duplicates,
+      forged: options.forged,
+      concurrency: options.concurrency,
+      progress: progressBar(
+        options.count * 5 + options.forged + (options.count > 0 ? options.duplicates : 0),
+      ),
+    });
+    if (options.json) {
+      const { callSids: _c, callStatusKeys: _k, recordingSids: _r, forgedCallSids: _f, ...figures } = report;
+      process.stdout.write(`${JSON.stringify({ ...figures, passed: voiceSimulationPassed(report) })}\n`);
+    } else {
+      process.stdout.write(`${voiceSummary(report)}\n`);
+    }
+    return voiceSimulationPassed(report) ? 0 : 1;
+  }
   const report = await runSimulation({
     targetUrl,
     publicUrl,
     authToken,
-    accountSid: options['account-sid'] ?? local?.twilioAccountSid ?? randomSid('AC'),
+    accountSid,
     count: options.count,
     concurrency: options.concurrency,
     duplicates: options.duplicates,

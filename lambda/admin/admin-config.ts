@@ -5,6 +5,7 @@ import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
 import {
   DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
   DEFAULT_SECRET_CACHE_SECONDS,
+  jsonVariable,
   loadConfigFrom,
 } from '../shared/env-config.js';
 import { AdminRole, EnvVar } from '../shared/names.js';
@@ -12,17 +13,7 @@ import { isE164 } from '../shared/phone.js';
 import { CREDENTIAL_ID } from '../shared/secret-values.js';
 
 const secretMap = (what: string) =>
-  z
-    .string()
-    .transform((raw, ctx) => {
-      try {
-        return JSON.parse(raw) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: `must be a JSON object of ${what}` });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.record(z.string().min(1), z.string().min(1)));
+  jsonVariable(z.record(z.string().min(1), z.string().min(1)), `must be a JSON object of ${what}`);
 
 /** ADMIN_HOLDERS: holder id → its role and its own secret (the role is never read from the secret). */
 const adminHolders = z

@@ -246,10 +246,18 @@ async function runRoute(
     case 'retentionRun': {
       if (parseBody(EmptyBody, request.body) === undefined) return refused('invalid');
       const run = await runRetention(deps);
+      // A deleted record is a message or a call; their callbacks and quarantined payloads go with them.
       return {
         kind: 'ok',
-        body: { deleted: run.messages },
-        detail: { deleted: run.messages, statuses: run.statuses, cutoff: run.cutoff },
+        body: { deleted: run.messages + run.calls },
+        detail: {
+          deleted: run.messages + run.calls,
+          statuses: run.statuses,
+          calls: run.calls,
+          callStatuses: run.callStatuses,
+          recordings: run.recordings,
+          cutoff: run.cutoff,
+        },
       };
     }
   }
@@ -315,6 +323,9 @@ async function exportPage(
       messages: exported.messages.length,
       statuses: exported.statuses.length,
       quarantined: exported.quarantined.length,
+      calls: exported.calls.length,
+      callStatuses: exported.callStatuses.length,
+      recordings: exported.recordings.length,
       more: next !== null,
       ...(approvalId ? { request: approvalId } : {}),
     },
@@ -412,12 +423,15 @@ function eraseApproved(
     const erased = await tx.subjects.erase(approval.subjectIndex);
     return {
       kind: 'ok',
-      body: { erased: erased.messages },
+      body: { erased: erased.messages + erased.calls },
       detail: {
         ...facts,
-        erased: erased.messages,
+        erased: erased.messages + erased.calls,
         statuses: erased.statuses,
         quarantined: erased.quarantined,
+        calls: erased.calls,
+        callStatuses: erased.callStatuses,
+        recordings: erased.recordings,
       },
     };
   };

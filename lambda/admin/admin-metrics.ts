@@ -34,7 +34,14 @@ export async function adminMetrics(deps: MetricsDeps) {
   }
   const value = (name: MetricName): number | null => (totals ? (totals.values[name] ?? 0) : null);
   return {
-    stored: { messages: stored.messages, statusUpdates: stored.statuses, quarantined: stored.quarantined },
+    stored: {
+      messages: stored.messages,
+      statusUpdates: stored.statuses,
+      quarantined: stored.quarantined,
+      calls: stored.calls,
+      callStatuses: stored.callStatuses,
+      recordings: stored.recordings,
+    },
     counters: {
       source: totals?.source ?? 'unavailable',
       windowSeconds: totals?.windowSeconds ?? null,

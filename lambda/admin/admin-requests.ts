@@ -43,7 +43,7 @@ export function parseBody<T>(schema: z.ZodType<T>, body: string | undefined): T 
 
 const Key = z.string().regex(/^\d{1,20}$|^[A-Za-z0-9]{1,64}$/);
 const CursorJson = z.strictObject({
-  k: z.enum(['m', 's', 'q']),
+  k: z.enum(['m', 's', 'q', 'c', 'u', 'r']),
   t: z
     .string()
     .regex(/^-?\d{1,20}$/)
@@ -59,14 +59,22 @@ export interface ExportCursor {
 }
 
 /** Each export phase's letter in a cursor (short, and not the internal name). */
-const PHASE_LETTER = { messages: 'm', statuses: 's', quarantined: 'q' } as const satisfies Record<
-  ExportPhase,
-  string
->;
-const LETTER_PHASE = { m: 'messages', s: 'statuses', q: 'quarantined' } as const satisfies Record<
-  string,
-  ExportPhase
->;
+const PHASE_LETTER = {
+  messages: 'm',
+  statuses: 's',
+  quarantined: 'q',
+  calls: 'c',
+  call_statuses: 'u',
+  recordings: 'r',
+} as const satisfies Record<ExportPhase, string>;
+const LETTER_PHASE = {
+  m: 'messages',
+  s: 'statuses',
+  q: 'quarantined',
+  c: 'calls',
+  u: 'call_statuses',
+  r: 'recordings',
+} as const satisfies Record<string, ExportPhase>;
 
 export function encodeCursor(cursor: ExportCursor): string {
   const { position } = cursor;

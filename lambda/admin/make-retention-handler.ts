@@ -20,13 +20,21 @@ export interface ScheduledEvent {
 
 export function makeRetentionHandler(
   getDeps: () => Promise<ScheduledRetentionDeps>,
-): (event: ScheduledEvent) => Promise<{ deleted: number; statuses: number }> {
+): (
+  event: ScheduledEvent,
+) => Promise<{ deleted: number; statuses: number; calls: number; callStatuses: number; recordings: number }> {
   return async (event) => {
     const deps = await getDeps();
     let run: RetentionRun | undefined;
     try {
       run = await runRetention(deps);
-      return { deleted: run.messages, statuses: run.statuses };
+      return {
+        deleted: run.messages + run.calls,
+        statuses: run.statuses,
+        calls: run.calls,
+        callStatuses: run.callStatuses,
+        recordings: run.recordings,
+      };
     } finally {
       // Rethrowing a failure makes the Lambda's Errors metric (and its alarm) see it; it is audited either way.
       await deps.audit.append({
@@ -38,7 +46,16 @@ export function makeRetentionHandler(
         sourceIp: 'eventbridge',
         requestId: event.id ?? 'unknown',
         caller: SCHEDULE_CALLER,
-        ...(run ? { detail: { deleted: run.messages, statuses: run.statuses, cutoff: run.cutoff } } : {}),
+        ...(run
+          ? {
+              detail: {
+                deleted: run.messages + run.calls,
+                statuses: run.statuses,
+                calls: run.calls,
+                cutoff: run.cutoff,
+              },
+            }
+          : {}),
       });
       deps.metrics.flush();
     }

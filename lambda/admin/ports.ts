@@ -130,20 +130,65 @@ export interface StoredStatus {
   readonly toIndex: string | null;
 }
 
+/** An incoming call (voice): its numbers only in the sealed record. */
+export interface StoredCall {
+  readonly callSid: string;
+  readonly accountSid: string;
+  readonly status: string;
+  readonly direction: string;
+  readonly receivedAt: Date;
+  readonly storedAt: Date;
+  readonly sealed: Buffer;
+  readonly atMicros: string;
+  readonly fromIndex: string;
+  readonly toIndex: string;
+}
+
+/** A call status callback. */
+export interface StoredCallStatus {
+  readonly id: string;
+  readonly callSid: string;
+  readonly status: string;
+  readonly sequenceNumber: number;
+  readonly callDuration: number | null;
+  readonly receivedAt: Date;
+  readonly storedAt: Date;
+  readonly sealed: Buffer;
+  readonly atMicros: string;
+  readonly fromIndex: string | null;
+  readonly toIndex: string | null;
+}
+
+/** A recording status callback; the recording URL only in the sealed record. */
+export interface StoredRecording {
+  readonly recordingSid: string;
+  readonly callSid: string;
+  readonly status: string;
+  readonly duration: number | null;
+  readonly callIndex: string;
+  readonly receivedAt: Date;
+  readonly storedAt: Date;
+  readonly sealed: Buffer;
+  readonly atMicros: string;
+}
+
 /**
  * Where an export page starts: the subject's messages first, then its status updates, then its
- * quarantined payloads, each in time order.
+ * quarantined payloads, then its calls, their status updates and their recordings, each in time order.
  */
 export type ExportPosition = {
   readonly kind: ExportPhase;
   readonly after?: { readonly atMicros: string; readonly key: string };
 };
-export type ExportPhase = 'messages' | 'statuses' | 'quarantined';
+export type ExportPhase = 'messages' | 'statuses' | 'quarantined' | 'calls' | 'call_statuses' | 'recordings';
 
 export interface SubjectPage {
   readonly messages: StoredMessage[];
   readonly statuses: StoredStatus[];
   readonly quarantined: StoredQuarantined[];
+  readonly calls: StoredCall[];
+  readonly callStatuses: StoredCallStatus[];
+  readonly recordings: StoredRecording[];
   /** Where the next page starts; undefined after the last one. */
   readonly next?: ExportPosition;
 }
@@ -154,6 +199,8 @@ export interface StoredQuarantined {
   readonly route: string;
   readonly failedChecks: string[];
   readonly messageSid: string | null;
+  /** The CallSid of a quarantined voice payload, when it had a valid one. */
+  readonly callSid?: string | null;
   /** Keyed digest of the payload; the sealed record's encryption-context id. */
   readonly payloadKey: string;
   /** The row's blind indexes, bound into its sealed record (format v2). */
@@ -172,6 +219,9 @@ export interface RowCounts {
   readonly messages: number;
   readonly statuses: number;
   readonly quarantined: number;
+  readonly calls: number;
+  readonly callStatuses: number;
+  readonly recordings: number;
 }
 
 /** Rows found by a subject's blind index (ARCHITECTURE §4): never by plaintext. */
@@ -181,7 +231,7 @@ export interface SubjectRecords {
   /**
    * Up to `limit` of the subject's records from `from`: messages from or to the subject, then status
    * updates that name the subject or one of those messages, then quarantined payloads whose From or To
-   * is the subject.
+   * is the subject, then calls from or to the subject, the status updates and recordings of those calls.
    */
   page(index: string, from: ExportPosition, limit: number): Promise<SubjectPage>;
   /** Deletes the same rows as `find`, atomically; returns how many of each. */

@@ -18,6 +18,9 @@ export interface RetentionDeps {
 export interface RetentionRun {
   readonly messages: number;
   readonly statuses: number;
+  readonly calls: number;
+  readonly callStatuses: number;
+  readonly recordings: number;
   /** ISO time; rows received strictly before it were deleted. */
   readonly cutoff: string;
 }

@@ -3,7 +3,14 @@
 import type { Logger } from '../shared/logger.js';
 import { LogEvent } from '../shared/names.js';
 import { type SealContext, SealedRecordError, type Sealer } from '../shared/seal.js';
-import { messageSealContext, quarantineSealContext, statusSealContext } from '../shared/seal-contexts.js';
+import {
+  callSealContext,
+  callStatusSealContext,
+  messageSealContext,
+  quarantineSealContext,
+  recordingSealContext,
+  statusSealContext,
+} from '../shared/seal-contexts.js';
 import type { SubjectPage } from './ports.js';
 
 type Params = Record<string, unknown>;
@@ -36,6 +43,37 @@ export interface SubjectExport {
     readonly route: string;
     readonly failedChecks: string[];
     readonly messageSid: string | null;
+    /** The CallSid of a quarantined voice payload (absent on messaging ones). */
+    readonly callSid?: string | null;
+    readonly receivedAt: string;
+    readonly storedAt: string;
+    readonly params: Params | null;
+  }>;
+  /** Incoming calls from or to the subject; params hold every parameter Twilio posted. */
+  readonly calls: Array<{
+    readonly callSid: string;
+    readonly accountSid: string;
+    readonly status: string;
+    readonly direction: string;
+    readonly receivedAt: string;
+    readonly storedAt: string;
+    readonly params: Params | null;
+  }>;
+  readonly callStatuses: Array<{
+    readonly callSid: string;
+    readonly status: string;
+    readonly sequenceNumber: number;
+    readonly callDuration: number | null;
+    readonly receivedAt: string;
+    readonly storedAt: string;
+    readonly params: Params | null;
+  }>;
+  /** Recording status callbacks of the subject's calls; params hold the recording URL (never fetched here). */
+  readonly recordings: Array<{
+    readonly recordingSid: string;
+    readonly callSid: string;
+    readonly status: string;
+    readonly duration: number | null;
     readonly receivedAt: string;
     readonly storedAt: string;
     readonly params: Params | null;
@@ -43,7 +81,8 @@ export interface SubjectExport {
 }
 
 export async function exportSubject(
-  rows: Pick<SubjectPage, 'messages' | 'statuses'> & Partial<Pick<SubjectPage, 'quarantined'>>,
+  rows: Pick<SubjectPage, 'messages' | 'statuses'> &
+    Partial<Pick<SubjectPage, 'quarantined' | 'calls' | 'callStatuses' | 'recordings'>>,
   sealer: Sealer,
   logger: Logger,
 ): Promise<SubjectExport> {
@@ -94,6 +133,7 @@ export async function exportSubject(
       route: q.route,
       failedChecks: q.failedChecks,
       messageSid: q.messageSid,
+      ...(q.callSid ? { callSid: q.callSid } : {}),
       receivedAt: q.receivedAt.toISOString(),
       storedAt: q.storedAt.toISOString(),
       params: await open(
@@ -102,5 +142,44 @@ export async function exportSubject(
       ),
     });
   }
-  return { messages, statuses, quarantined };
+  const calls = [];
+  for (const c of rows.calls ?? []) {
+    calls.push({
+      callSid: c.callSid,
+      accountSid: c.accountSid,
+      status: c.status,
+      direction: c.direction,
+      receivedAt: c.receivedAt.toISOString(),
+      storedAt: c.storedAt.toISOString(),
+      params: await open(c.sealed, callSealContext(c.callSid, { from: c.fromIndex, to: c.toIndex })),
+    });
+  }
+  const callStatuses = [];
+  for (const s of rows.callStatuses ?? []) {
+    callStatuses.push({
+      callSid: s.callSid,
+      status: s.status,
+      sequenceNumber: s.sequenceNumber,
+      callDuration: s.callDuration,
+      receivedAt: s.receivedAt.toISOString(),
+      storedAt: s.storedAt.toISOString(),
+      params: await open(
+        s.sealed,
+        callStatusSealContext(s.callSid, s.status, s.sequenceNumber, { from: s.fromIndex, to: s.toIndex }),
+      ),
+    });
+  }
+  const recordings = [];
+  for (const r of rows.recordings ?? []) {
+    recordings.push({
+      recordingSid: r.recordingSid,
+      callSid: r.callSid,
+      status: r.status,
+      duration: r.duration,
+      receivedAt: r.receivedAt.toISOString(),
+      storedAt: r.storedAt.toISOString(),
+      params: await open(r.sealed, recordingSealContext(r.recordingSid, r.callIndex)),
+    });
+  }
+  return { messages, statuses, quarantined, calls, callStatuses, recordings };
 }

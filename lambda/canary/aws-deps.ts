@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { Route, ServiceName } from '../shared/names.js';
@@ -12,8 +13,8 @@ import type { CanaryConfig } from './canary-config.js';
 import type { CanaryDeps } from './canary-core.js';
 
 export function createAwsCanaryDeps(config: CanaryConfig): CanaryDeps {
-  const secrets = new SecretsManagerClient({});
-  const lambda = new LambdaClient({});
+  const secrets = new SecretsManagerClient(sdkClientOptions());
+  const lambda = new LambdaClient(sdkClientOptions());
 
   async function secretString(secretId: string): Promise<string> {
     const out = await secrets.send(new GetSecretValueCommand({ SecretId: secretId }));

@@ -1,5 +1,6 @@
 // Lambda entry for ingest: its AWS wiring, built on the first batch and reused (lazy.ts).
 
+import { withInvocation } from '../shared/invocation.js';
 import { lazyRetrying } from '../shared/lazy.js';
 import { createAwsIngestDeps } from './aws-deps.js';
 import { loadIngestConfig } from './ingest-config.js';
@@ -7,4 +8,6 @@ import { makeIngestHandler } from './make-ingest-handler.js';
 
 const config = loadIngestConfig();
 
-export const handler = makeIngestHandler(lazyRetrying(() => createAwsIngestDeps(config)));
+const handle = makeIngestHandler(lazyRetrying(() => createAwsIngestDeps(config)));
+
+export const handler = withInvocation(handle);

@@ -54,6 +54,9 @@ const STORED_METRIC: Record<QueuedEnvelope['kind'], MetricName> = {
   message: MetricName.MessagesStored,
   status: MetricName.StatusUpdatesStored,
   quarantined: MetricName.PayloadsQuarantined,
+  call: MetricName.CallsStored,
+  call_status: MetricName.CallStatusesStored,
+  recording: MetricName.RecordingsStored,
 };
 
 function receiveCount(record: SQSRecord): number {

@@ -3,7 +3,7 @@
 // a 4-hour outage never reaches the dead-letter queue; "this record can never be stored" goes to the
 // dead-letter queue at once. The same rules hold in AWS (SQS) and in the local queue.
 
-import { SDK_CONNECT_TIMEOUT_MS, SDK_REQUEST_TIMEOUT_MS } from '../shared/adapters/aws/sdk-client-options.js';
+import { SDK_CONNECT_TIMEOUT_MS, SDK_REQUEST_TIMEOUT_MS } from '../shared/sdk-timeouts.js';
 
 /** A record's way back to the queue (SQS in AWS, the in-process queue locally). */
 export interface RedeliveryQueue {

@@ -1,5 +1,6 @@
 // Stores queued envelopes exactly once (ARCHITECTURE §1): the unique MessageSid (MessageSid + status,
-// the payload key of a quarantined payload) make a redelivery a no-op. A batch is written with one statement per kind; if that
+// the payload key of a quarantined payload; CallSid, CallSid + status + SequenceNumber, RecordingSid
+// for voice) make a redelivery a no-op. A batch is written with one statement per kind; if that
 // statement fails, each record is retried alone so one bad record fails by itself, unless the fault
 // says the database cannot be reached (isDatabaseUnreachable): then no further statement is tried and
 // every record not yet stored fails with that fault, to be deferred with the backoff (ARCHITECTURE §1).
@@ -11,9 +12,12 @@
 
 import type { Queryable } from '../shared/db/pool.js';
 import type {
+  CallEnvelope,
+  CallStatusEnvelope,
   MessageEnvelope,
   QuarantinedEnvelope,
   QueuedEnvelope,
+  RecordingEnvelope,
   StatusEnvelope,
 } from '../shared/envelope-schema.js';
 import { Table } from '../shared/names.js';
@@ -69,15 +73,90 @@ const INSERT_STATUSES = `
 
 const INSERT_QUARANTINED = `
   INSERT INTO ${Table.quarantined}
-    (payload_key, route, failed_checks, message_sid, account_sid, from_index, to_index, other_indexes, sealed, idempotency_token, received_at)
-  SELECT key, route, string_to_array(checks, ','), sid, account, from_index, to_index, string_to_array(others, ','), sealed, token, received_at
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[], $11::timestamptz[])
-    AS t(key, route, checks, sid, account, from_index, to_index, others, sealed, token, received_at)
+    (payload_key, route, failed_checks, message_sid, account_sid, from_index, to_index, other_indexes, sealed, idempotency_token, received_at, call_sid)
+  SELECT key, route, string_to_array(checks, ','), sid, account, from_index, to_index, string_to_array(others, ','), sealed, token, received_at, call_sid
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::bytea[], $10::text[], $11::timestamptz[], $12::text[])
+    AS t(key, route, checks, sid, account, from_index, to_index, others, sealed, token, received_at, call_sid)
   WHERE NOT EXISTS (
     SELECT 1 FROM ${Table.erasedSubjects} e
     WHERE e.blind_index IN (t.from_index, t.to_index) OR e.blind_index = ANY(string_to_array(t.others, ',')))
   ON CONFLICT (payload_key) DO NOTHING
   RETURNING payload_key`;
+
+const INSERT_CALLS = `
+  INSERT INTO ${Table.calls}
+    (call_sid, account_sid, status, direction, from_index, to_index, call_index, sealed, idempotency_token, received_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[], $10::timestamptz[])
+    AS r(call_sid, account_sid, status, direction, from_index, to_index, call_index, sealed, idempotency_token, received_at)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index, r.call_index))
+  ON CONFLICT (call_sid) DO NOTHING
+  RETURNING call_sid`;
+
+const INSERT_CALL_STATUSES = `
+  INSERT INTO ${Table.callStatuses}
+    (call_sid, status, sequence_number, call_duration, from_index, to_index, call_index, sealed, idempotency_token, received_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::text[], $8::bytea[], $9::text[], $10::timestamptz[])
+    AS r(call_sid, status, sequence_number, call_duration, from_index, to_index, call_index, sealed, idempotency_token, received_at)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index IN (r.from_index, r.to_index, r.call_index))
+  ON CONFLICT (call_sid, status, sequence_number) DO NOTHING
+  RETURNING call_sid, status, sequence_number`;
+
+// A recording names no number: the tombstone of its call (written by the erasure) drops it, as it
+// drops a call status callback that names no number.
+const INSERT_RECORDINGS = `
+  INSERT INTO ${Table.recordings}
+    (recording_sid, call_sid, status, duration, call_index, sealed, idempotency_token, received_at)
+  SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::bytea[], $7::text[], $8::timestamptz[])
+    AS r(recording_sid, call_sid, status, duration, call_index, sealed, idempotency_token, received_at)
+  WHERE NOT EXISTS (
+    SELECT 1 FROM ${Table.erasedSubjects} t WHERE t.blind_index = r.call_index)
+  ON CONFLICT (recording_sid) DO NOTHING
+  RETURNING recording_sid`;
+
+function callColumns(rows: CallEnvelope[]): unknown[] {
+  return [
+    rows.map((r) => r.callSid),
+    rows.map((r) => r.accountSid),
+    rows.map((r) => r.status),
+    rows.map((r) => r.direction),
+    rows.map((r) => r.fromIndex),
+    rows.map((r) => r.toIndex),
+    rows.map((r) => r.callIndex),
+    rows.map((r) => Buffer.from(r.sealed, 'base64url')),
+    rows.map((r) => r.idempotencyToken ?? null),
+    rows.map((r) => r.receivedAt),
+  ];
+}
+
+function callStatusColumns(rows: CallStatusEnvelope[]): unknown[] {
+  return [
+    rows.map((r) => r.callSid),
+    rows.map((r) => r.status),
+    rows.map((r) => r.sequenceNumber),
+    rows.map((r) => r.callDuration ?? null),
+    rows.map((r) => r.fromIndex ?? null),
+    rows.map((r) => r.toIndex ?? null),
+    rows.map((r) => r.callIndex),
+    rows.map((r) => Buffer.from(r.sealed, 'base64url')),
+    rows.map((r) => r.idempotencyToken ?? null),
+    rows.map((r) => r.receivedAt),
+  ];
+}
+
+function recordingColumns(rows: RecordingEnvelope[]): unknown[] {
+  return [
+    rows.map((r) => r.recordingSid),
+    rows.map((r) => r.callSid),
+    rows.map((r) => r.status),
+    rows.map((r) => r.duration ?? null),
+    rows.map((r) => r.callIndex),
+    rows.map((r) => Buffer.from(r.sealed, 'base64url')),
+    rows.map((r) => r.idempotencyToken ?? null),
+    rows.map((r) => r.receivedAt),
+  ];
+}
 
 function quarantinedColumns(rows: QuarantinedEnvelope[]): unknown[] {
   return [
@@ -94,6 +173,7 @@ function quarantinedColumns(rows: QuarantinedEnvelope[]): unknown[] {
     rows.map((r) => Buffer.from(r.sealed, 'base64url')),
     rows.map((r) => r.idempotencyToken ?? null),
     rows.map((r) => r.receivedAt),
+    rows.map((r) => r.callSid ?? null),
   ];
 }
 
@@ -133,13 +213,29 @@ function keyOf(e: QueuedEnvelope): string {
       return `${e.messageSid}\u0000${e.status}`;
     case 'quarantined':
       return e.payloadKey;
+    case 'call':
+      return e.callSid;
+    case 'call_status':
+      return `${e.callSid}\u0000${e.status}\u0000${e.sequenceNumber}`;
+    case 'recording':
+      return e.recordingSid;
   }
 }
 
-/** Every blind index an envelope carries (a quarantined payload's other addresses included). */
+/**
+ * Every blind index a tombstone may name: the subject's numbers (a quarantined payload's other addresses
+ * included) and, for voice, the erased call's.
+ */
 function indexesOf(e: QueuedEnvelope): string[] {
-  const others = e.kind === 'quarantined' ? (e.otherIndexes ?? []) : [];
-  return [e.fromIndex, e.toIndex, ...others].filter((i): i is string => i !== undefined);
+  const indexes =
+    e.kind === 'recording'
+      ? [e.callIndex]
+      : e.kind === 'quarantined'
+        ? [e.fromIndex, e.toIndex, ...(e.otherIndexes ?? [])]
+        : e.kind === 'call' || e.kind === 'call_status'
+          ? [e.fromIndex, e.toIndex, e.callIndex]
+          : [e.fromIndex, e.toIndex];
+  return indexes.filter((i): i is string => i !== undefined);
 }
 
 /** Blind indexes of these envelopes that have a tombstone (asked only when some row was not inserted). */
@@ -166,6 +262,24 @@ async function insertKind(
       messageColumns(rows as MessageEnvelope[]),
     );
     return new Set(result.rows.map((r) => r.message_sid));
+  }
+  if (kind === 'call') {
+    const result = await db.query<{ call_sid: string }>(INSERT_CALLS, callColumns(rows as CallEnvelope[]));
+    return new Set(result.rows.map((r) => r.call_sid));
+  }
+  if (kind === 'call_status') {
+    const result = await db.query<{ call_sid: string; status: string; sequence_number: number }>(
+      INSERT_CALL_STATUSES,
+      callStatusColumns(rows as CallStatusEnvelope[]),
+    );
+    return new Set(result.rows.map((r) => `${r.call_sid}\u0000${r.status}\u0000${r.sequence_number}`));
+  }
+  if (kind === 'recording') {
+    const result = await db.query<{ recording_sid: string }>(
+      INSERT_RECORDINGS,
+      recordingColumns(rows as RecordingEnvelope[]),
+    );
+    return new Set(result.rows.map((r) => r.recording_sid));
   }
   if (kind === 'quarantined') {
     const result = await db.query<{ payload_key: string }>(
@@ -198,7 +312,7 @@ export async function storeEnvelopes(
     return stop === undefined;
   };
 
-  for (const kind of ['message', 'status', 'quarantined'] as const) {
+  for (const kind of ['message', 'status', 'quarantined', 'call', 'call_status', 'recording'] as const) {
     const positions = envelopes.flatMap((e, i) => (e.kind === kind ? [i] : []));
     if (positions.length === 0) continue;
     if (!mayAttempt()) {

@@ -1,6 +1,7 @@
 // Lambda entry for a Twilio auth token's rotation: Secrets Manager invokes it once per rotation step; its
 // AWS wiring is built on the first step and reused (lazy.ts).
 
+import { withInvocation } from '../shared/invocation.js';
 import { lazyRetrying } from '../shared/lazy.js';
 import { ServiceName } from '../shared/names.js';
 import { createAwsRotationDeps } from '../shared/rotation/aws-deps.js';
@@ -11,7 +12,9 @@ import { twilioTokenRotation } from './twilio-token-rotation.js';
 
 const config = loadRotationConfig('rotate-twilio-token');
 
-export const handler = makeRotationHandler(
+const handle = makeRotationHandler(
   twilioTokenRotation(new TwilioNodeAccounts()),
   lazyRetrying(() => createAwsRotationDeps(config, ServiceName.rotateTwilioToken)),
 );
+
+export const handler = withInvocation(handle);

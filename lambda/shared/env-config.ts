@@ -1,6 +1,6 @@
 // Reads a function's environment through its zod schema, failing fast with the variables named.
 
-import type { z } from 'zod';
+import { z } from 'zod';
 
 // Defaults shared by the functions' config schemas and their local wiring (which reads no environment),
 // defined once so the local stack runs with what AWS runs with.
@@ -19,4 +19,19 @@ export function loadConfigFrom<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv, 
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
   throw new Error(`${functionName} configuration is invalid: ${problems.join('; ')}`);
+}
+
+/** A variable holding JSON, parsed and then validated by `schema`; unparsable JSON gets `message`. */
+export function jsonVariable<T extends z.ZodType>(schema: T, message = 'must be a JSON object') {
+  return z
+    .string()
+    .transform((raw, ctx) => {
+      try {
+        return JSON.parse(raw) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
 }

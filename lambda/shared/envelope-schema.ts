@@ -4,6 +4,12 @@
 
 import { z } from 'zod';
 import { SyntheticKind } from './names.js';
+import {
+  CALL_DIRECTIONS,
+  CALL_SID_PATTERN,
+  RECORDING_SID_PATTERN,
+  VOICE_STATUS_PATTERN,
+} from './voice-schemas.js';
 
 /** Twilio SIDs: two upper-case letters and 32 hex digits (AC…, SM…, MG…). */
 export const SID_PATTERN = /^[A-Z]{2}[0-9a-fA-F]{32}$/;
@@ -33,8 +39,8 @@ export const MAX_FAILED_CHECKS = 16;
  */
 export const MAX_OTHER_INDEXES = 64;
 
-/** Webhook routes whose signed payloads may be quarantined (voice callbacks join this list later). */
-export const QUARANTINE_ROUTES = ['message', 'status'] as const;
+/** Webhook routes whose signed payloads may be quarantined: every route Twilio signs (ARCHITECTURE §2). */
+export const QUARANTINE_ROUTES = ['message', 'status', 'voice', 'voice_status', 'voice_recording'] as const;
 export type QuarantineRoute = (typeof QUARANTINE_ROUTES)[number];
 
 const sid = z.string().regex(SID_PATTERN);
@@ -91,6 +97,8 @@ export const QuarantinedEnvelopeSchema = z.object({
   /** Keyed digest of the payload (blind-index key): a Twilio redelivery is stored once. */
   payloadKey: index,
   messageSid: sid.optional(),
+  /** The CallSid of a voice payload, when it passed its pattern (export and erasure follow the call). */
+  callSid: z.string().regex(CALL_SID_PATTERN).optional(),
   accountSid: sid.optional(),
   fromIndex: index.optional(),
   toIndex: index.optional(),
@@ -101,10 +109,83 @@ export const QuarantinedEnvelopeSchema = z.object({
   idempotencyToken: token,
 });
 
+const callSid = z.string().regex(CALL_SID_PATTERN);
+const voiceStatus = z.string().regex(VOICE_STATUS_PATTERN);
+/** Seconds, as Twilio counts call and recording durations. */
+const duration = z.number().int().min(0).max(9_999_999);
+/**
+ * A voice envelope names no message: stated in the type, so code reading `messageSid` (or the indexes)
+ * off any envelope sees `undefined` for it rather than failing to compile.
+ */
+const none = z.never().optional();
+
+/** An incoming call (POST /webhooks/twilio/voice): stored once by CallSid. */
+export const CallEnvelopeSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('call'),
+  callSid,
+  messageSid: none,
+  accountSid: sid,
+  /** CallStatus when the call came in (`ringing`, usually). */
+  status: voiceStatus,
+  direction: z.enum(CALL_DIRECTIONS),
+  /** Blind indexes of From and To (caller and called); the numbers are only in the sealed record. */
+  fromIndex: index,
+  toIndex: index,
+  /** Blind index of `call:<CallSid>`: the erasure tombstones it, so later callbacks of the call are dropped. */
+  callIndex: index,
+  receivedAt: timestamp,
+  sealed,
+  idempotencyToken: token,
+});
+
+/** A call status callback: stored once by CallSid + status + SequenceNumber. */
+export const CallStatusEnvelopeSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('call_status'),
+  callSid,
+  messageSid: none,
+  accountSid: sid,
+  status: voiceStatus,
+  sequenceNumber: z.number().int().min(0).max(999_999),
+  callDuration: duration.optional(),
+  fromIndex: index.optional(),
+  toIndex: index.optional(),
+  callIndex: index,
+  receivedAt: timestamp,
+  sealed,
+  idempotencyToken: token,
+});
+
+/**
+ * A recording status callback: stored once by RecordingSid. It names no number: export and erasure
+ * reach it through its call, and `callIndex` (the blind index of `call:<CallSid>`) lets a tombstone
+ * of an erased call drop a recording that arrives later.
+ */
+export const RecordingEnvelopeSchema = z.object({
+  v: z.literal(1),
+  kind: z.literal('recording'),
+  recordingSid: z.string().regex(RECORDING_SID_PATTERN),
+  callSid,
+  messageSid: none,
+  accountSid: sid,
+  status: voiceStatus,
+  duration: duration.optional(),
+  callIndex: index,
+  fromIndex: none,
+  toIndex: none,
+  receivedAt: timestamp,
+  sealed,
+  idempotencyToken: token,
+});
+
 export const QueuedEnvelopeSchema = z.discriminatedUnion('kind', [
   MessageEnvelopeSchema,
   StatusEnvelopeSchema,
   QuarantinedEnvelopeSchema,
+  CallEnvelopeSchema,
+  CallStatusEnvelopeSchema,
+  RecordingEnvelopeSchema,
 ]);
 
 /** What the webhook puts on the queue: sealed PII plus non-PII metadata, nothing else. */
@@ -112,6 +193,14 @@ export type QueuedEnvelope = z.infer<typeof QueuedEnvelopeSchema>;
 export type MessageEnvelope = z.infer<typeof MessageEnvelopeSchema>;
 export type StatusEnvelope = z.infer<typeof StatusEnvelopeSchema>;
 export type QuarantinedEnvelope = z.infer<typeof QuarantinedEnvelopeSchema>;
+export type CallEnvelope = z.infer<typeof CallEnvelopeSchema>;
+export type CallStatusEnvelope = z.infer<typeof CallStatusEnvelopeSchema>;
+export type RecordingEnvelope = z.infer<typeof RecordingEnvelopeSchema>;
+
+/** The blind-index input that names a call: tombstoned when its subject is erased (recordings name no number). */
+export function callIndexInput(callSid: string): string {
+  return `call:${callSid}`;
+}
 
 /** The unsigned idempotency header as the envelope carries it: printable ASCII, bounded, or nothing. */
 export function normalizeIdempotencyToken(raw: string | undefined): string | undefined {

@@ -1,5 +1,7 @@
-// Structured JSON logs with masking applied to every field; the sink is injectable for tests.
+// Structured JSON logs with masking applied to every field; the sink is injectable for tests. Inside a
+// Lambda invocation every line carries its request id, cold start and X-Ray trace id (invocation.ts).
 
+import { invocationFields } from './invocation.js';
 import { redact } from './mask.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
@@ -24,7 +26,16 @@ export function createLogger(
   base: Record<string, unknown> = {},
 ): Logger {
   const write = (level: LogLevel, event: string, fields: Record<string, unknown> = {}, extra = {}) => {
-    const record = { level, time: new Date().toISOString(), service, event, ...base, ...extra, ...fields };
+    const record = {
+      level,
+      time: new Date().toISOString(),
+      service,
+      event,
+      ...invocationFields(),
+      ...base,
+      ...extra,
+      ...fields,
+    };
     sink(JSON.stringify(redact(record)));
   };
   return {

@@ -47,6 +47,17 @@ export const MetricName = {
   TwilioTokenNotConfigured: 'TwilioTokenNotConfigured',
   /** Envelopes ingest dropped because they name an erased subject (redelivery, SQS retry, DLQ redrive, journal). */
   ErasedSubjectDropped: 'ErasedSubjectDropped',
+  /** Voice (ARCHITECTURE §2): incoming calls, call status callbacks and recording status callbacks. */
+  CallsQueued: 'CallsQueued',
+  CallStatusesQueued: 'CallStatusesQueued',
+  RecordingsQueued: 'RecordingsQueued',
+  CallsStored: 'CallsStored',
+  CallStatusesStored: 'CallStatusesStored',
+  RecordingsStored: 'RecordingsStored',
+  /** Signature failures on the voice routes (also counted in SignatureFailures): their own alarm. */
+  VoiceSignatureFailures: 'VoiceSignatureFailures',
+  /** Calls answered with the fallback because the media-stream target was marked unavailable. */
+  VoiceFallbacks: 'VoiceFallbacks',
 } as const;
 export type MetricName = (typeof MetricName)[keyof typeof MetricName];
 
@@ -66,6 +77,12 @@ export const Route = {
   health: '/health',
   messages: '/webhooks/twilio/messages',
   status: '/webhooks/twilio/status',
+  /** Incoming calls: answered with TwiML from the environment's voice configuration. */
+  voice: '/webhooks/twilio/voice',
+  /** Call status callbacks. */
+  voiceStatus: '/webhooks/twilio/voice/status',
+  /** Recording status callbacks (the recording URL is sealed, never fetched). */
+  voiceRecording: '/webhooks/twilio/voice/recording',
   adminHealth: '/admin/health',
   adminMetrics: '/admin/metrics',
   /** Subject numbers travel in POST bodies only: URLs reach access logs, traces and WAF samples. */
@@ -84,9 +101,21 @@ export const WebhookRoutes = {
   [Route.messages]: 'message',
   [Route.status]: 'status',
 } as const satisfies Readonly<Record<string, string>>;
-export type WebhookKind = (typeof WebhookRoutes)[keyof typeof WebhookRoutes];
+/**
+ * The signed voice routes (ARCHITECTURE §2) and their payload kinds: served by the same webhook handler,
+ * deployed (API, WAF scope, alarms) where the environment enables voice; elsewhere they answer 404.
+ */
+export const VoiceRoutes = {
+  [Route.voice]: 'voice',
+  [Route.voiceStatus]: 'voice_status',
+  [Route.voiceRecording]: 'voice_recording',
+} as const satisfies Readonly<Record<string, string>>;
+export type VoiceKind = (typeof VoiceRoutes)[keyof typeof VoiceRoutes];
+export type WebhookKind = (typeof WebhookRoutes)[keyof typeof WebhookRoutes] | VoiceKind;
 /** The paths of the signed webhook routes. */
 export const WEBHOOK_PATHS = Object.keys(WebhookRoutes) as ReadonlyArray<keyof typeof WebhookRoutes>;
+/** The paths of the signed voice routes. */
+export const VOICE_PATHS = Object.keys(VoiceRoutes) as ReadonlyArray<keyof typeof VoiceRoutes>;
 
 /** The one role each admin credential holds (ARCHITECTURE §2); a local ADMIN_TOKEN holds all three. */
 export const AdminRole = {
@@ -131,6 +160,12 @@ export const Table = {
   /** Four-eyes requests (erasures, large exports) waiting for a second `privacy` credential. */
   adminApprovals: 'admin_approvals',
   migrations: 'schema_migrations',
+  /** Incoming calls, one row per CallSid. */
+  calls: 'voice_calls',
+  /** Call status callbacks, one row per CallSid + status + SequenceNumber. */
+  callStatuses: 'voice_call_statuses',
+  /** Recording status callbacks, one row per RecordingSid. */
+  recordings: 'voice_recordings',
 } as const;
 
 /** Encryption-context purposes bound into every sealed record as additional authenticated data. */
@@ -138,6 +173,9 @@ export const SealPurpose = {
   message: 'messages',
   status: 'message_status_updates',
   quarantined: 'quarantined_payloads',
+  call: 'voice_calls',
+  callStatus: 'voice_call_statuses',
+  recording: 'voice_recordings',
 } as const;
 
 /** Structured log event names (security events are alarmed on through their metrics). */
@@ -173,12 +211,22 @@ export const LogEvent = {
   retentionRun: 'admin.retention_run',
   canaryStored: 'canary.stored',
   canaryFailed: 'canary.failed',
+  /** An incoming call answered with the fallback TwiML (the stream target is marked unavailable). */
+  voiceFallback: 'webhook.voice_fallback',
+  /** The media-stream health check failed or timed out; the cached result says unavailable. */
+  voiceHealthCheckFailed: 'webhook.voice_health_check_failed',
 } as const;
 
 /**
  * Environment variables the Lambdas read (each function's config loader validates its own subset).
  * None of them ever holds a secret value: secrets are referenced by ARN and read at run time.
  */
+/**
+ * NODE_OPTIONS of every function (HardenedFunction sets it; the cold-init bench starts each bundle with it):
+ * stack traces through the bundle's source map, at a cold-init cost the bench includes.
+ */
+export const LAMBDA_NODE_OPTIONS = '--enable-source-maps';
+
 export const EnvVar = {
   environment: 'SIGNALGATE_ENV',
   publicBaseUrl: 'PUBLIC_BASE_URL',
@@ -206,6 +254,8 @@ export const EnvVar = {
    * change that makes Lambda retire every warm execution environment (and its cached secrets).
    */
   secretsEpoch: 'SIGNALGATE_SECRETS_EPOCH',
+  /** JSON: the environment's voice configuration (VoiceConfig in lambda/shared/voice-config.ts); no secret. */
+  voiceConfig: 'VOICE_CONFIG',
   retentionDays: 'RETENTION_DAYS',
   /** Dead-letter queue of the ingest queue (admin health reports its depth). */
   dlqUrl: 'DLQ_URL',
@@ -221,7 +271,11 @@ export const EnvVar = {
   monitoredSecretArns: 'MONITORED_SECRET_ARNS',
   /** Comma-separated E.164 numbers of the business itself: export and erasure refuse them (409). */
   ownNumbers: 'OWN_NUMBERS',
-  powertoolsServiceName: 'POWERTOOLS_SERVICE_NAME',
+  /**
+   * The function's service name, the `service` of its log lines (ServiceName): names each function in the
+   * console and in the templates. Not Powertools' POWERTOOLS_SERVICE_NAME: no function uses Powertools (README).
+   */
+  serviceName: 'SIGNALGATE_SERVICE',
   /** Name of the admin function, which the canary invokes directly for /admin/health (no WAF in between). */
   adminFunctionName: 'ADMIN_FUNCTION_NAME',
   /**
@@ -237,6 +291,10 @@ export const EnvVar = {
   awsAccessKeyId: 'AWS_ACCESS_KEY_ID',
   awsSecretAccessKey: 'AWS_SECRET_ACCESS_KEY',
   awsSessionToken: 'AWS_SESSION_TOKEN',
+  /** Set by the Lambda runtime before each invocation: its X-Ray trace header (`Root=1-…;Parent=…;Sampled=1`). */
+  xrayTraceId: '_X_AMZN_TRACE_ID',
+  /** Set by the Lambda runtime: `on-demand`, `provisioned-concurrency` or `snap-start`. */
+  lambdaInitializationType: 'AWS_LAMBDA_INITIALIZATION_TYPE',
 } as const;
 
 /**

@@ -20,6 +20,29 @@ export function statusSealContext(messageSid: string, status: string, indexes: S
   return { purpose: SealPurpose.status, id: `${messageSid}/${status}`, indexes };
 }
 
+/** An incoming call: its table, keyed by the CallSid, with the caller's and the called number's indexes. */
+export function callSealContext(callSid: string, indexes: SealIndexes): SealContext {
+  return { purpose: SealPurpose.call, id: callSid, indexes };
+}
+
+/** A call status callback: keyed by the CallSid, the status and Twilio's SequenceNumber (one row each). */
+export function callStatusSealContext(
+  callSid: string,
+  status: string,
+  sequenceNumber: number,
+  indexes: SealIndexes,
+): SealContext {
+  return { purpose: SealPurpose.callStatus, id: `${callSid}/${status}/${sequenceNumber}`, indexes };
+}
+
+/**
+ * A recording status callback: keyed by the RecordingSid. It names no number: the call's blind index
+ * takes the `from` place in the AAD, so a recording re-pointed at another call no longer opens.
+ */
+export function recordingSealContext(recordingSid: string, callIndex: string): SealContext {
+  return { purpose: SealPurpose.recording, id: recordingSid, indexes: { from: callIndex, to: null } };
+}
+
 /**
  * A quarantined record: its own table, keyed by the payload key, with the row's blind indexes bound in,
  * so a row cannot be re-pointed to dodge an erasure. The row's other indexes (other_indexes, in their

@@ -1,13 +1,12 @@
 // The webhook's AWS wiring: KMS, Secrets Manager and SQS adapters from the function's validated config.
 
-import { AwsJsonClient } from '../shared/adapters/aws-lean/aws-json-client.js';
-import { KMS_PROTOCOL, KmsHttpKeyProvider } from '../shared/adapters/aws-lean/kms-http-key-provider.js';
+import { type AwsCredentials, AwsJsonClient } from '../shared/adapters/aws-fetch/aws-json-client.js';
+import { KMS_PROTOCOL, KmsHttpKeyProvider } from '../shared/adapters/aws-fetch/kms-http-key-provider.js';
 import {
   SECRETS_MANAGER_PROTOCOL,
   SecretsManagerHttpSource,
-} from '../shared/adapters/aws-lean/secrets-manager-http-source.js';
-import { type AwsCredentials, createSigV4Signer } from '../shared/adapters/aws-lean/sigv4-signer.js';
-import { SQS_PROTOCOL, SqsHttpQueue } from '../shared/adapters/aws-lean/sqs-http-queue.js';
+} from '../shared/adapters/aws-fetch/secrets-manager-http-source.js';
+import { SQS_PROTOCOL, SqsHttpQueue } from '../shared/adapters/aws-fetch/sqs-http-queue.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
@@ -17,8 +16,8 @@ import type { WebhookDeps } from './make-webhook-handler.js';
 import type { WebhookConfig } from './webhook-config.js';
 
 /**
- * The hot path signs its three calls itself instead of loading three SDK v3 clients (~86 ms of
- * cold init, docs/BENCHMARKS.md); the other functions keep the SDK adapters.
+ * The hot path makes its three calls through aws4fetch instead of loading three SDK v3 clients (most of
+ * its cold init, docs/BENCHMARKS.md); the other functions keep the SDK adapters.
  */
 export function createAwsWebhookDeps(config: WebhookConfig): WebhookDeps {
   const environment = config[EnvVar.environment];
@@ -29,11 +28,7 @@ export function createAwsWebhookDeps(config: WebhookConfig): WebhookDeps {
     ...(config[EnvVar.awsSessionToken] ? { sessionToken: config[EnvVar.awsSessionToken] } : {}),
   };
   const client = (protocol: typeof KMS_PROTOCOL | typeof SECRETS_MANAGER_PROTOCOL | typeof SQS_PROTOCOL) =>
-    new AwsJsonClient({
-      ...protocol,
-      region,
-      signer: createSigV4Signer(protocol.service, region, credentials),
-    });
+    new AwsJsonClient({ ...protocol, region, credentials });
   return buildWebhookDeps({
     publicBaseUrl: config[EnvVar.publicBaseUrl],
     ...(config[EnvVar.webhookQuery] ? { webhookQuery: config[EnvVar.webhookQuery] } : {}),
@@ -44,6 +39,7 @@ export function createAwsWebhookDeps(config: WebhookConfig): WebhookDeps {
     tokenSecrets: config[EnvVar.twilioTokenSecrets],
     blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
     queue: new SqsHttpQueue(client(SQS_PROTOCOL), config[EnvVar.queueUrl]),
+    voice: config[EnvVar.voiceConfig],
     metrics: createEmfMetrics(environment),
     logger: createLogger(ServiceName.webhook),
     clock: systemClock,

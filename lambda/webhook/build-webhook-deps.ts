@@ -6,8 +6,10 @@ import type { Clock, KeyProvider, MessageQueue, SecretSource } from '../shared/p
 import { Sealer, type SealerOptions } from '../shared/seal.js';
 import { CachedSecretSource } from '../shared/secret-cache.js';
 import { blindIndexFrom } from '../shared/secret-values.js';
+import type { VoiceConfig } from '../shared/voice-config.js';
 import type { WebhookDeps } from './make-webhook-handler.js';
 import { TwilioSignatureVerifier } from './signature.js';
+import { CachedStreamHealth, type HealthProbe } from './stream-health.js';
 import { type TokenSecretMap, TwilioTokenDirectory } from './twilio-tokens.js';
 
 export interface WebhookPorts {
@@ -26,6 +28,10 @@ export interface WebhookPorts {
   readonly sealerOptions?: SealerOptions;
   /** How long after a rotation the previous Twilio token still verifies (see TwilioTokenDirectory). */
   readonly previousTokenGraceMs: number;
+  /** The voice routes' configuration. @default none: the voice routes answer 404 */
+  readonly voice?: VoiceConfig;
+  /** How the stream target's health URL is checked. @default an HTTP GET (fetch) */
+  readonly healthProbe?: HealthProbe;
 }
 
 export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
@@ -47,5 +53,17 @@ export function buildWebhookDeps(ports: WebhookPorts): WebhookDeps {
     metrics: ports.metrics,
     logger: ports.logger,
     clock: ports.clock,
+    ...(ports.voice
+      ? {
+          voice: {
+            config: ports.voice,
+            health: new CachedStreamHealth(ports.voice, {
+              clock: ports.clock,
+              logger: ports.logger,
+              ...(ports.healthProbe ? { probe: ports.healthProbe } : {}),
+            }),
+          },
+        }
+      : {}),
   };
 }

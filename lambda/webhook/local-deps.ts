@@ -7,6 +7,7 @@ import { type LocalSinks, localTelemetry } from '../shared/local-telemetry.js';
 import { ServiceName } from '../shared/names.js';
 import type { MessageQueue, SecretSource } from '../shared/ports.js';
 import { systemClock } from '../shared/ports.js';
+import type { VoiceConfig } from '../shared/voice-config.js';
 import { buildWebhookDeps } from './build-webhook-deps.js';
 import type { WebhookDeps } from './make-webhook-handler.js';
 import type { TokenSecretMap } from './twilio-tokens.js';
@@ -23,6 +24,8 @@ export interface LocalWebhookOptions {
   readonly blindIndexSecretId: string;
   readonly queue: MessageQueue;
   readonly sinks: LocalSinks;
+  /** The voice routes' configuration (VOICE_CONFIG). @default none: the voice routes answer 404 */
+  readonly voice?: VoiceConfig;
 }
 
 export function createLocalWebhookDeps(options: LocalWebhookOptions): WebhookDeps {
@@ -38,5 +41,6 @@ export function createLocalWebhookDeps(options: LocalWebhookOptions): WebhookDep
     queue: options.queue,
     ...localTelemetry(ServiceName.webhook, options.sinks),
     clock: systemClock,
+    ...(options.voice ? { voice: options.voice } : {}),
   });
 }

@@ -11,10 +11,10 @@ import {
   mediaType,
   RETRY_AFTER_SECONDS,
 } from '../shared/http.js';
-import { LogEvent, Route, type WebhookKind, WebhookRoutes } from '../shared/names.js';
+import { LogEvent, Route, VoiceRoutes, type WebhookKind, WebhookRoutes } from '../shared/names.js';
 import { webhookUrl } from '../shared/webhook-url.js';
 import { webhookResponse } from './responses.js';
-import { processWebhook, type WebhookCoreDeps } from './webhook-core.js';
+import { isVoiceKind, processWebhook, type WebhookCoreDeps } from './webhook-core.js';
 
 /** The core's dependencies and the URL the handler builds the signed URL from. */
 export interface WebhookDeps extends WebhookCoreDeps {
@@ -24,7 +24,7 @@ export interface WebhookDeps extends WebhookCoreDeps {
   readonly webhookQuery?: string;
 }
 
-const KIND_OF_ROUTE: Readonly<Record<string, WebhookKind>> = WebhookRoutes;
+const KIND_OF_ROUTE: Readonly<Record<string, WebhookKind>> = { ...WebhookRoutes, ...VoiceRoutes };
 
 /** The route of an event: API Gateway's resource template, or the path where there is none. */
 function routeOf(event: APIGatewayProxyEvent): string {
@@ -49,6 +49,8 @@ export function makeWebhookHandler(getDeps: () => Promise<WebhookDeps>): ApiHand
     } catch {
       return errorResponse(503, { 'Retry-After': String(RETRY_AFTER_SECONDS) });
     }
+    // An environment without voice has no voice routes (in AWS API Gateway has none either).
+    if (isVoiceKind(kind) && !deps.voice?.config.enabled) return errorResponse(404);
     try {
       const outcome = await processWebhook(
         {

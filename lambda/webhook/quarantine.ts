@@ -1,6 +1,6 @@
 // Quarantine (ARCHITECTURE §1, "the rule of the edge"): a payload whose signature verified but that
 // fails the schema or a limit is still stored, sealed, with the names of the failed checks. Generic
-// over routes: any signed webhook (messages, statuses, later voice callbacks) can be quarantined.
+// over routes: any signed webhook (messages, statuses, voice calls and their callbacks) can be quarantined.
 
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
@@ -13,6 +13,7 @@ import {
   type QuarantineRoute,
   SID_PATTERN,
 } from '../shared/envelope-schema.js';
+import { CALL_SID_PATTERN } from '../shared/voice-schemas.js';
 import type { SignedParams } from './signature.js';
 
 /** Names a field by our schema's vocabulary; anything else (input) is `UnknownField`. */
@@ -104,6 +105,7 @@ export function quarantineFields(
   // Sorted: the list is bound into the seal's AAD and stored as the row's column, in this order.
   const otherIndexes = [...others].sort().slice(0, MAX_OTHER_INDEXES);
   const messageSid = sidOrNothing(single(params, 'MessageSid'));
+  const callSid = single(params, 'CallSid');
   const accountSid = sidOrNothing(single(params, 'AccountSid'));
   return {
     kind: 'quarantined',
@@ -111,6 +113,7 @@ export function quarantineFields(
     failedChecks,
     payloadKey: payloadKey(route, params, index),
     ...(messageSid ? { messageSid } : {}),
+    ...(callSid !== undefined && CALL_SID_PATTERN.test(callSid) ? { callSid } : {}),
     ...(accountSid ? { accountSid } : {}),
     // Indexed whatever their shape, so the subject's export and erasure find quarantined rows too.
     ...(fromIndex ? { fromIndex } : {}),

@@ -10,11 +10,12 @@ export const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 export function webhookResponse(outcome: WebhookOutcome): APIGatewayProxyResult {
   switch (outcome.kind) {
     case 'accepted':
-      return outcome.webhook === 'message'
+      // A message is answered with empty TwiML, an incoming call with its TwiML, a callback with 204.
+      return outcome.webhook === 'message' || outcome.webhook === 'voice'
         ? {
             statusCode: 200,
             headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/xml; charset=utf-8' },
-            body: EMPTY_TWIML,
+            body: outcome.twiml ?? EMPTY_TWIML,
           }
         : { statusCode: 204, headers: { ...SECURITY_HEADERS }, body: '' };
     case 'rejected':

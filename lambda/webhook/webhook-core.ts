@@ -5,20 +5,36 @@ import type { BlindIndexer } from '../shared/blind-index.js';
 import { normalizeIdempotencyToken, type QueuedEnvelope } from '../shared/envelope-schema.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
-import { LogEvent, MetricName, SYNTHETIC_PARAM, SyntheticKind, type WebhookKind } from '../shared/names.js';
+import {
+  LogEvent,
+  MetricName,
+  SYNTHETIC_PARAM,
+  SyntheticKind,
+  type VoiceKind,
+  type WebhookKind,
+} from '../shared/names.js';
 import type { Clock, MessageQueue } from '../shared/ports.js';
 import type { SealContext, Sealer } from '../shared/seal.js';
 import { messageSealContext, quarantineSealContext, statusSealContext } from '../shared/seal-contexts.js';
+import { answerFor, type VoiceConfig } from '../shared/voice-config.js';
+import { CallStatusCallback, IncomingCall, RecordingStatusCallback } from '../shared/voice-schemas.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../shared/webhook-limits.js';
 import { failedChecksOf, quarantineFields } from './quarantine.js';
 import { InboundMessage, MAX_PARAMS, StatusCallback } from './schemas.js';
 import type { SignedParams, TwilioSignatureVerifier } from './signature.js';
+import type { StreamHealth } from './stream-health.js';
 import { parseFormBody } from './twilio-params.js';
 import type { TwilioTokenDirectory } from './twilio-tokens.js';
+import { voiceTwiml } from './twiml.js';
+import { callFields, callStatusFields, recordingFields } from './voice-envelopes.js';
 
 export const FORM_MEDIA_TYPE = 'application/x-www-form-urlencoded';
 
-export type { WebhookKind };
+export type { VoiceKind, WebhookKind };
+
+export function isVoiceKind(kind: WebhookKind): kind is VoiceKind {
+  return kind === 'voice' || kind === 'voice_status' || kind === 'voice_recording';
+}
 
 export interface WebhookRequest {
   readonly kind: WebhookKind;
@@ -47,10 +63,12 @@ export type WebhookOutcome =
   | {
       readonly kind: 'accepted';
       readonly webhook: WebhookKind;
-      /** Absent when a quarantined payload carried no valid MessageSid. */
+      /** Absent when a quarantined payload carried no valid MessageSid (and on the voice routes). */
       readonly messageSid: string | undefined;
       /** Stored sealed as quarantined: answered like any other. */
       readonly quarantined: boolean;
+      /** The TwiML that answers an incoming call (POST /webhooks/twilio/voice only). */
+      readonly twiml?: string;
     }
   | { readonly kind: 'rejected'; readonly reason: RejectionReason }
   | { readonly kind: 'unavailable'; readonly reason: UnavailableReason };
@@ -64,6 +82,13 @@ export interface WebhookCoreDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly clock: Clock;
+  /** The voice routes' configuration; without it they do not exist (404). */
+  readonly voice?: VoiceDeps;
+}
+
+export interface VoiceDeps {
+  readonly config: VoiceConfig;
+  readonly health: StreamHealth;
 }
 
 const rejected = (reason: RejectionReason): WebhookOutcome => ({ kind: 'rejected', reason });
@@ -99,13 +124,12 @@ export async function processWebhook(
   if (verdict !== 'verified') return verdict;
 
   // From here on the request is Twilio's: it is stored, whatever its payload (ARCHITECTURE §1).
-  let validated: InboundMessage | StatusCallback | undefined;
+  let validated: Validated | undefined;
   let failedChecks: string[] | undefined;
   if (Object.keys(params).length > MAX_PARAMS) failedChecks = ['Params:too_many'];
   else {
-    const result =
-      request.kind === 'message' ? InboundMessage.safeParse(params) : StatusCallback.safeParse(params);
-    if (result.success) validated = result.data;
+    const result = SCHEMAS[request.kind].safeParse(params);
+    if (result.success) validated = result.data as Validated;
     else failedChecks = failedChecksOf(result.error, KNOWN_FIELDS[request.kind]);
   }
   if (failedChecks) {
@@ -153,27 +177,79 @@ export async function processWebhook(
   deps.metrics.count(
     envelope.kind === 'message' && envelope.synthetic
       ? MetricName.SyntheticMessagesQueued
-      : request.kind === 'message'
-        ? MetricName.MessagesQueued
-        : MetricName.StatusUpdatesQueued,
+      : QUEUED[request.kind],
   );
+  const messageSid = envelope.messageSid;
+  const callSid = 'callSid' in envelope ? envelope.callSid : undefined;
   deps.logger.info(LogEvent.queued, {
     kind: request.kind,
-    messageSid: envelope.messageSid,
+    ...(messageSid ? { messageSid } : {}),
+    ...(callSid ? { callSid } : {}),
     quarantined: envelope.kind === 'quarantined',
   });
   return {
     kind: 'accepted',
     webhook: request.kind,
-    messageSid: envelope.messageSid,
+    messageSid,
     quarantined: envelope.kind === 'quarantined',
+    ...(request.kind === 'voice' ? { twiml: callAnswer(params, validated, callSid, deps) } : {}),
   };
 }
+
+const QUEUED: Readonly<Record<WebhookKind, MetricName>> = {
+  message: MetricName.MessagesQueued,
+  status: MetricName.StatusUpdatesQueued,
+  voice: MetricName.CallsQueued,
+  voice_status: MetricName.CallStatusesQueued,
+  voice_recording: MetricName.RecordingsQueued,
+};
+
+/**
+ * The TwiML for an incoming call: the called number's configured answer, or the default; a stream
+ * answer becomes the fallback while the stream target is marked unavailable. Decided from
+ * configuration and a cached health result only, so it adds no wait to the answer.
+ */
+function callAnswer(
+  params: SignedParams,
+  validated: Validated | undefined,
+  callSid: string | undefined,
+  deps: WebhookCoreDeps,
+): string {
+  const voice = deps.voice;
+  if (!voice) throw new Error('voice route without voice configuration');
+  const to = validated ? (validated as IncomingCall).To : params.To;
+  let answer = answerFor(voice.config, typeof to === 'string' ? to : undefined);
+  if (answer.kind === 'stream' && !voice.health.available()) {
+    answer = voice.config.fallback;
+    deps.metrics.count(MetricName.VoiceFallbacks);
+    deps.logger.warn(LogEvent.voiceFallback, { ...(callSid ? { callSid } : {}) });
+  }
+  return voiceTwiml(answer);
+}
+
+type Validated =
+  | InboundMessage
+  | StatusCallback
+  | IncomingCall
+  | CallStatusCallback
+  | RecordingStatusCallback;
+
+/** The schema of each route's payload. */
+const SCHEMAS = {
+  message: InboundMessage,
+  status: StatusCallback,
+  voice: IncomingCall,
+  voice_status: CallStatusCallback,
+  voice_recording: RecordingStatusCallback,
+} as const;
 
 /** Field names of each route's schema: a quarantined row names these, anything else is `UnknownField`. */
 const KNOWN_FIELDS: Readonly<Record<WebhookKind, ReadonlySet<string>>> = {
   message: new Set(Object.keys(InboundMessage.shape)),
   status: new Set(Object.keys(StatusCallback.shape)),
+  voice: new Set(Object.keys(IncomingCall.shape)),
+  voice_status: new Set(Object.keys(CallStatusCallback.shape)),
+  voice_recording: new Set(Object.keys(RecordingStatusCallback.shape)),
 };
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -183,11 +259,10 @@ interface EnvelopeFields {
   readonly seal: SealContext;
 }
 
-function envelopeFields(
-  request: WebhookRequest,
-  data: InboundMessage | StatusCallback,
-  index: BlindIndexer,
-): EnvelopeFields {
+function envelopeFields(request: WebhookRequest, data: Validated, index: BlindIndexer): EnvelopeFields {
+  if (request.kind === 'voice') return callFields(data as IncomingCall, index);
+  if (request.kind === 'voice_status') return callStatusFields(data as CallStatusCallback, index);
+  if (request.kind === 'voice_recording') return recordingFields(data as RecordingStatusCallback, index);
   // Each record's seal context carries the row's from_index/to_index columns: bound into the AAD
   // (format v2), a row re-pointed at another subject no longer opens (ARCHITECTURE §4).
   if (request.kind === 'message') {
@@ -285,9 +360,11 @@ async function verifySignature(
     }
   }
   deps.metrics.count(MetricName.SignatureFailures);
+  if (isVoiceKind(request.kind)) deps.metrics.count(MetricName.VoiceSignatureFailures);
   // Request id, source and user agent let on-call find the caller in the access and WAF logs; no
   // field of the (unverified) payload is logged, so no subject's number reaches the logs.
   deps.logger.security(LogEvent.signatureRejected, {
+    kind: request.kind,
     accountKnown: secretId !== undefined,
     signaturePresent: request.signature !== undefined,
     requestId: request.client?.requestId,

@@ -34,6 +34,9 @@ export const dev: EnvConfigInput = {
     backupRetentionDays: 1,
     performanceInsights: false,
     enhancedMonitoringIntervalSeconds: 0,
+    // No RDS Proxy ($21.90/month, docs/COST.md): the functions log in to the instance directly with IAM auth.
+    // Its ~200 new connections/s limit is far above dev's concurrency (ingest maxConcurrency 2, admin throttled).
+    proxy: false,
   },
   removalPolicies: {
     database: 'destroy',
@@ -42,19 +45,25 @@ export const dev: EnvConfigInput = {
     queues: 'destroy',
     logs: 'destroy',
   },
-  waf: { rateLimitPerIp: 1000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  // No web ACL ($18.10/month with its alarm, docs/COST.md): a security decision for dev only, documented in docs/SECURITY.md
+  // ("Environments without WAF"). The signature and the admin token still guard every route.
+  waf: { enabled: false, rateLimitPerIp: 1000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   // No reserved concurrency: it can fail a first deploy in a new account (Lambda keeps 100 unreserved);
   // maxConcurrency bounds the proxy connections.
   ingest: { batchSize: 10, maxConcurrency: 2 },
   alarms: {
+    // No dashboard (up to $3/month, docs/COST.md): dev is read in the metrics console; every alarm stays.
+    dashboard: false,
     window: { evaluationPeriods: 3, datapointsToAlarm: 2 },
     thresholds: {
       signatureFailuresPer5Min: 20,
       adminAuthFailuresPer5Min: 10,
       invalidPayloadsPer5Min: 50,
+      voiceSignatureFailuresPer5Min: 10,
+      voiceFallbacksPer5Min: 1,
       lambdaErrorsPer5Min: 5,
       api5xxPer5Min: 10,
-      dlqVisibleMessages: 1,
+      dlqNewMessages: 1,
       oldestMessageAgeSeconds: 900,
       wafBlockedPer5Min: 500,
       rdsCpuPercent: 90,
@@ -74,5 +83,14 @@ export const dev: EnvConfigInput = {
   },
   canary: { everyMinutes: 0 },
   trafficDrop: { silentMinutes: 0 },
+  // A spoken answer until the operator points defaultAnswer at the voice agent's wss:// stream (config/dev.json).
+  voice: {
+    enabled: true,
+    defaultAnswer: { kind: 'say', text: 'This is the Signalgate development stack. Goodbye.' },
+    fallback: {
+      kind: 'say',
+      text: 'Sorry, the assistant is not available right now. Please call again later.',
+    },
+  },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

@@ -33,6 +33,8 @@ export const prod: EnvConfigInput = {
     deletionProtection: true,
     backupRetentionDays: 35,
     performanceInsights: true,
+    // RDS Proxy: connection pooling and IAM-auth connection set-up off the instance (ARCHITECTURE §9).
+    proxy: true,
     enhancedMonitoringIntervalSeconds: 30,
   },
   removalPolicies: {
@@ -42,17 +44,20 @@ export const prod: EnvConfigInput = {
     queues: 'retain',
     logs: 'retain',
   },
-  waf: { rateLimitPerIp: 6000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  waf: { enabled: true, rateLimitPerIp: 6000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   ingest: { batchSize: 10, reservedConcurrency: 20, maxConcurrency: 10 },
   alarms: {
+    dashboard: true,
     window: { evaluationPeriods: 1, datapointsToAlarm: 1 },
     thresholds: {
       signatureFailuresPer5Min: 20,
       adminAuthFailuresPer5Min: 5,
       invalidPayloadsPer5Min: 20,
+      voiceSignatureFailuresPer5Min: 10,
+      voiceFallbacksPer5Min: 1,
       lambdaErrorsPer5Min: 1,
       api5xxPer5Min: 5,
-      dlqVisibleMessages: 1,
+      dlqNewMessages: 1,
       oldestMessageAgeSeconds: 300,
       wafBlockedPer5Min: 1000,
       rdsCpuPercent: 80,
@@ -71,5 +76,14 @@ export const prod: EnvConfigInput = {
   },
   canary: { everyMinutes: 5 },
   trafficDrop: { silentMinutes: 60 },
+  // Off until the operator configures the voice agent's stream in config/prod.json (docs/DEPLOY.md).
+  voice: {
+    enabled: false,
+    defaultAnswer: { kind: 'reject' },
+    fallback: {
+      kind: 'say',
+      text: 'Sorry, the assistant is not available right now. Please call again later.',
+    },
+  },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

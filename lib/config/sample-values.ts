@@ -135,6 +135,21 @@ export function sampleValueProblems(cfg: EnvConfig): SampleValueProblem[] {
       });
     }
   });
+  // A call connected to a sample host reaches nobody: every caller would hear silence, then nothing.
+  const streams: Array<[Array<string | number>, { kind: string; url?: string }]> = [
+    [['voice', 'defaultAnswer', 'url'], cfg.voice.defaultAnswer],
+    ...Object.entries(cfg.voice.numbers).map(
+      ([number, answer]): [Array<string | number>, { kind: string; url?: string }] => [
+        ['voice', 'numbers', number, 'url'],
+        answer,
+      ],
+    ),
+  ];
+  for (const [path, answer] of streams) {
+    if (answer.kind === 'stream' && answer.url && isSampleDomain(new URL(answer.url).hostname)) {
+      problems.push({ path, message: domainMessage(answer.url) });
+    }
+  }
   cfg.twilio.accountSids.forEach((sid, i) => {
     if (isPlaceholderTwilioSid(sid)) {
       problems.push({

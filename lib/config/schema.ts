@@ -4,11 +4,15 @@ import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-toke
 import { AdminRole, CANARY_HOLDER_ID } from '../../lambda/shared/names.js';
 import { isE164 } from '../../lambda/shared/phone.js';
 import { CREDENTIAL_ID } from '../../lambda/shared/secret-values.js';
+import { VoiceConfig } from '../../lambda/shared/voice-config.js';
 import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
 import { sampleValueProblems } from './sample-values.js';
 
 /** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
 export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
+
+/** Room for the voice configuration in the webhook's environment (4 KB in all, the other variables ~1.5 KB). */
+export const VOICE_CONFIG_MAX_CHARS = 2048;
 
 /** Environments the app knows; `-c env=NAME` picks one. */
 export const ENV_NAMES = ['dev', 'staging', 'prod'] as const;
@@ -170,6 +174,12 @@ export const envConfigSchema = z
       deletionProtection: z.boolean(),
       backupRetentionDays: z.number().int().min(1, 'backups are mandatory (>= 1 day)').max(35),
       performanceInsights: z.boolean(),
+      /**
+       * RDS Proxy between the functions and the instance (pooling, fail-over handling; IAM auth straight to the
+       * instance throttles new connections at ~200/s, ARCHITECTURE §9). false: the functions log in to the
+       * instance directly with IAM auth (same roles, same grants, TLS verified against the RDS CA).
+       */
+      proxy: z.boolean(),
       /** 0 disables enhanced monitoring. */
       enhancedMonitoringIntervalSeconds: z.union([
         z.literal(0),
@@ -189,6 +199,12 @@ export const envConfigSchema = z
       logs: removalPolicyNoSnapshot,
     }),
     waf: z.strictObject({
+      /**
+       * A web ACL on the API stage (ARCHITECTURE §7). false leaves the stage without WAF: the signature still
+       * authenticates every webhook and the admin token every admin call, but nothing rate-limits per IP or
+       * filters bodies before the handlers (docs/SECURITY.md, "Environments without WAF").
+       */
+      enabled: z.boolean(),
       /** Requests per IP per 5 minutes, any route. */
       rateLimitPerIp: z.number().int().min(10).max(2_000_000_000),
       /** Requests per IP per 5 minutes on /admin routes (tight). */
@@ -204,6 +220,11 @@ export const envConfigSchema = z
       maxConcurrency: z.number().int().min(2).max(1000),
     }),
     alarms: z.strictObject({
+      /**
+       * A CloudWatch dashboard of the environment ($3/month beyond the account's first three). The alarms do not
+       * depend on it.
+       */
+      dashboard: z.boolean(),
       /** Addresses subscribed to the on-call topic (each must confirm the subscription). */
       emails: z.array(z.email()).default([]),
       /** HTTPS endpoint (PagerDuty, Opsgenie) subscribed to the on-call topic; must confirm like an e-mail. */
@@ -225,16 +246,30 @@ export const envConfigSchema = z
         adminAuthFailuresPer5Min: positiveInt,
         /** Signed webhooks that failed validation. */
         invalidPayloadsPer5Min: positiveInt,
+        /** Signature failures on the voice routes. */
+        voiceSignatureFailuresPer5Min: positiveInt,
+        /** Calls answered with the fallback (the stream target unavailable); 1 means any fallback alarms. */
+        voiceFallbacksPer5Min: positiveInt,
         /** Per function; 1 means any error alarms. */
         lambdaErrorsPer5Min: positiveInt,
         api5xxPer5Min: positiveInt,
-        dlqVisibleMessages: positiveInt,
+        /** New dead letters per minute that page (each arrival pages again, even while in ALARM). */
+        dlqNewMessages: positiveInt,
         oldestMessageAgeSeconds: positiveInt,
         wafBlockedPer5Min: positiveInt,
         rdsCpuPercent: z.number().min(1).max(100),
         rdsFreeStorageGiB: positiveInt,
         rdsConnections: positiveInt,
       }),
+    }),
+    /**
+     * Voice (issue 14): whether the voice routes exist, and the TwiML an incoming call is answered with
+     * (default and per called number: a media stream, a spoken message, or a rejection; the fallback said
+     * while the stream target is unavailable). The stream URL is the operator's: set it in config/<env>.json.
+     */
+    // It travels as the webhook's VOICE_CONFIG variable: Lambda allows 4 KB of environment in all.
+    voice: VoiceConfig.refine((voice) => JSON.stringify(voice).length <= VOICE_CONFIG_MAX_CHARS, {
+      message: `must fit in ${VOICE_CONFIG_MAX_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
     }),
     /**
      * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,

@@ -30,6 +30,8 @@ export const staging: EnvConfigInput = {
     deletionProtection: true,
     backupRetentionDays: 7,
     performanceInsights: true,
+    // RDS Proxy: connection pooling and IAM-auth connection set-up off the instance (ARCHITECTURE §9).
+    proxy: true,
     enhancedMonitoringIntervalSeconds: 60,
   },
   removalPolicies: {
@@ -39,19 +41,22 @@ export const staging: EnvConfigInput = {
     queues: 'destroy',
     logs: 'destroy',
   },
-  waf: { rateLimitPerIp: 2000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
+  waf: { enabled: true, rateLimitPerIp: 2000, adminRateLimitPerIp: 100, adminAllowedCidrs: [] },
   // No reserved concurrency: it can fail a first deploy in a new account (Lambda keeps 100 unreserved);
   // maxConcurrency bounds the proxy connections.
   ingest: { batchSize: 10, maxConcurrency: 5 },
   alarms: {
+    dashboard: true,
     window: { evaluationPeriods: 2, datapointsToAlarm: 2 },
     thresholds: {
       signatureFailuresPer5Min: 20,
       adminAuthFailuresPer5Min: 10,
       invalidPayloadsPer5Min: 30,
+      voiceSignatureFailuresPer5Min: 10,
+      voiceFallbacksPer5Min: 1,
       lambdaErrorsPer5Min: 3,
       api5xxPer5Min: 10,
-      dlqVisibleMessages: 1,
+      dlqNewMessages: 1,
       oldestMessageAgeSeconds: 600,
       wafBlockedPer5Min: 500,
       rdsCpuPercent: 85,
@@ -70,5 +75,14 @@ export const staging: EnvConfigInput = {
   },
   canary: { everyMinutes: 15 },
   trafficDrop: { silentMinutes: 0 },
+  // Off until the operator configures the voice agent's stream in config/staging.json (docs/DEPLOY.md).
+  voice: {
+    enabled: false,
+    defaultAnswer: { kind: 'reject' },
+    fallback: {
+      kind: 'say',
+      text: 'Sorry, the assistant is not available right now. Please call again later.',
+    },
+  },
   rotation: { databaseDays: 30, adminTokenDays: 30, twilioTokenDays: 90 },
 };

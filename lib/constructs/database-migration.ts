@@ -7,10 +7,7 @@ import { Construct } from 'constructs';
 import { EnvVar, ServiceName } from '../../lambda/shared/names.js';
 import { lambdaEntry } from '../paths.js';
 import { HardenedFunction } from './hardened-function.js';
-import type { PostgresDatabase } from './postgres-database.js';
-
-/** Lambda's bundle of public CAs plus the RDS CAs: the migration talks TLS to the instance endpoint directly. */
-export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
+import { LAMBDA_CA_BUNDLE, type PostgresDatabase } from './postgres-database.js';
 
 export interface DatabaseMigrationProps {
   readonly database: PostgresDatabase;
@@ -50,11 +47,12 @@ export class DatabaseMigration extends Construct {
       securityGroups: [database.directClientSecurityGroup],
       environment: {
         [EnvVar.environment]: props.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.migrate,
+        [EnvVar.serviceName]: ServiceName.migrate,
         [EnvVar.dbHost]: database.instance.dbInstanceEndpointAddress,
         [EnvVar.dbPort]: database.instance.dbInstanceEndpointPort,
         [EnvVar.dbName]: database.databaseName,
         [EnvVar.dbMasterSecretArn]: database.masterSecret.secretArn,
+        // The migration talks TLS to the instance endpoint directly.
         NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE,
       },
     });

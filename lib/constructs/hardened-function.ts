@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LAMBDA_NODE_OPTIONS } from '../../lambda/shared/names.js';
 import { LOCK_FILE, REPO_ROOT } from '../paths.js';
 import { acknowledge } from './per-resource.js';
 
@@ -145,7 +146,7 @@ export class HardenedFunction extends Construct {
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, ...props.environment },
       awsSdkConnectionReuse: false,
       bundling: {
         // Never Docker (ARCHITECTURE §9): esbuild is a local dev dependency.

@@ -1,5 +1,6 @@
-// RDS Postgres behind RDS Proxy: CMK-encrypted, TLS-only, isolated. Functions log in through the proxy with
-// end-to-end IAM authentication, each as its own Postgres role; the only password is the RDS-managed master one.
+// RDS Postgres, behind RDS Proxy or not (per environment): CMK-encrypted, TLS-only, isolated. Functions log in with
+// IAM authentication (through the proxy end to end, or to the instance directly), each as its own Postgres role; the
+// only password is the RDS-managed master one.
 import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,10 +9,18 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { EnvVar } from '../../lambda/shared/names.js';
 import { acknowledge, pinLogicalId } from './per-resource.js';
 
-/** RDS Proxy for Postgres always listens on 5432. */
+/** RDS Proxy for Postgres always listens on 5432, and the instance keeps the default port. */
 export const POSTGRES_PORT = 5432;
+
+/**
+ * Lambda's bundle of public CAs plus the RDS CAs (Lambda developer guide: Node.js 20+ loads it only when
+ * NODE_EXTRA_CA_CERTS names it). A client of the instance itself needs it: the instance presents a certificate
+ * of the RDS CA, which Node's default store does not hold; RDS Proxy presents an ACM one, which it does.
+ */
+export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
 
 export interface PostgresDatabaseProps {
   readonly vpc: ec2.IVpc;
@@ -44,18 +53,27 @@ export interface PostgresDatabaseProps {
   readonly loginRoles: readonly string[];
   readonly logRetention: logs.RetentionDays;
   readonly logRemovalPolicy: RemovalPolicy;
+  /**
+   * Puts RDS Proxy between the functions and the instance (connection pooling; IAM auth to the instance
+   * throttles new connections at ~200/s, ARCHITECTURE §9). Without it the functions log in to the instance
+   * directly with IAM auth. @default true
+   */
+  readonly proxy?: boolean;
 }
 
 export class PostgresDatabase extends Construct {
   readonly instance: rds.DatabaseInstance;
-  readonly proxy: rds.DatabaseProxy;
+  /** Absent when the functions log in to the instance directly (props.proxy false). */
+  readonly proxy?: rds.DatabaseProxy;
+  /** Host the functions connect to: the proxy's endpoint, or the instance's own. */
+  readonly clientEndpoint: string;
   /**
    * `{"username","password"}` of the master user, created and rotated by RDS itself (no rotation function,
    * no schedule of ours: it cannot race the migration). Read by the migration only.
    */
   readonly masterSecret: secretsmanager.ISecret;
-  /** Attach to functions that reach the database through the proxy (IAM auth, TLS). */
-  readonly proxyClientSecurityGroup: ec2.SecurityGroup;
+  /** Attach to functions that log in to the database (IAM auth, TLS), through the proxy or directly. */
+  readonly clientSecurityGroup: ec2.SecurityGroup;
   /** Attach to functions that must reach the instance directly (the migration). */
   readonly directClientSecurityGroup: ec2.SecurityGroup;
   readonly databaseName: string;
@@ -68,18 +86,20 @@ export class PostgresDatabase extends Construct {
     const sg = (name: string, description: string) =>
       new ec2.SecurityGroup(this, name, { vpc, description, allowAllOutbound: false });
 
+    const useProxy = props.proxy ?? true;
+    // The proxy shape keeps its groups' construct IDs and descriptions (a description change replaces a group).
     const dbSecurityGroup = sg(
       'InstanceSecurityGroup',
-      'Postgres instance: from the proxy and the migration',
+      useProxy
+        ? 'Postgres instance: from the proxy and the migration'
+        : 'Postgres instance: from the database clients and the migration',
     );
-    const proxySecurityGroup = sg('ProxySecurityGroup', 'RDS Proxy: from proxy clients, to the instance');
-    this.proxyClientSecurityGroup = sg(
-      'ProxyClientSecurityGroup',
-      'Functions that use the database via the proxy',
-    );
-    // Every proxy client also calls AWS APIs (Secrets Manager, KMS, SQS, CloudWatch) through the VPC's
+    this.clientSecurityGroup = useProxy
+      ? sg('ProxyClientSecurityGroup', 'Functions that use the database via the proxy')
+      : sg('ClientSecurityGroup', 'Functions that log in to the instance with IAM auth');
+    // Every database client also calls AWS APIs (Secrets Manager, KMS, SQS, CloudWatch) through the VPC's
     // interface endpoints: without 443 out, each SDK call hangs until the function times out.
-    this.proxyClientSecurityGroup.addEgressRule(
+    this.clientSecurityGroup.addEgressRule(
       ec2.Peer.ipv4(vpc.vpcCidrBlock),
       ec2.Port.tcp(443),
       'AWS APIs via VPC endpoints',
@@ -204,7 +224,14 @@ export class PostgresDatabase extends Construct {
       'The master secret is RDS-managed (ManageMasterUserPassword): RDS rotates it on its own schedule; a Secrets Manager rotation schedule is not allowed on it.',
     );
 
-    this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
+    this.instance.connections.allowDefaultPortFrom(this.directClientSecurityGroup, 'Migration function');
+    if (!useProxy) {
+      this.clientEndpoint = this.instance.dbInstanceEndpointAddress;
+      this.instance.connections.allowDefaultPortFrom(this.clientSecurityGroup, 'Database clients (IAM auth)');
+      return;
+    }
+    const proxySecurityGroup = sg('ProxySecurityGroup', 'RDS Proxy: from proxy clients, to the instance');
+    const proxy = new rds.DatabaseProxy(this, 'Proxy', {
       proxyTarget: rds.ProxyTarget.fromInstance(this.instance),
       // End-to-end IAM: clients present IAM tokens and the proxy logs in to the instance with IAM too, so no
       // database password exists to rotate, to leak or to fall out of step with a migration.
@@ -217,29 +244,59 @@ export class PostgresDatabase extends Construct {
       idleClientTimeout: Duration.minutes(15),
       borrowTimeout: Duration.seconds(30),
     });
-    pinLogicalId(this.proxy, 'DatabaseProxy');
+    pinLogicalId(proxy, 'DatabaseProxy');
     // The proxy's own role connects to the instance as each login role (never as the master user).
-    const proxyRole = this.proxy.node.findChild('IAMRole') as iam.Role;
+    const proxyRole = proxy.node.findChild('IAMRole') as iam.Role;
     proxyRole.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['rds-db:connect'],
-        resources: props.loginRoles.map((role) =>
-          Stack.of(this).formatArn({
-            service: 'rds-db',
-            resource: 'dbuser',
-            resourceName: `${this.instance.instanceResourceId}/${role}`,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
+        resources: props.loginRoles.map((role) => this.instanceUserArn(role)),
       }),
     );
-
     this.instance.connections.allowDefaultPortFrom(proxySecurityGroup, 'RDS Proxy');
-    this.instance.connections.allowDefaultPortFrom(this.directClientSecurityGroup, 'Migration function');
-    this.proxy.connections.allowFrom(
-      this.proxyClientSecurityGroup,
+    proxy.connections.allowFrom(
+      this.clientSecurityGroup,
       ec2.Port.tcp(POSTGRES_PORT),
       'Proxy clients (IAM auth)',
     );
+    this.proxy = proxy;
+    this.clientEndpoint = proxy.endpoint;
+  }
+
+  /**
+   * Lets `grantee` log in as the Postgres role `user` with IAM auth: `rds-db:connect` on the proxy's resource
+   * id when there is a proxy, else on the instance's DbiResourceId (RDS IAM Authentication's db-user ARN:
+   * arn:aws:rds-db:region:account:dbuser:DbiResourceId/user, Service Authorization Reference).
+   */
+  grantConnect(grantee: iam.IGrantable, user: string): iam.Grant {
+    if (this.proxy) return this.proxy.grantConnect(grantee, user);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['rds-db:connect'],
+      resourceArns: [this.instanceUserArn(user)],
+    });
+  }
+
+  /**
+   * The environment of a function that logs in as `user`: where to connect and, for the instance itself, the CA
+   * bundle that verifies its certificate.
+   */
+  clientEnvironment(user: string): Record<string, string> {
+    return {
+      [EnvVar.dbHost]: this.clientEndpoint,
+      [EnvVar.dbPort]: String(POSTGRES_PORT),
+      [EnvVar.dbName]: this.databaseName,
+      [EnvVar.dbUser]: user,
+      ...(this.proxy ? {} : { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE }),
+    };
+  }
+
+  private instanceUserArn(user: string): string {
+    return Stack.of(this).formatArn({
+      service: 'rds-db',
+      resource: 'dbuser',
+      resourceName: `${this.instance.instanceResourceId}/${user}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
   }
 }

@@ -235,6 +235,23 @@ export class PublicApi extends Construct {
   }
 
   /**
+   * POST and ANY on the three voice routes (ARCHITECTURE §2), to the webhook function, which verifies
+   * the signature as on the messaging routes; only where the environment enables voice.
+   */
+  addVoiceRoutes(handler: lambda.IFunction): void {
+    const integration = new apigw.LambdaIntegration(handler, { proxy: true, allowTestInvoke: false });
+    for (const [path, name] of [
+      [Route.voice, 'IncomingCall'],
+      [Route.voiceStatus, 'CallStatusCallback'],
+      [Route.voiceRecording, 'RecordingStatusCallback'],
+    ] as const) {
+      const resource = this.resourceFor(path);
+      resource.addMethod('POST', integration, { operationName: name });
+      resource.addMethod('ANY', integration, { operationName: `${name}OtherMethods` });
+    }
+  }
+
+  /**
    * Wires every admin route (ARCHITECTURE §2) to `handler` with the tighter admin throttling. For the admin issue:
    * the handler checks X-Admin-Token itself so that every call, allowed or not, is audited.
    */

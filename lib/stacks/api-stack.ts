@@ -1,38 +1,38 @@
-// API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → RDS Proxy, the admin and retention
-// Lambdas (in the VPC), plus the app's secrets and their rotation Lambdas.
+// API stack: WAF → REST API → webhook Lambda → SQS → ingest Lambda (in the VPC) → database, the admin and retention
+// Lambdas (in the VPC), plus the app's secrets and their rotation Lambdas; one construct per function.
 
-import * as path from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as sources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { Construct } from 'constructs';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
-import { kmsEncryptionContext } from '../../lambda/shared/adapters/aws/kms-key-provider.js';
 import {
-  CANARY_HOLDER_ID,
-  DbRole,
   EnvVar,
   Route,
   SecretName,
   ServiceName,
+  VOICE_PATHS,
   WEBHOOK_PATHS,
 } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import { adminHoldersOf, type EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
-import { encryptionKey, PII_ACCESS_TAG } from '../constructs/encryption-key.js';
+import { encryptionKey } from '../constructs/encryption-key.js';
+import { AdminFunction } from '../constructs/functions/admin-function.js';
+import { CanaryFunction } from '../constructs/functions/canary-function.js';
+import { IngestFunction } from '../constructs/functions/ingest-function.js';
+import { RetentionFunction } from '../constructs/functions/retention-function.js';
+import { WebhookFunction } from '../constructs/functions/webhook-function.js';
 import { HardenedFunction } from '../constructs/hardened-function.js';
 import { IngestQueue } from '../constructs/ingest-queue.js';
 import { acknowledge, removalPolicyOf } from '../constructs/per-resource.js';
-import { POSTGRES_PORT, type PostgresDatabase } from '../constructs/postgres-database.js';
+import type { PostgresDatabase } from '../constructs/postgres-database.js';
 import { PublicApi } from '../constructs/public-api.js';
 import { WebAcl } from '../constructs/web-acl.js';
-import { lambdaEntry, REPO_ROOT } from '../paths.js';
+import { lambdaEntry } from '../paths.js';
 import { OutputKey } from '../stack-names.js';
 
 export interface ApiStackProps extends StackProps {
@@ -57,24 +57,25 @@ export interface ApiStackProps extends StackProps {
 
 export class ApiStack extends Stack {
   readonly api: PublicApi;
-  readonly webAcl: WebAcl;
+  /** Absent when config.waf.enabled is false (dev, docs/SECURITY.md). */
+  readonly webAcl?: WebAcl;
   readonly secrets: AppSecrets;
   readonly queueKey: kms.Key;
   /** Encrypts the app secrets; in this stack so that grants stay identity policies (no cross-stack key policy). */
   readonly secretsKey: kms.Key;
   readonly ingestQueue: IngestQueue;
-  readonly webhook: HardenedFunction;
-  readonly ingest: HardenedFunction;
+  readonly webhook: WebhookFunction;
+  readonly ingest: IngestFunction;
   /** The /admin routes (in the VPC, through the proxy). */
-  readonly admin: HardenedFunction;
+  readonly admin: AdminFunction;
   /** Scheduled retention run (in the VPC, database only). */
-  readonly retention: HardenedFunction;
+  readonly retention: RetentionFunction;
   /** Secrets Manager rotation of the admin token (out of the VPC: Secrets Manager only). */
   readonly rotateAdminToken: HardenedFunction;
   /** Secrets Manager rotation of the Twilio auth tokens (out of the VPC: it calls api.twilio.com). */
   readonly rotateTwilioToken: HardenedFunction;
   /** Scheduled synthetic message through the public URL; absent when config.canary is off or no Twilio account. */
-  readonly canary?: HardenedFunction;
+  readonly canary?: CanaryFunction;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -82,6 +83,7 @@ export class ApiStack extends Stack {
     const prefix = `signalgate-${config.envName}`;
     const logRetention = config.logRetentionDays;
     const logRemovalPolicy = removalPolicyOf(config.removalPolicies.logs);
+    const logs = { logRetention, logRemovalPolicy };
 
     this.queueKey = encryptionKey(this, 'QueueKey', {
       logicalId: 'QueueKey',
@@ -113,7 +115,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.rotateAdminToken,
+        [EnvVar.serviceName]: ServiceName.rotateAdminToken,
       },
     });
     this.rotateTwilioToken = new HardenedFunction(this, 'RotateTwilioToken', {
@@ -126,7 +128,7 @@ export class ApiStack extends Stack {
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.rotateTwilioToken,
+        [EnvVar.serviceName]: ServiceName.rotateTwilioToken,
       },
     });
     this.secrets = new AppSecrets(this, 'Secrets', {
@@ -166,225 +168,49 @@ export class ApiStack extends Stack {
     });
 
     // Internet-facing and out of the VPC: no ENI, no endpoint cost on the hot path (ARCHITECTURE §1).
-    this.webhook = new HardenedFunction(this, 'Webhook', {
-      entry: props.entries?.webhook ?? lambdaEntry('webhook'),
-      description: 'Signalgate: verifies, validates, seals and queues Twilio webhooks',
-      memorySize: 512,
-      timeout: Duration.seconds(10),
-      // Keeps the public hot path's bundle at ~465 KB instead of ~1 MB (issue 2 goal: ≤ 600 KB).
-      useRuntimeAwsSdk: true,
-      logRetention,
-      logRemovalPolicy,
-      environment: {
-        [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.webhook,
-        [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
-        ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
-        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
-        [EnvVar.kmsKeyId]: props.piiKey.keyArn,
-        [EnvVar.twilioTokenSecrets]: Stack.of(this).toJsonString(this.secrets.twilioSecretArnsJson()),
-        [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
-        [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
-        [EnvVar.twilioPreviousTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
-      },
+    this.webhook = new WebhookFunction(this, 'Webhook', {
+      config,
+      logs,
+      publicBaseUrl: this.api.publicBaseUrl,
+      queue: this.ingestQueue.queue,
+      queueKey: this.queueKey,
+      piiKey: props.piiKey,
+      secrets: this.secrets,
+      entry: props.entries?.webhook,
     });
-    // SendMessage plus exactly the two KMS calls SSE-KMS needs (grantSendMessages would add kms:ReEncrypt* and
-    // kms:GenerateDataKey* wildcards).
-    this.webhook.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
-        resources: [this.ingestQueue.queue.queueArn],
-      }),
-    );
-    this.webhook.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [this.queueKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
-      }),
-    );
-    // The PII key's policy denies its crypto operations to every principal without this tag (data stack).
-    Tags.of(this.webhook.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
-    // Sealing only, and only with the encryption context the code binds; decrypting is the admin function's job.
-    this.webhook.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey'],
-        resources: [props.piiKey.keyArn],
-        conditions: {
-          StringEquals: Object.fromEntries(
-            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [
-              `kms:EncryptionContext:${k}`,
-              v,
-            ]),
-          ),
-        },
-      }),
-    );
-    for (const secret of this.secrets.twilioAuthTokens.values()) secret.grantRead(this.webhook.function);
-    this.secrets.blindIndexKey.grantRead(this.webhook.function);
     this.api.addWebhookRoutes(this.webhook.function);
+    if (config.voice.enabled) this.api.addVoiceRoutes(this.webhook.function);
 
-    this.ingest = new HardenedFunction(this, 'Ingest', {
-      entry: props.entries?.ingest ?? lambdaEntry('ingest'),
-      description: 'Signalgate: stores queued messages in Postgres through RDS Proxy',
-      memorySize: 256,
+    this.ingest = new IngestFunction(this, 'Ingest', {
+      config,
+      logs,
+      vpc: props.vpc,
+      database,
+      ingestQueue: this.ingestQueue,
+      queueKey: this.queueKey,
       timeout: ingestTimeout,
-      logRetention,
-      logRemovalPolicy,
-      vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.proxyClientSecurityGroup],
-      // Optional (prod): keeps capacity for ingest when the webhook surges. Connections to the proxy are bounded
-      // by the event source's maxConcurrency.
-      reservedConcurrentExecutions: config.ingest.reservedConcurrency,
-      environment: {
-        [EnvVar.environment]: config.envName,
-        [EnvVar.powertoolsServiceName]: ServiceName.ingest,
-        [EnvVar.dbHost]: database.proxy.endpoint,
-        [EnvVar.dbPort]: String(POSTGRES_PORT),
-        [EnvVar.dbName]: database.databaseName,
-        [EnvVar.dbUser]: DbRole.ingest,
-        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
-        [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
-      },
+      entry: props.entries?.ingest,
     });
-    // IAM auth to the proxy as its own role only (rds-db:connect on that proxy and user).
-    database.proxy.grantConnect(this.ingest.function, DbRole.ingest);
-    // A record that can never be stored goes to the dead-letter queue at once (ARCHITECTURE §1): SendMessage
-    // there plus the two KMS calls SSE-KMS needs, as for the webhook. ChangeMessageVisibility on the source
-    // queue (the backoff) comes with the event source's own grant.
-    this.ingest.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:SendMessage'],
-        resources: [this.ingestQueue.deadLetterQueue.queueArn],
-      }),
-    );
-    this.ingest.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [this.queueKey.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${this.region}.amazonaws.com` } },
-      }),
-    );
-    this.ingest.function.addEventSource(
-      new sources.SqsEventSource(this.ingestQueue.queue, {
-        batchSize: config.ingest.batchSize,
-        reportBatchItemFailures: true,
-        maxConcurrency: config.ingest.maxConcurrency,
-      }),
-    );
 
-    const dbEnvironment = (user: DbRole) => ({
-      [EnvVar.environment]: config.envName,
-      [EnvVar.powertoolsServiceName]: ServiceName.admin,
-      [EnvVar.dbHost]: database.proxy.endpoint,
-      [EnvVar.dbPort]: String(POSTGRES_PORT),
-      [EnvVar.dbName]: database.databaseName,
-      [EnvVar.dbUser]: user,
-      [EnvVar.retentionDays]: String(config.retentionDays),
-    });
-    const monitoredSecrets: Record<string, string> = {
-      ...Object.fromEntries(
-        [...this.secrets.adminCredentials].map(([id, c]) => [`admin:${id}`, c.secret.secretArn]),
-      ),
-      blindIndexKey: this.secrets.blindIndexKey.secretArn,
-      ...Object.fromEntries(
-        [...this.secrets.twilioAuthTokens].map(([sid, secret]) => [`twilio:${sid}`, secret.secretArn]),
-      ),
-      database: database.masterSecret.secretArn,
-    };
-    this.admin = new HardenedFunction(this, 'Admin', {
-      entry: props.entries?.admin ?? lambdaEntry('admin'),
-      description: 'Signalgate: admin API (health, metrics, subject export and erasure, retention, audit)',
-      memorySize: 512,
-      // API Gateway's integration timeout (29 s): the function never outlives the request it answers.
-      timeout: Duration.seconds(29),
-      logRetention,
-      logRemovalPolicy,
+    this.admin = new AdminFunction(this, 'Admin', {
+      config,
+      logs,
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.proxyClientSecurityGroup],
-      // No reserved concurrency (it can fail a first deploy: Lambda keeps 100 unreserved per account); the
-      // admin routes' API Gateway throttling bounds its concurrency and proxy connections.
-      environment: {
-        ...dbEnvironment(DbRole.admin),
-        // Holder → role (config) and secret: the role is never read from the holder's secret.
-        [EnvVar.adminHolders]: Stack.of(this).toJsonString(
-          Object.fromEntries(
-            [...this.secrets.adminCredentials].map(([id, c]) => [
-              id,
-              { role: c.holder.role, secretArn: c.secret.secretArn },
-            ]),
-          ),
-        ),
-        [EnvVar.blindIndexSecretArn]: this.secrets.blindIndexKey.secretArn,
-        [EnvVar.kmsKeyId]: props.piiKey.keyArn,
-        [EnvVar.queueUrl]: this.ingestQueue.queue.queueUrl,
-        [EnvVar.dlqUrl]: this.ingestQueue.deadLetterQueue.queueUrl,
-        [EnvVar.monitoredSecretArns]: Stack.of(this).toJsonString(monitoredSecrets),
-        // Export and erase refuse the business's own numbers (409, ARCHITECTURE §2).
-        [EnvVar.ownNumbers]: config.ownNumbers.join(','),
-        [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
-        [EnvVar.adminTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
-      },
+      database,
+      secrets: this.secrets,
+      piiKey: props.piiKey,
+      ingestQueue: this.ingestQueue,
+      entry: props.entries?.admin,
     });
-    this.secrets.grantCredentialRead(this.admin.role);
-    this.secrets.blindIndexKey.grantRead(this.admin.function);
-    // /admin/health reports secret ages: metadata only, never a value.
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:DescribeSecret'],
-        resources: Object.values(monitoredSecrets),
-      }),
-    );
-    Tags.of(this.admin.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
-    // Opening sealed records only, with the same encryption context the webhook seals with.
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt'],
-        resources: [props.piiKey.keyArn],
-        conditions: {
-          StringEquals: Object.fromEntries(
-            Object.entries(kmsEncryptionContext(config.envName)).map(([k, v]) => [
-              `kms:EncryptionContext:${k}`,
-              v,
-            ]),
-          ),
-        },
-      }),
-    );
-    // Queue depths for /admin/health; attributes only (no receive, no KMS needed).
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({
-        actions: ['sqs:GetQueueAttributes'],
-        resources: [this.ingestQueue.queue.queueArn, this.ingestQueue.deadLetterQueue.queueArn],
-      }),
-    );
-    // /admin/metrics' counters and the queue's oldest-message age (read-only; reached through the VPC's
-    // CloudWatch monitoring endpoint). GetMetricData has no resource-level permissions: "*" is the only scope.
-    this.admin.function.addToRolePolicy(
-      new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-    );
-    acknowledge(
-      this.admin.role.node.findChild('DefaultPolicy'),
-      'AwsSolutions-IAM5[Resource::*]',
-      'Admin Lambda: cloudwatch:GetMetricData (read-only metric sums for /admin/metrics and /admin/health) has no resource-level permissions, like the X-Ray actions; every other statement of this policy is scoped (checked by test/infra).',
-    );
-    database.proxy.grantConnect(this.admin.function, DbRole.admin);
     this.api.addAdminRoutes(this.admin.function);
 
-    this.retention = new HardenedFunction(this, 'Retention', {
-      entry: props.entries?.retention ?? path.join(REPO_ROOT, 'lambda', 'admin', 'retention-handler.ts'),
-      description: 'Signalgate: daily deletion of messages older than the retention period',
-      timeout: Duration.minutes(5),
-      logRetention,
-      logRemovalPolicy,
+    this.retention = new RetentionFunction(this, 'Retention', {
+      config,
+      logs,
       vpc: props.vpc,
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
-      securityGroups: [database.proxyClientSecurityGroup],
-      environment: dbEnvironment(DbRole.retention),
+      database,
+      entry: props.entries?.retention,
     });
-    database.proxy.grantConnect(this.retention.function, DbRole.retention);
     new events.Rule(this, 'RetentionSchedule', {
       description: 'Signalgate: daily retention run (03:00 UTC)',
       schedule: events.Schedule.cron({ minute: '0', hour: '3' }),
@@ -396,36 +222,15 @@ export class ApiStack extends Stack {
       const firstSecret = this.secrets.twilioAuthTokens.get(firstAccount);
       if (!firstSecret) throw new Error(`ApiStack: no secret for ${firstAccount}`);
       // Out of the VPC: it calls the public URL like Twilio does, and the admin function by Invoke.
-      const canary = new HardenedFunction(this, 'Canary', {
-        entry: props.entries?.canary ?? lambdaEntry('canary'),
-        description:
-          'Signalgate: canary, a signed synthetic message through the public URL, confirmed stored',
-        timeout: Duration.seconds(90),
-        useRuntimeAwsSdk: true,
-        logRetention,
-        logRemovalPolicy,
-        environment: {
-          [EnvVar.environment]: config.envName,
-          [EnvVar.powertoolsServiceName]: ServiceName.canary,
-          [EnvVar.publicBaseUrl]: this.api.publicBaseUrl,
-          ...(config.twilio.webhookQuery ? { [EnvVar.webhookQuery]: config.twilio.webhookQuery } : {}),
-          [EnvVar.canaryTwilioSecretArn]: firstSecret.secretArn,
-          [EnvVar.canaryAdminSecretArn]:
-            this.secrets.adminCredentials.get(CANARY_HOLDER_ID)?.secret.secretArn ?? '',
-          [EnvVar.adminFunctionName]: this.admin.function.functionName,
-          [EnvVar.canaryTimeoutSeconds]: '60',
-        },
+      const canary = new CanaryFunction(this, 'Canary', {
+        config,
+        logs,
+        publicBaseUrl: this.api.publicBaseUrl,
+        twilioSecret: firstSecret,
+        secrets: this.secrets,
+        adminFunction: this.admin.function,
+        entry: props.entries?.canary,
       });
-      firstSecret.grantRead(canary.function);
-      // Its own `reader` holder only: the canary can read no other holder's credential.
-      this.secrets.grantCredentialRead(canary.role, [CANARY_HOLDER_ID]);
-      // The unqualified function only (grantInvoke would add `:*`, every version and alias).
-      canary.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: [this.admin.function.functionArn],
-        }),
-      );
       new events.Rule(this, 'CanarySchedule', {
         description: `Signalgate: canary every ${config.canary.everyMinutes} minutes`,
         schedule: events.Schedule.rate(Duration.minutes(config.canary.everyMinutes)),
@@ -435,19 +240,27 @@ export class ApiStack extends Stack {
       this.canary = canary;
     }
 
-    this.webAcl = new WebAcl(this, 'WebAcl', {
-      name: prefix,
-      pathPrefix: this.api.wafPathPrefix,
-      webhookPaths: WEBHOOK_PATHS,
-      adminPath: '/admin',
-      rateLimitPerIp: config.waf.rateLimitPerIp,
-      adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
-      adminAllowedCidrs: config.waf.adminAllowedCidrs,
-      maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
-      logRetention,
-      logRemovalPolicy,
-    });
-    this.webAcl.associate('StageAssociation', this.api.api.deploymentStage.stageArn);
+    if (config.waf.enabled) {
+      this.webAcl = new WebAcl(this, 'WebAcl', {
+        name: prefix,
+        pathPrefix: this.api.wafPathPrefix,
+        webhookPaths: [...WEBHOOK_PATHS, ...(config.voice.enabled ? VOICE_PATHS : [])],
+        adminPath: '/admin',
+        rateLimitPerIp: config.waf.rateLimitPerIp,
+        adminRateLimitPerIp: config.waf.adminRateLimitPerIp,
+        adminAllowedCidrs: config.waf.adminAllowedCidrs,
+        maxBodyBytes: MAX_WEBHOOK_BODY_BYTES,
+        logRetention,
+        logRemovalPolicy,
+      });
+      this.webAcl.associate('StageAssociation', this.api.api.deploymentStage.stageArn);
+    } else {
+      acknowledge(
+        this.api.api.deploymentStage,
+        'AwsSolutions-APIG3',
+        'No web ACL by environment config (waf.enabled false, dev only, for cost): the Twilio signature and the admin token still authenticate every route; docs/SECURITY.md "Environments without WAF".',
+      );
+    }
 
     this.addOutputs(config);
   }
@@ -469,6 +282,21 @@ export class ApiStack extends Stack {
       value: `${webhookUrl(base, Route.status, query)}#${overrides}`,
       description: 'Twilio status callback URL (HTTP POST), with the same connection overrides',
     });
+    if (config.voice.enabled) {
+      new CfnOutput(this, 'VoiceWebhookUrl', {
+        value: `${base}${Route.voice}#${overrides}`,
+        description:
+          'Twilio phone number "A call comes in" URL (HTTP POST), with the same connection overrides',
+      });
+      new CfnOutput(this, 'CallStatusCallbackUrl', {
+        value: `${base}${Route.voiceStatus}#${overrides}`,
+        description: 'Twilio phone number "Call status changes" URL (HTTP POST)',
+      });
+      new CfnOutput(this, 'RecordingStatusCallbackUrl', {
+        value: `${base}${Route.voiceRecording}#${overrides}`,
+        description: 'recordingStatusCallback URL for recordings of these calls (HTTP POST)',
+      });
+    }
     new CfnOutput(this, 'AdminBaseUrl', {
       value: `${base}/admin`,
       description: 'Base URL of the admin routes (X-Admin-Token)',
@@ -478,10 +306,12 @@ export class ApiStack extends Stack {
       value: this.api.api.deploymentStage.stageArn,
       description: 'API Gateway stage the WAF protects',
     });
-    new CfnOutput(this, OutputKey.webAclArn, {
-      value: this.webAcl.webAcl.attrArn,
-      description: 'WAF web ACL of the stage',
-    });
+    if (this.webAcl) {
+      new CfnOutput(this, OutputKey.webAclArn, {
+        value: this.webAcl.webAcl.attrArn,
+        description: 'WAF web ACL of the stage',
+      });
+    }
     new CfnOutput(this, 'IngestQueueName', { value: this.ingestQueue.queue.queueName });
     new CfnOutput(this, 'IngestDeadLetterQueueName', { value: this.ingestQueue.deadLetterQueue.queueName });
     new CfnOutput(this, OutputKey.adminCredentials, {

@@ -1,4 +1,4 @@
-// Data stack: the customer managed keys, Postgres + RDS Proxy (end-to-end IAM auth), and the migration trigger.
+// Data stack: the customer managed keys, Postgres (+ RDS Proxy per config; IAM auth either way), and the migration trigger.
 import { Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -76,6 +76,7 @@ export class DataStack extends Stack {
       loginRoles: Object.values(DbRole),
       logRetention: config.logRetentionDays,
       logRemovalPolicy: removalPolicyOf(config.removalPolicies.logs),
+      proxy: db.proxy,
     });
 
     this.migration = new DatabaseMigration(this, 'Migration', {

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { WEBHOOK_PATHS } from '../../lambda/shared/names.js';
+import { VOICE_PATHS, WEBHOOK_PATHS } from '../../lambda/shared/names.js';
 import type { EnvConfig } from '../config/index.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
 import { discoverFunctions } from '../constructs/monitoring/discover-functions.js';
@@ -102,7 +102,7 @@ export class MonitoringStack extends Stack {
       apiStage: api.api.api.deploymentStage,
       queue: api.ingestQueue.queue,
       deadLetterQueue: api.ingestQueue.deadLetterQueue,
-      webAclName: api.webAcl.webAcl.name as string,
+      webAclName: api.webAcl?.webAcl.name,
       database: data.database.instance,
       proxy: data.database.proxy,
     };
@@ -120,19 +120,21 @@ export class MonitoringStack extends Stack {
         apiName: api.api.api.restApiName,
         stageName: config.api.stageName,
         method: 'POST',
-        resources: WEBHOOK_PATHS,
+        resources: [...WEBHOOK_PATHS, ...(config.voice.enabled ? VOICE_PATHS : [])],
       },
     });
     const securityEvents = new SecurityEventRules(this, 'SecurityEvents', {
       topic: this.onCallTopic,
       namePrefix: `signalgate-${config.envName}`,
     });
-    const dashboard = new SignalgateDashboard(this, 'Dashboard', {
-      ...watched,
-      environment: config.envName,
-      eventRules: [securityEvents.secretRotationFailed, securityEvents.kmsKeyDeletion],
-      alarms: [alarms.webhookPathBroken, ...alarms.customMetricAlarms.values()],
-    });
+    const dashboard = config.alarms.dashboard
+      ? new SignalgateDashboard(this, 'Dashboard', {
+          ...watched,
+          environment: config.envName,
+          eventRules: [securityEvents.secretRotationFailed, securityEvents.kmsKeyDeletion],
+          alarms: [alarms.webhookPathBroken, ...alarms.customMetricAlarms.values()],
+        })
+      : undefined;
     return { alarms, securityEvents, dashboard };
   }
 }

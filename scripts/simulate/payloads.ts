@@ -74,3 +74,61 @@ export function statusCallback(accountSid: string, messageSid: string, status: s
     ...(status === 'undelivered' ? { ErrorCode: '30003' } : {}),
   };
 }
+
+/**
+ * An incoming call to the Signalgate number (https://www.twilio.com/docs/usage/webhooks/voice-webhooks),
+ * from a fictional customer.
+ */
+export function incomingCall(accountSid: string, n: number): Params {
+  const from = customerNumber();
+  const place = PLACES[n % PLACES.length] ?? PLACES[0];
+  return {
+    AccountSid: accountSid,
+    ApiVersion: '2010-04-01',
+    CallSid: randomSid('CA'),
+    CallStatus: 'ringing',
+    Called: SIGNALGATE_NUMBER,
+    CalledCountry: 'US',
+    Caller: from,
+    CallerCity: place?.city ?? '',
+    CallerCountry: 'US',
+    Direction: 'inbound',
+    From: from,
+    FromCity: place?.city ?? '',
+    FromState: place?.state ?? '',
+    FromZip: place?.zip ?? '',
+    FromCountry: 'US',
+    To: SIGNALGATE_NUMBER,
+    ToCountry: 'US',
+  };
+}
+
+/** Call statuses Twilio reports for an answered inbound call, in order (SequenceNumber 0, 1, 2). */
+export const CALL_STATUS_SEQUENCE = ['ringing', 'in-progress', 'completed'] as const;
+
+export function callStatusCallback(call: Params, status: string, sequenceNumber: number): Params {
+  return {
+    ...call,
+    CallStatus: status,
+    SequenceNumber: String(sequenceNumber),
+    Timestamp: new Date().toUTCString().replace('GMT', '+0000'),
+    CallbackSource: 'call-progress-events',
+    ...(status === 'completed' ? { CallDuration: String(30 + sequenceNumber), Duration: '1' } : {}),
+  };
+}
+
+/** A recording status callback for a call: it names the call and the recording, never a number. */
+export function recordingCallback(call: Params): Params {
+  const recordingSid = randomSid('RE');
+  return {
+    AccountSid: call.AccountSid as string,
+    CallSid: call.CallSid as string,
+    RecordingSid: recordingSid,
+    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${call.AccountSid}/Recordings/${recordingSid}`,
+    RecordingStatus: 'completed',
+    RecordingDuration: '29',
+    RecordingChannels: '1',
+    RecordingSource: 'RecordVerb',
+    RecordingStartTime: new Date().toUTCString().replace('GMT', '+0000'),
+  };
+}

@@ -29,8 +29,8 @@ export interface SimulationOptions {
 
 type JobKind = 'genuine' | 'duplicate' | 'forged' | 'status';
 
-interface Job {
-  readonly kind: JobKind;
+export interface Job<K extends string = JobKind> {
+  readonly kind: K;
   readonly path: string;
   readonly body: string;
   readonly headers: Record<string, string>;
@@ -58,13 +58,13 @@ export interface SimulationReport {
 
 const FORM = 'application/x-www-form-urlencoded';
 
-function signedJob(
-  kind: JobKind,
-  options: SimulationOptions,
+export function signedJob<K extends string>(
+  kind: K,
+  options: Pick<SimulationOptions, 'authToken' | 'publicUrl'>,
   path: string,
   params: Params,
   token = options.authToken,
-): Job {
+): Job<K> {
   return {
     kind,
     path,
@@ -115,7 +115,7 @@ function forgedJob(options: SimulationOptions, n: number): { job: Job; messageSi
   return { job, messageSid };
 }
 
-function shuffle<T>(items: T[]): T[] {
+export function shuffle<T>(items: T[]): T[] {
   for (let i = items.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
     [items[i], items[j]] = [items[j] as T, items[i] as T];
@@ -154,13 +154,20 @@ export function planJobs(options: SimulationOptions) {
 }
 
 /** No HTTP answer at all (refused, reset, timed out): neither accepted nor refused by the stack. */
-const NO_ANSWER = 0;
+export const NO_ANSWER = 0;
 
-function post(agent: http.Agent, target: URL, job: Job, timeoutMs: number): Promise<number> {
+/** Posts a job; resolves with the status (NO_ANSWER when none) and, when asked, the body text. */
+export function post(
+  agent: http.Agent,
+  target: URL,
+  job: Job<string>,
+  timeoutMs: number,
+  onBody?: (body: string) => void,
+): Promise<number> {
   const client = target.protocol === 'https:' ? https : http;
   return new Promise((resolve) => {
     const request = client.request(
-      new URL(job.path, target),
+      new URL(target.pathname.replace(/\/$/, '') + job.path, target),
       {
         method: 'POST',
         agent,
@@ -168,8 +175,13 @@ function post(agent: http.Agent, target: URL, job: Job, timeoutMs: number): Prom
         timeout: timeoutMs,
       },
       (response) => {
-        response.resume();
-        response.on('end', () => resolve(response.statusCode ?? 0));
+        const chunks: Buffer[] = [];
+        if (onBody) response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        else response.resume();
+        response.on('end', () => {
+          onBody?.(Buffer.concat(chunks).toString('utf8'));
+          resolve(response.statusCode ?? 0);
+        });
         response.on('error', () => resolve(NO_ANSWER));
       },
     );

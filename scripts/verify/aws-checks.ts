@@ -30,7 +30,8 @@ export interface Deployment {
   readonly http: HttpTarget;
   readonly topicArn: string;
   readonly stageArn: string;
-  readonly webAclArn: string;
+  /** Absent when the environment has no web ACL by config (waf.enabled false). */
+  readonly webAclArn?: string;
 }
 
 async function outputsOf(client: CloudFormationClient, stack: string): Promise<Record<string, string>> {
@@ -127,7 +128,8 @@ export async function findDeployment(envName: string, clients: AwsClients): Prom
     },
     topicArn: need(monitoringOutputs, OutputKey.onCallTopicArn, monitoring),
     stageArn: need(apiOutputs, OutputKey.stageArn, api),
-    webAclArn: need(apiOutputs, OutputKey.webAclArn, api),
+    // No output when the environment has no web ACL by config (waf.enabled false: dev, docs/SECURITY.md).
+    webAclArn: apiOutputs[OutputKey.webAclArn],
   };
 }
 
@@ -221,13 +223,24 @@ async function snsSums(cloudWatch: CloudWatchClient, topicName: string, fromMs: 
   return { delivered: sum('delivered'), failed: sum('failed') };
 }
 
-/** The web ACL WAF reports for the stage is the one the stack created. */
+/**
+ * The web ACL WAF reports for the stage is the one the stack created. A stack without one (waf.enabled false)
+ * passes only while WAF confirms that no web ACL is associated, and says so.
+ */
 export async function wafProtectsStage(
   wafv2: WAFV2Client,
   stageArn: string,
-  webAclArn: string,
+  webAclArn: string | undefined,
 ): Promise<string> {
   const out = await wafv2.send(new GetWebACLForResourceCommand({ ResourceArn: stageArn }));
+  if (webAclArn === undefined) {
+    if (out.WebACL) {
+      throw new CheckFailedError(
+        `${stageArn} is protected by ${out.WebACL.Name ?? out.WebACL.ARN}, which the stack does not declare (waf.enabled is false)`,
+      );
+    }
+    return 'no web ACL, as configured (waf.enabled false, docs/SECURITY.md)';
+  }
   if (!out.WebACL) throw new CheckFailedError(`no web ACL is associated with ${stageArn}`);
   if (out.WebACL.ARN !== webAclArn) {
     throw new CheckFailedError(

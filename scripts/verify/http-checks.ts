@@ -1,7 +1,10 @@
 // The checks every deployment answers over HTTP (AWS or the local stack): health, a refused unsigned message,
-// a signed synthetic message accepted and then seen stored through /admin/health, admin health green.
+// a signed synthetic message accepted and then seen stored through /admin/health, admin health green, and
+// the voice route: an unsigned call refused, a signed test call answered with TwiML (where voice is on).
+
+import { randomBytes } from 'node:crypto';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
-import { Route, SyntheticKind } from '../../lambda/shared/names.js';
+import { Route, SYNTHETIC_PARAM, SyntheticKind } from '../../lambda/shared/names.js';
 import { syntheticMessage } from '../../lambda/shared/synthetic-message.js';
 import { type Check, CheckFailedError } from './checklist.js';
 
@@ -27,6 +30,7 @@ export const CheckName = {
   signed: 'a signed test message is accepted (200)',
   adminHealth: 'admin health is green',
   stored: 'the test message was stored',
+  voice: 'the voice route answers a signed test call with TwiML (200)',
   deployment: 'deployment found (stack outputs, secrets)',
   alarm: 'an alarm reaches on-call (SNS delivered)',
   waf: 'the WAF protects the API stage',
@@ -159,6 +163,48 @@ export function httpChecks(targetOf: () => HttpTarget, options: HttpCheckOptions
           }
           await sleep(options.pollMs ?? 1000);
         }
+      },
+    },
+    {
+      name: CheckName.voice,
+      needs: [CheckName.health],
+      async run() {
+        const { target } = test();
+        const url = `${target.baseUrl}${Route.voice}`;
+        // A test call with fictional numbers (555-01xx), marked synthetic in its sealed payload; stored as a
+        // call, it goes with the environment's retention.
+        const call = {
+          AccountSid: target.accountSid,
+          ApiVersion: '2010-04-01',
+          CallSid: `CA${randomBytes(16).toString('hex')}`,
+          CallStatus: 'ringing',
+          Direction: 'inbound',
+          From: '+14155550142',
+          To: '+14155550143',
+          [SYNTHETIC_PARAM]: SyntheticKind.verify,
+        };
+        const form = new URLSearchParams(call).toString();
+        const headers = { 'Content-Type': 'application/x-www-form-urlencoded' };
+        const unsigned = await send(doFetch, url, { method: 'POST', headers, body: form });
+        if (unsigned.status === 404) return 'voice is not enabled in this deployment (404)';
+        if (unsigned.status !== 403)
+          throw new CheckFailedError(
+            `an unsigned call answered ${unsigned.status}, not 403: forgeries may pass`,
+          );
+        const res = await send(doFetch, url, {
+          method: 'POST',
+          headers: {
+            ...headers,
+            'X-Twilio-Signature': getExpectedTwilioSignature(target.twilioToken, url, call),
+          },
+          body: form,
+        });
+        const body = await res.text();
+        if (res.status !== 200) throw new CheckFailedError(`a signed call answered ${res.status}, not 200`);
+        if (!/^text\/xml/.test(res.headers.get('content-type') ?? '') || !body.includes('<Response>'))
+          throw new CheckFailedError('a signed call was not answered with TwiML');
+        const verb = /<Response><(\w+)/.exec(body)?.[1] ?? 'nothing';
+        return `unsigned 403, signed ${call.CallSid} answered <${verb}>`;
       },
     },
   ];

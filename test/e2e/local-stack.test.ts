@@ -15,6 +15,11 @@ import {
   type SimulationReport,
   simulationPassed,
 } from '../../scripts/simulate/run-simulation.js';
+import {
+  runVoiceSimulation,
+  type VoiceSimulationReport,
+  voiceSimulationPassed,
+} from '../../scripts/simulate/voice-simulation.js';
 import { processAlive, type StackProcess, spawnLocalStack, waitForReady } from '../helpers/local-stack.js';
 import { EXPECTED_SECURITY_HEADERS } from '../helpers/security-headers.js';
 
@@ -219,6 +224,62 @@ describe('the local stack', () => {
       );
       const stored = rows.rows.map((r) => `${r.message_sid}/${r.status}`).sort();
       expect(stored).toEqual(report.statusPairs.map((p) => `${p.messageSid}/${p.status}`).sort());
+    });
+  });
+
+  describe('with signed voice traffic', () => {
+    let report: VoiceSimulationReport;
+
+    beforeAll(async () => {
+      const secrets = JSON.parse(await readFile(path.join(dataDir, 'secrets.json'), 'utf8')) as {
+        twilioAuthToken: string;
+        twilioAccountSid: string;
+      };
+      report = await runVoiceSimulation({
+        targetUrl: url,
+        publicUrl: url,
+        authToken: secrets.twilioAuthToken,
+        accountSid: secrets.twilioAccountSid,
+        calls: 8,
+        duplicates: 4,
+        forged: 3,
+        concurrency: 6,
+      });
+    });
+
+    it('answers every call with the local stream TwiML and every callback with 204, and refuses every forgery', () => {
+      expect(report.calls).toEqual({ sent: 8, accepted: 8, rejected: 0 });
+      expect(report.duplicates).toEqual({ sent: 4, accepted: 4, rejected: 0 });
+      expect(report.callStatuses).toEqual({ sent: 24, accepted: 24, rejected: 0 });
+      expect(report.recordings).toEqual({ sent: 8, accepted: 8, rejected: 0 });
+      expect(report.forged).toEqual({ sent: 3, accepted: 0, rejected: 3 });
+      expect(report.twiml).toEqual({ stream: 12 });
+      expect(voiceSimulationPassed(report)).toBe(true);
+    });
+
+    it('stores each call, call status and recording exactly once, nothing forged, numbers only sealed', async () => {
+      expect(await waitFor('SELECT count(*) AS n FROM voice_recordings', 8)).toBe(8);
+      expect(await waitFor('SELECT count(*) AS n FROM voice_call_statuses', 24)).toBe(24);
+      const calls = await db.query<{ call_sid: string; sealed: Buffer }>(
+        'SELECT call_sid, sealed FROM voice_calls',
+      );
+      expect(calls.rows.map((r) => r.call_sid).sort()).toEqual([...report.callSids].sort());
+      for (const { sealed } of calls.rows) expect(sealed.toString('latin1')).not.toMatch(/\+1\d{10}/);
+      const statuses = await db.query<{ key: string }>(
+        "SELECT call_sid || '/' || status || '/' || sequence_number AS key FROM voice_call_statuses",
+      );
+      expect(statuses.rows.map((r) => r.key).sort()).toEqual(
+        report.callStatusKeys.map((k) => `${k.callSid}/${k.status}/${k.sequenceNumber}`).sort(),
+      );
+      const recordings = await db.query<{ recording_sid: string }>(
+        'SELECT recording_sid FROM voice_recordings',
+      );
+      expect(recordings.rows.map((r) => r.recording_sid).sort()).toEqual([...report.recordingSids].sort());
+      const forged = await db.query<{ n: string }>(
+        'SELECT count(*) AS n FROM voice_calls WHERE call_sid = ANY($1)',
+        [report.forgedCallSids],
+      );
+      expect(Number(forged.rows[0]?.n)).toBe(0);
     });
   });
 

@@ -61,7 +61,8 @@ describe('npm run verify --url (local stack)', () => {
       '✓ a signed test message is accepted (200)',
       '✓ admin health is green',
       '✓ the test message was stored',
-      expect.stringMatching(/^all 6 checks passed in \d+\.\d s$/),
+      '✓ the voice route answers a signed test call with TwiML (200)',
+      expect.stringMatching(/^all 7 checks passed in \d+\.\d s$/),
     ]);
     expect(run.code).toBe(0);
     const sid = /✓ a signed test message is accepted \(200\) — (SM[0-9a-f]{32}) queued/.exec(run.out)?.[1];
@@ -100,7 +101,7 @@ describe('npm run verify --url (local stack)', () => {
       `✗ public health answers 200 — nothing answers at http://127.0.0.1:${port}/health (ECONNREFUSED)`,
     );
     expect(run.out).toContain('✗ admin health is green — not run: needs "public health answers 200"');
-    expect(run.out).toMatch(/^5 of 6 checks failed in/m);
+    expect(run.out).toMatch(/^6 of 7 checks failed in/m);
   }, 120_000);
 
   it('refuses to run without --env or --url', async () => {

@@ -119,3 +119,67 @@ export function signedWebhookEvent(options: {
     isBase64Encoded: options.base64 ?? false,
   });
 }
+
+/** An incoming call as Twilio posts it (https://www.twilio.com/docs/usage/webhooks/voice-webhooks). */
+export function callParams(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AccountSid: ACCOUNT_SID,
+    ApiVersion: '2010-04-01',
+    CallSid: randomSid('CA'),
+    CallStatus: 'ringing',
+    Called: '+14155550100',
+    CalledCity: 'SAN FRANCISCO',
+    CalledCountry: 'US',
+    CalledState: 'CA',
+    CalledZip: '94105',
+    Caller: '+14155550199',
+    CallerCity: 'OAKLAND',
+    CallerCountry: 'US',
+    CallerState: 'CA',
+    CallerZip: '94612',
+    Direction: 'inbound',
+    From: '+14155550199',
+    FromCity: 'OAKLAND',
+    FromCountry: 'US',
+    FromState: 'CA',
+    FromZip: '94612',
+    To: '+14155550100',
+    ToCity: 'SAN FRANCISCO',
+    ToCountry: 'US',
+    ToState: 'CA',
+    ToZip: '94105',
+    ...overrides,
+  };
+}
+
+/** A call status callback: the call's parameters plus SequenceNumber, Timestamp, CallDuration. */
+export function callStatusParams(overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    ...callParams(),
+    CallStatus: 'completed',
+    CallDuration: '42',
+    Duration: '1',
+    SequenceNumber: '3',
+    Timestamp: 'Sat, 28 Nov 2026 12:00:42 +0000',
+    CallbackSource: 'call-progress-events',
+    ...overrides,
+  };
+}
+
+/** A recording status callback: it names the call and the recording, never a number. */
+export function recordingParams(overrides: Record<string, string> = {}): Record<string, string> {
+  const recordingSid = randomSid('RE');
+  return {
+    AccountSid: ACCOUNT_SID,
+    CallSid: randomSid('CA'),
+    RecordingSid: recordingSid,
+    RecordingUrl: `https://api.twilio.com/2010-04-01/Accounts/${ACCOUNT_SID}/Recordings/${recordingSid}`,
+    RecordingStatus: 'completed',
+    RecordingDuration: '41',
+    RecordingChannels: '1',
+    RecordingStartTime: 'Sat, 28 Nov 2026 12:00:01 +0000',
+    RecordingSource: 'RecordVerb',
+    RecordingTrack: 'both',
+    ...overrides,
+  };
+}

@@ -3,8 +3,6 @@
 
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
-import type { RequestSigner } from '../../lambda/shared/adapters/aws-lean/aws-json-client.js';
-import { NodeSha256 } from '../../lambda/shared/adapters/aws-lean/node-sha256.js';
 
 export const REGION = 'eu-west-1';
 export const CREDENTIALS = {
@@ -77,35 +75,24 @@ export function capturingRequestHandler(respond: Responder) {
   return handler;
 }
 
-/** A `fetch` that records what AwsJsonClient sends and answers from the same responder. */
+/** A `fetch` that records what AwsJsonClient sends (a signed Request) and answers from the same responder. */
 export function capturingFetch(respond: Responder | ((request: WireRequest, call: number) => WireResponse)) {
   const sent: WireRequest[] = [];
   const fetchFn = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const url = new URL(String(input));
-    const headers = lowerCase(Object.fromEntries(new Headers(init?.headers).entries()));
+    const request = new Request(input, init);
+    const url = new URL(request.url);
     const wire: WireRequest = {
-      method: init?.method ?? 'GET',
+      method: request.method,
       hostname: url.hostname,
       path: url.pathname,
-      headers,
-      body: String(init?.body ?? ''),
+      headers: lowerCase(Object.fromEntries(request.headers.entries())),
+      body: await request.text(),
     };
     sent.push(wire);
     const answer = respond(wire, sent.length);
     return new Response(answer.body, { status: answer.status, headers: answer.headers ?? {} });
   };
   return { sent, fetch: fetchFn as typeof fetch };
-}
-
-/** The adapter's signer as the Lambda builds it, but from the package's main entry (Node can load it). */
-export function sigV4Signer(service: string, region = REGION): RequestSigner {
-  return new SignatureV4({
-    credentials: CREDENTIALS,
-    region,
-    service,
-    sha256: NodeSha256,
-    uriEscapePath: true,
-  });
 }
 
 /** `20261128T205940Z` → epoch ms. */
@@ -138,8 +125,8 @@ class TestSha256 {
 }
 
 /**
- * Recomputes the Authorization header of a recorded request with @smithy/signature-v4 at its own
- * X-Amz-Date, signing exactly the headers given (minus authorization).
+ * Recomputes the Authorization header of a recorded request with @smithy/signature-v4 (the SDK's
+ * signer) at its own X-Amz-Date, signing exactly the headers given (minus authorization).
  */
 export async function resign(request: WireRequest, service: string): Promise<string> {
   const signer = new SignatureV4({
@@ -148,6 +135,8 @@ export async function resign(request: WireRequest, service: string): Promise<str
     service,
     sha256: TestSha256 as never,
     uriEscapePath: true,
+    // Sign exactly the headers given: no X-Amz-Content-Sha256 added (the SDK sends it where it signs it).
+    applyChecksum: false,
   });
   const { authorization: _auth, ...headers } = request.headers;
   const signed = await signer.sign(

@@ -7,8 +7,10 @@ import { MemorySecretSource } from '../../lambda/shared/adapters/local/memory-se
 import { createLogger } from '../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../lambda/shared/metrics.js';
 import type { Clock, KeyProvider, SecretSource } from '../../lambda/shared/ports.js';
+import type { VoiceConfig } from '../../lambda/shared/voice-config.js';
 import { buildWebhookDeps } from '../../lambda/webhook/build-webhook-deps.js';
 import { makeWebhookHandler } from '../../lambda/webhook/make-webhook-handler.js';
+import type { HealthProbe } from '../../lambda/webhook/stream-health.js';
 import { ACCOUNT_SID, PUBLIC_BASE_URL } from './api-events.js';
 import { sumMetric } from './emf.js';
 
@@ -40,6 +42,10 @@ export interface WebhookFixtureOptions {
   secretSource?: SecretSource;
   /** The configured query string of the webhook URLs (WEBHOOK_QUERY). @default none */
   webhookQuery?: string;
+  /** The voice routes' configuration. @default none (the voice routes answer 404) */
+  voice?: VoiceConfig;
+  /** Checks the stream target's health URL. @default none given: the fixture's voice must not set one */
+  healthProbe?: HealthProbe;
 }
 
 export function webhookFixture(options: WebhookFixtureOptions = {}) {
@@ -71,6 +77,8 @@ export function webhookFixture(options: WebhookFixtureOptions = {}) {
     clock,
     // The deployed default (15 minutes) unless a test sets its own.
     previousTokenGraceMs: options.previousTokenGraceMs ?? 15 * 60_000,
+    ...(options.voice ? { voice: options.voice } : {}),
+    ...(options.healthProbe ? { healthProbe: options.healthProbe } : {}),
   });
   const handler = makeWebhookHandler(async () => deps);
   /** Sum of one metric over every EMF document written so far. */

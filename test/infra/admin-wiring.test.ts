@@ -9,7 +9,7 @@ import { type CfnJson, ENVS, synthEnv } from './helpers/synth-env.js';
 /** The admin Lambda's environment variables (lambda/admin/admin-config.ts), all identifiers or ARNs. */
 const ADMIN_ENV = [
   EnvVar.environment,
-  EnvVar.powertoolsServiceName,
+  EnvVar.serviceName,
   EnvVar.dbHost,
   EnvVar.dbPort,
   EnvVar.dbName,
@@ -25,7 +25,7 @@ const ADMIN_ENV = [
 
 const RETENTION_ENV = [
   EnvVar.environment,
-  EnvVar.powertoolsServiceName,
+  EnvVar.serviceName,
   EnvVar.dbHost,
   EnvVar.dbPort,
   EnvVar.dbName,
@@ -46,10 +46,16 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     return resource?.Properties;
   };
 
-  it('runs the admin function in the VPC, as a proxy client, with reserved concurrency and the API timeout', () => {
+  it('runs the admin function in the VPC, as a database client, without reserved concurrency, within the API timeout', () => {
     const admin = fn(stack.admin);
     expect(admin.VpcConfig?.SubnetIds).toBeDefined();
-    expect(JSON.stringify(admin.VpcConfig.SecurityGroupIds)).toContain('ProxyClientSecurityGroup');
+    // dev has no proxy: its clients' group admits them to the instance (lib/config/dev.ts).
+    const group = {
+      dev: 'DatabaseClientSecurityGroup',
+      staging: 'ProxyClientSecurityGroup',
+      prod: 'ProxyClientSecurityGroup',
+    }[env];
+    expect(JSON.stringify(admin.VpcConfig.SecurityGroupIds)).toContain(group);
     // Bounded by the admin routes' throttling, not a reservation (a first deploy in a new account fails on one).
     expect(admin.ReservedConcurrentExecutions).toBeUndefined();
     expect(admin.Timeout).toBeLessThanOrEqual(29);
@@ -59,7 +65,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     const vars: Record<string, CfnJson> = fn(stack.admin).Environment.Variables;
     for (const name of ADMIN_ENV) expect(vars[name], name).toBeDefined();
     expect(vars[EnvVar.environment]).toBe(env);
-    expect(vars[EnvVar.powertoolsServiceName]).toBe(ServiceName.admin);
+    expect(vars[EnvVar.serviceName]).toBe(ServiceName.admin);
     expect(vars[EnvVar.dbUser]).toBe('signalgate_admin_api');
     expect(vars[EnvVar.retentionDays]).toBe(String(config.retentionDays));
     const monitored = JSON.stringify(vars[EnvVar.monitoredSecretArns]);
@@ -156,7 +162,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
       const props = fn(construct);
       expect(props.VpcConfig).toBeUndefined();
       expect(props.Environment.Variables[EnvVar.environment]).toBe(env);
-      expect(props.Environment.Variables[EnvVar.powertoolsServiceName]).toBe(service);
+      expect(props.Environment.Variables[EnvVar.serviceName]).toBe(service);
     }
   });
 
@@ -165,8 +171,10 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     expect(retention.VpcConfig?.SubnetIds).toBeDefined();
     expect(retention.ReservedConcurrentExecutions).toBeUndefined();
     expect(retention.Timeout).toBe(300);
+    // dev logs in to the instance itself, whose RDS CA certificate Node verifies only with Lambda's CA bundle.
+    const caBundle = { dev: ['NODE_EXTRA_CA_CERTS'], staging: [], prod: [] }[env];
     expect(Object.keys(retention.Environment.Variables).sort()).toEqual(
-      ['NODE_OPTIONS', ...RETENTION_ENV].sort(),
+      ['NODE_OPTIONS', ...caBundle, ...RETENTION_ENV].sort(),
     );
     const rules = Object.values(api).filter((r) => r.Type === 'AWS::Events::Rule');
     const rule = rules.find((r) => r.Properties.ScheduleExpression === 'cron(0 3 * * ? *)');

@@ -69,9 +69,13 @@ describe.each(ENVS)('deploy rehearsal (%s)', (env) => {
   );
 });
 
-// --- Mutations: dev's templates, each with one thing AWS needs removed ---------------------------------------
+// --- Mutations: an environment's templates, each with one thing AWS needs removed -----------------------------
+// dev logs in to the instance directly (no RDS Proxy, lib/config/dev.ts); staging keeps the proxy, so the proxy
+// path's mutations run on staging's templates.
 
-const stack = (part: string) => `signalgate-dev-${part}`;
+/** The environment whose templates a mutation breaks (the one that has what it removes). */
+let mutating: EnvName = 'dev';
+const stack = (part: string) => `signalgate-${mutating}-${part}`;
 
 /** The one resource of `type` in `part` whose logical ID starts with `prefix` (IDs carry CDK hashes). */
 function find(app: AppTemplates, part: string, type: string, prefix: string): [string, CfnResource] {
@@ -90,6 +94,8 @@ const statements = (r: CfnResource, path: 'PolicyDocument' | 'KeyPolicy'): Json[
 
 interface Mutation {
   readonly name: string;
+  /** @default 'dev' */
+  readonly env?: EnvName;
   readonly mutate: (app: AppTemplates) => void;
   /** A fragment of the problem the check must report. */
   readonly expected: string;
@@ -98,8 +104,19 @@ interface Mutation {
 const reachabilityMutations: Mutation[] = [
   {
     name: 'the proxy clients lose 443 egress to the endpoints (the admin timeout of issue 11)',
+    env: 'staging',
     mutate: (app) => {
       const [, sg] = find(app, 'data', 'AWS::EC2::SecurityGroup', 'DatabaseProxyClientSecurityGroup');
+      sg.Properties.SecurityGroupEgress = asArray(sg.Properties.SecurityGroupEgress).filter(
+        (r: Json) => r.FromPort !== 443,
+      );
+    },
+    expected: 'AdminFunction6887E710: may call secretsmanager but cannot reach',
+  },
+  {
+    name: 'the direct database clients lose 443 egress to the endpoints',
+    mutate: (app) => {
+      const [, sg] = find(app, 'data', 'AWS::EC2::SecurityGroup', 'DatabaseClientSecurityGroup');
       sg.Properties.SecurityGroupEgress = asArray(sg.Properties.SecurityGroupEgress).filter(
         (r: Json) => r.FromPort !== 443,
       );
@@ -131,6 +148,7 @@ const reachabilityMutations: Mutation[] = [
   },
   {
     name: 'the proxy stops admitting its clients',
+    env: 'staging',
     mutate: (app) => {
       const [id] = find(app, 'data', 'AWS::EC2::SecurityGroupIngress', 'DatabaseProxySecurityGroupfrom');
       delete app.stacks[stack('data')]?.Resources[id];
@@ -139,16 +157,53 @@ const reachabilityMutations: Mutation[] = [
   },
   {
     name: 'the instance stops admitting the proxy',
+    env: 'staging',
     mutate: (app) => {
       const [id] = find(
         app,
         'data',
         'AWS::EC2::SecurityGroupIngress',
-        'DatabaseInstanceSecurityGroupfromsignalgatedevdataDatabaseProxySecurityGroup',
+        'DatabaseInstanceSecurityGroupfromsignalgatestagingdataDatabaseProxySecurityGroup',
       );
       delete app.stacks[stack('data')]?.Resources[id];
     },
     expected: 'DatabaseProxy: cannot reach its target instance',
+  },
+  {
+    name: 'the instance stops admitting the functions that log in to it directly',
+    mutate: (app) => {
+      const [id] = find(
+        app,
+        'data',
+        'AWS::EC2::SecurityGroupIngress',
+        'DatabaseInstanceSecurityGroupfromsignalgatedevdataDatabaseClientSecurityGroup',
+      );
+      delete app.stacks[stack('data')]?.Resources[id];
+    },
+    expected:
+      'IngestFunctionB02ED0EB: has rds-db:connect to signalgate-dev-data/Database but cannot reach it on 5432',
+  },
+  {
+    name: "ingest's rds-db:connect names the instance by its identifier instead of its DbiResourceId",
+    mutate: (app) => {
+      // The API stack reads the instance's DbiResourceId from a data stack output: make it the instance's Ref.
+      const data = app.stacks[stack('data')] as { Outputs: Record<string, Json> };
+      const outputs = Object.values(data.Outputs).filter(
+        (o) => o.Value?.['Fn::GetAtt']?.[1] === 'DbiResourceId',
+      );
+      expect(outputs.length).toBeGreaterThan(0);
+      for (const output of outputs) output.Value = { Ref: 'Database' };
+    },
+    expected: 'its rds-db:connect names signalgate-dev-data/Database by Ref, not its DbiResourceId',
+  },
+  {
+    name: 'the instance no longer accepts IAM authentication (direct login)',
+    mutate: (app) => {
+      find(app, 'data', 'AWS::RDS::DBInstance', 'Database')[1].Properties.EnableIAMDatabaseAuthentication =
+        false;
+    },
+    expected:
+      'IngestFunctionB02ED0EB: logs in to signalgate-dev-data/Database with IAM, which does not enable IAM database authentication',
   },
   {
     name: 'the migration loses its egress to the instance',
@@ -227,16 +282,18 @@ const integrationMutations: Mutation[] = [
   },
   {
     name: 'the proxy role may no longer log in as the admin role',
+    env: 'staging',
     mutate: (app) => {
       const [, policy] = find(app, 'data', 'AWS::IAM::Policy', 'DatabaseProxyIAMRoleDefaultPolicy');
       for (const s of statements(policy, 'PolicyDocument')) {
         s.Resource = asArray(s.Resource).filter((r) => !JSON.stringify(r).includes('/signalgate_admin_api'));
       }
     },
-    expected: 'may not rds-db:connect to signalgate-dev-data/Database as signalgate_admin_api',
+    expected: 'may not rds-db:connect to signalgate-staging-data/Database as signalgate_admin_api',
   },
   {
-    name: 'the instance no longer accepts IAM authentication',
+    name: 'the instance no longer accepts IAM authentication (through the proxy)',
+    env: 'staging',
     mutate: (app) => {
       find(app, 'data', 'AWS::RDS::DBInstance', 'Database')[1].Properties.EnableIAMDatabaseAuthentication =
         false;
@@ -245,8 +302,11 @@ const integrationMutations: Mutation[] = [
   },
   {
     name: "WAF's log group loses the aws-waf-logs- prefix",
+    // dev has no web ACL (lib/config/dev.ts).
+    env: 'staging',
     mutate: (app) => {
-      find(app, 'api', 'AWS::Logs::LogGroup', 'WebAclLogs')[1].Properties.LogGroupName = 'signalgate-dev-waf';
+      find(app, 'api', 'AWS::Logs::LogGroup', 'WebAclLogs')[1].Properties.LogGroupName =
+        'signalgate-staging-waf';
     },
     expected: 'WAF logs to a log group not named aws-waf-logs-',
   },
@@ -319,19 +379,20 @@ describe.each([
   ['(b) integrations', checkIntegrations, integrationMutations],
   ['(c) deploy order', checkDeployOrder, deployOrderMutations],
 ] as const)('mutations of dev caught by %s', (label, check, mutations) => {
-  it.each(mutations.map((m) => [m.name, m] as const))(
+  it.each(mutations.map((m) => [`${m.name} (${m.env ?? 'dev'})`, m] as const))(
     'fails when %s',
     (_name, mutation) => {
-      const problems = check(mutated(rehearsalOf('dev').app, mutation.mutate));
+      mutating = mutation.env ?? 'dev';
+      const problems = check(mutated(rehearsalOf(mutating).app, mutation.mutate));
       expect(problems.join('\n')).toContain(mutation.expected);
     },
     SYNTH_TIMEOUT_MS,
   );
 
-  it(
-    'passes on the unmutated templates (the mutations, not the baseline, make it fail)',
-    () => {
-      expect(check(rehearsalOf('dev').app)).toEqual([]);
+  it.each(['dev', 'staging'] as const)(
+    'passes on the unmutated templates of %s (the mutations, not the baseline, make it fail)',
+    (env) => {
+      expect(check(rehearsalOf(env).app)).toEqual([]);
       console.info(`[figures] ${label}: ${mutations.length} mutations caught`);
     },
     SYNTH_TIMEOUT_MS,

@@ -1,6 +1,6 @@
 // The edge never refuses a signed webhook for volume (issue 10, ARCHITECTURE §1, §7), judged on the
 // synthesized templates the way AWS WAF and API Gateway treat them (helpers/waf-evaluator.ts), on the
-// execute-api URL (dev: the stage name is part of the path WAF sees) and behind a custom domain (prod).
+// execute-api URL (staging: the stage name is part of the path WAF sees) and behind a custom domain (prod).
 // Each check has a mutation below that makes it fail.
 
 import { describe, expect, it } from 'vitest';
@@ -77,7 +77,8 @@ function pinningProblems(rules: CfnJson[]): string[] {
 const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
 describe.each([
-  ['dev', 'the execute-api URL'],
+  // staging: the execute-api URL (dev has no web ACL, docs/SECURITY.md).
+  ['staging', 'the execute-api URL'],
   ['prod', 'the custom domain'],
 ] as const)('%s edge (%s)', (env, _where) => {
   const synth = synthEnv(env);
@@ -88,7 +89,7 @@ describe.each([
   it(
     'sees the path the WAF sees: the stage name on execute-api, the base path behind a custom domain',
     () => {
-      expect(prefix).toBe(env === 'dev' ? '/v1' : '');
+      expect(prefix).toBe(env === 'staging' ? '/v1' : '');
     },
     SYNTH_TIMEOUT,
   );
@@ -160,7 +161,7 @@ describe.each([
     });
 
     it('a webhook scope that misses the stage prefix (or the base path) would let body rules block SMS text', () => {
-      const wrongPrefix = env === 'dev' ? '' : '/v1';
+      const wrongPrefix = env === 'staging' ? '' : '/v1';
       expect(blockersOfSignedWebhooks(rules, wrongPrefix)).toEqual(
         expect.arrayContaining(['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet']),
       );

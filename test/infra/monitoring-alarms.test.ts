@@ -34,6 +34,9 @@ function referencedResource(synth: SynthesizedEnv, value: unknown): string | und
 describe.each(ENVS)('monitoring (%s)', (env) => {
   const synth = synthEnv(env);
   const { config } = synth;
+  // Written out: dev has no web ACL and no dashboard (lib/config/dev.ts, docs/COST.md).
+  const withWaf = { dev: false, staging: true, prod: true }[env];
+  const withDashboard = { dev: false, staging: true, prod: true }[env];
 
   it('sends every alarm, composite included, to the on-call topic on ALARM and on OK', () => {
     const all = [...metricAlarms(synth), ...ofType(synth, 'monitoring', 'AWS::CloudWatch::CompositeAlarm')];
@@ -97,12 +100,9 @@ describe.each(ENVS)('monitoring (%s)', (env) => {
     expect(byName(RunbookSection.adminAuthFailures)?.Threshold).toBe(t.adminAuthFailuresPer5Min);
     expect(byName(RunbookSection.invalidPayloads)?.Threshold).toBe(t.invalidPayloadsPer5Min);
     expect(byName(RunbookSection.api5xx)?.Threshold).toBe(t.api5xxPer5Min);
-    expect(byName(RunbookSection.dlqNotEmpty)).toMatchObject({
-      Threshold: t.dlqVisibleMessages,
-      MetricName: 'ApproximateNumberOfMessagesVisible',
-    });
+    expect(byName(RunbookSection.dlqNotEmpty)?.Threshold).toBe(t.dlqNewMessages);
     expect(byName(RunbookSection.oldestMessageAge)?.Threshold).toBe(t.oldestMessageAgeSeconds);
-    expect(byName(RunbookSection.wafBlockedSpike)?.Threshold).toBe(t.wafBlockedPer5Min);
+    expect(byName(RunbookSection.wafBlockedSpike)?.Threshold).toBe(withWaf ? t.wafBlockedPer5Min : undefined);
     expect(byName(RunbookSection.rdsCpu)?.Threshold).toBe(t.rdsCpuPercent);
     expect(byName(RunbookSection.rdsFreeStorage)?.Threshold).toBe(t.rdsFreeStorageGiB * 1024 ** 3);
     expect(byName(RunbookSection.rdsConnections)?.Threshold).toBe(t.rdsConnections);
@@ -121,8 +121,12 @@ describe.each(ENVS)('monitoring (%s)', (env) => {
     }
   });
 
-  it('watches the WAF with the dimensions WAFv2 publishes (WebACL, Region, Rule=ALL)', () => {
+  it(`${withWaf ? 'watches the WAF with the dimensions WAFv2 publishes (WebACL, Region, Rule=ALL)' : 'has no WAF alarm (no web ACL)'}`, () => {
     const waf = metricAlarms(synth).find(([, a]) => a.Properties.Namespace === 'AWS/WAFV2')?.[1].Properties;
+    if (!withWaf) {
+      expect(waf).toBeUndefined();
+      return;
+    }
     const acl = ofType(synth, 'api', 'AWS::WAFv2::WebACL')[0]?.[1].Properties;
     expect(waf?.Dimensions).toEqual(
       expect.arrayContaining([
@@ -167,6 +171,14 @@ describe.each(ENVS)('monitoring (%s)', (env) => {
     expect(apiAlarms.map((w) => [w.metric, w.dims.Method, w.dims.Resource]).sort()).toEqual([
       ['5XXError', 'POST', '/webhooks/twilio/messages'],
       ['5XXError', 'POST', '/webhooks/twilio/status'],
+      // dev enables voice (lib/config/dev.ts): its routes page too.
+      ...(env === 'dev'
+        ? [
+            ['5XXError', 'POST', '/webhooks/twilio/voice'],
+            ['5XXError', 'POST', '/webhooks/twilio/voice/recording'],
+            ['5XXError', 'POST', '/webhooks/twilio/voice/status'],
+          ]
+        : []),
     ]);
     for (const w of apiAlarms) expect(w.dims.ApiName).toBe(`signalgate-${env}`);
     // The canary pages where it runs (staging and prod here: they have a Twilio account and a schedule).
@@ -264,7 +276,11 @@ describe.each(ENVS)('monitoring (%s)', (env) => {
     expect(subs.filter((s) => s.Protocol === 'email').map((s) => s.Endpoint)).toEqual(config.alarms.emails);
   });
 
-  it('has a dashboard with the traffic, verdict, queue, ingest, database, WAF and rotation widgets', () => {
+  it(`${withDashboard ? 'has a dashboard with the traffic, verdict, queue, ingest, database, WAF and rotation widgets' : 'has no dashboard'}`, () => {
+    if (!withDashboard) {
+      expect(ofType(synth, 'monitoring', 'AWS::CloudWatch::Dashboard')).toEqual([]);
+      return;
+    }
     const [[, dashboard]] = ofType(synth, 'monitoring', 'AWS::CloudWatch::Dashboard') as [[string, Resource]];
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
     for (const title of [
@@ -306,5 +322,100 @@ describe('monitoring config', () => {
         Endpoint: 'https://events.pagerduty.com/integration/abc/enqueue',
       }),
     );
+  });
+});
+
+// CloudWatch runs an alarm's actions only when its state changes (CloudWatch user guide, "Using Amazon CloudWatch
+// alarms": actions are invoked for state changes, not for sustained states). So "pages on every new dead letter"
+// is judged by replaying a DLQ's per-minute depth through the alarm as CloudWatch evaluates it and counting the
+// OK → ALARM transitions: the notifications on-call receives.
+type AlarmProps = Record<string, CfnAny>;
+// biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON read in assertions
+type CfnAny = any;
+
+/** The alarm's datapoint per minute from the queue's per-minute ApproximateNumberOfMessagesVisible (Maximum). */
+function datapoints(alarm: AlarmProps, visible: readonly number[]): Array<number | undefined> {
+  if (alarm.MetricName !== undefined) {
+    expect(alarm).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible', Period: 60 });
+    return [...visible];
+  }
+  const returned = (alarm.Metrics as AlarmProps[]).filter((m) => m.ReturnData !== false);
+  expect(returned).toHaveLength(1);
+  const diff = /^DIFF\((\w+)\)$/.exec(returned[0]?.Expression ?? '');
+  if (!diff) throw new Error(`no model of CloudWatch's ${returned[0]?.Expression} here`);
+  const input = (alarm.Metrics as AlarmProps[]).find((m) => m.Id === diff[1]);
+  expect(input?.MetricStat).toMatchObject({
+    Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible' },
+    Period: 60,
+    Stat: 'Maximum',
+  });
+  // CloudWatch metric math: DIFF returns each value minus the preceding one (none for the first).
+  return visible.map((v, i) => (i === 0 ? undefined : v - (visible[i - 1] as number)));
+}
+
+/** How many times the alarm goes into ALARM (and so notifies) over the replayed minutes. */
+function alarmNotifications(alarm: AlarmProps, visible: readonly number[]): number {
+  expect(alarm).toMatchObject({
+    EvaluationPeriods: 1,
+    DatapointsToAlarm: 1,
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    TreatMissingData: 'notBreaching',
+  });
+  let state = 'OK';
+  let notifications = 0;
+  for (const value of datapoints(alarm, visible)) {
+    const next = value !== undefined && value >= alarm.Threshold ? 'ALARM' : 'OK';
+    if (next === 'ALARM' && state !== 'ALARM') notifications += 1;
+    state = next;
+  }
+  return notifications;
+}
+
+describe('DLQ alarm', () => {
+  // Minute by minute: a first dead letter, a second and a third while the first still waits (nobody redrove).
+  const DLQ_DEPTH = [0, 0, 1, 1, 1, 2, 2, 2, 2, 3, 3];
+  const dlqAlarm = (env: (typeof ENVS)[number]) =>
+    metricAlarms(synthEnv(env)).find(
+      ([, a]) => a.Properties.AlarmName === `signalgate-${env}-dlq-not-empty`,
+    )?.[1].Properties as AlarmProps;
+
+  it.each(ENVS)('pages on every new dead letter while earlier ones still wait (%s)', (env) => {
+    const alarm = dlqAlarm(env);
+    expect(alarm.Metrics).toEqual([
+      { Id: 'expr_1', Expression: 'DIFF(visible)', Label: 'New dead letters', ReturnData: true },
+      {
+        Id: 'visible',
+        MetricStat: {
+          Metric: {
+            Namespace: 'AWS/SQS',
+            MetricName: 'ApproximateNumberOfMessagesVisible',
+            Dimensions: [{ Name: 'QueueName', Value: expect.anything() }],
+          },
+          Period: 60,
+          Stat: 'Maximum',
+        },
+        ReturnData: false,
+      },
+    ]);
+    expect(alarm.Threshold).toBe(1);
+    expect(alarm.AlarmActions).toEqual([TOPIC]);
+    expect(alarmNotifications(alarm, DLQ_DEPTH)).toBe(3);
+    // A redrive (the depth falls) is no new dead letter.
+    expect(alarmNotifications(alarm, [0, 3, 3, 0, 0])).toBe(1);
+  });
+
+  it('replays the depth the way it judges: the former alarm on the depth itself pages once for the same three', () => {
+    const former: AlarmProps = {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Namespace: 'AWS/SQS',
+      Period: 60,
+      Statistic: 'Maximum',
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    };
+    expect(alarmNotifications(former, DLQ_DEPTH)).toBe(1);
   });
 });

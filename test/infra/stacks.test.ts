@@ -28,6 +28,9 @@ describe.each(ENVS)('%s stacks', (env) => {
   const synth = synthEnv(env);
   const { config, templates } = synth;
   const { network, data, api, monitoring } = templates;
+  // Written out, not read from the config: dev logs in to the instance directly and has no web ACL (issue 11, cost).
+  const proxied = { dev: false, staging: true, prod: true }[env];
+  const withWaf = { dev: false, staging: true, prod: true }[env];
 
   describe('network', () => {
     it('has isolated subnets only and no NAT gateway or internet gateway', () => {
@@ -106,39 +109,58 @@ describe.each(ENVS)('%s stacks', (env) => {
       data.hasResourceProperties('AWS::RDS::DBInstance', { DBParameterGroupName: Match.anyValue() });
     });
 
-    it('puts RDS Proxy in front with TLS required and end-to-end IAM auth (no database password)', () => {
-      const proxies = data.findResources('AWS::RDS::DBProxy');
-      expect(Object.keys(proxies)).toEqual(['DatabaseProxy']);
-      const proxy = proxies.DatabaseProxy?.Properties;
-      expect(proxy).toMatchObject({
-        RequireTLS: true,
-        EngineFamily: 'POSTGRESQL',
-        DefaultAuthScheme: 'IAM_AUTH',
+    if (proxied) {
+      it('puts RDS Proxy in front with TLS required and end-to-end IAM auth (no database password)', () => {
+        const proxies = data.findResources('AWS::RDS::DBProxy');
+        expect(Object.keys(proxies)).toEqual(['DatabaseProxy']);
+        const proxy = proxies.DatabaseProxy?.Properties;
+        expect(proxy).toMatchObject({
+          RequireTLS: true,
+          EngineFamily: 'POSTGRESQL',
+          DefaultAuthScheme: 'IAM_AUTH',
+        });
+        // No secret behind the proxy: it logs in to the instance with IAM as the caller's role.
+        expect(proxy.Auth).toBeUndefined();
+        // The instance accepts IAM tokens (without it the proxy cannot log in at all).
+        data.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
       });
-      // No secret behind the proxy: it logs in to the instance with IAM as the caller's role.
-      expect(proxy.Auth).toBeUndefined();
-      // The instance accepts IAM tokens (without it the proxy cannot log in at all).
-      data.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
-    });
 
-    it('lets the proxy connect to the instance as the three function roles only, never as the master user', () => {
-      const proxyRole: string =
-        data.findResources('AWS::RDS::DBProxy').DatabaseProxy?.Properties.RoleArn?.['Fn::GetAtt']?.[0];
-      expect(proxyRole).toMatch(/^DatabaseProxyIAMRole/);
-      const policies = Object.values(data.findResources('AWS::IAM::Policy')).filter((p) =>
-        JSON.stringify(p.Properties.Roles).includes(proxyRole),
-      );
-      const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
-      expect(statements).toHaveLength(1);
-      expect(statements[0].Action).toBe('rds-db:connect');
-      const resources = JSON.stringify(statements[0].Resource);
-      for (const role of ['signalgate_ingest', 'signalgate_admin_api', 'signalgate_retention']) {
-        expect(resources).toContain(`/${role}`);
-      }
-      expect(resources).toContain('DbiResourceId');
-      expect(resources).not.toContain('signalgate_owner');
-      expect(resources).not.toContain('signalgate_app');
-    });
+      it('lets the proxy connect to the instance as the three function roles only, never as the master user', () => {
+        const proxyRole: string =
+          data.findResources('AWS::RDS::DBProxy').DatabaseProxy?.Properties.RoleArn?.['Fn::GetAtt']?.[0];
+        expect(proxyRole).toMatch(/^DatabaseProxyIAMRole/);
+        const policies = Object.values(data.findResources('AWS::IAM::Policy')).filter((p) =>
+          JSON.stringify(p.Properties.Roles).includes(proxyRole),
+        );
+        const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
+        expect(statements).toHaveLength(1);
+        expect(statements[0].Action).toBe('rds-db:connect');
+        const resources = JSON.stringify(statements[0].Resource);
+        for (const role of ['signalgate_ingest', 'signalgate_admin_api', 'signalgate_retention']) {
+          expect(resources).toContain(`/${role}`);
+        }
+        expect(resources).toContain('DbiResourceId');
+        expect(resources).not.toContain('signalgate_owner');
+        expect(resources).not.toContain('signalgate_app');
+      });
+    } else {
+      it('has no RDS Proxy: the functions log in to the instance, which accepts IAM tokens', () => {
+        data.resourceCountIs('AWS::RDS::DBProxy', 0);
+        data.hasResourceProperties('AWS::RDS::DBInstance', { EnableIAMDatabaseAuthentication: true });
+      });
+
+      it('lets each function log in to the instance as its own role only (rds-db:connect on its DbiResourceId)', () => {
+        const connects = Object.values(api.findResources('AWS::IAM::Policy')).flatMap((p) =>
+          p.Properties.PolicyDocument.Statement.filter((st: CfnJson) => st.Action === 'rds-db:connect'),
+        );
+        const users = connects.map((st: CfnJson) => {
+          const text = JSON.stringify(st.Resource);
+          expect(text).toContain('DbiResourceId');
+          return /\/(signalgate_[a-z_]+)"/.exec(text)?.[1];
+        });
+        expect(users.sort()).toEqual(['signalgate_admin_api', 'signalgate_ingest', 'signalgate_retention']);
+      });
+    }
 
     it('lets RDS manage the master password: no database secret or rotation schedule of ours', () => {
       data.hasResourceProperties('AWS::RDS::DBInstance', {
@@ -160,7 +182,7 @@ describe.each(ENVS)('%s stacks', (env) => {
           Variables: Match.objectLike({
             [EnvVar.dbMasterSecretArn]: { 'Fn::GetAtt': ['Database', 'MasterUserSecret.SecretArn'] },
             [EnvVar.dbHost]: { 'Fn::GetAtt': ['Database', 'Endpoint.Address'] },
-            [EnvVar.powertoolsServiceName]: ServiceName.migrate,
+            [EnvVar.serviceName]: ServiceName.migrate,
             NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
           }),
         },
@@ -182,10 +204,10 @@ describe.each(ENVS)('%s stacks', (env) => {
   describe('api', () => {
     it('keeps the webhook out of the VPC and the ingest function in it', () => {
       const webhook = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.webhook }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.webhook }) },
       });
       const ingest = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const functions = api.findResources('AWS::Lambda::Function');
       expect(functions[webhook]?.Properties.VpcConfig).toBeUndefined();
@@ -194,7 +216,7 @@ describe.each(ENVS)('%s stacks', (env) => {
 
     it('gives ingest more time than one database attempt (connect + query timeouts) plus its defers', () => {
       const ingest = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const timeoutMillis =
         (api.findResources('AWS::Lambda::Function')[ingest]?.Properties.Timeout ?? 0) * 1000;
@@ -236,13 +258,13 @@ describe.each(ENVS)('%s stacks', (env) => {
             [EnvVar.twilioTokenSecrets]: Match.anyValue(),
             [EnvVar.blindIndexSecretArn]: ref('BlindIndexSecret'),
             [EnvVar.secretCacheSeconds]: String(config.secretCacheSeconds),
-            [EnvVar.powertoolsServiceName]: ServiceName.webhook,
+            [EnvVar.serviceName]: ServiceName.webhook,
           }),
         },
       });
     });
 
-    it('gives ingest the proxy endpoint, its own role and IAM connect on that proxy user only', () => {
+    it('gives ingest the database endpoint (proxy or instance), its own role and IAM connect on that user only', () => {
       api.hasResourceProperties('AWS::Lambda::Function', {
         ReservedConcurrentExecutions: config.ingest.reservedConcurrency ?? Match.absent(),
         Environment: {
@@ -254,9 +276,13 @@ describe.each(ENVS)('%s stacks', (env) => {
             [EnvVar.dbHost]: {
               'Fn::GetStackOutput': Match.objectLike({
                 StackName: `signalgate-${env}-data`,
-                OutputName: Match.stringLikeRegexp('DatabaseProxyEndpoint'),
+                OutputName: Match.stringLikeRegexp(
+                  proxied ? 'DatabaseProxyEndpoint' : 'DatabaseEndpointAddress',
+                ),
               }),
             },
+            // The instance presents an RDS CA certificate: Node verifies it only with Lambda's CA bundle.
+            NODE_EXTRA_CA_CERTS: proxied ? Match.absent() : '/var/runtime/ca-cert.pem',
           }),
         },
       });
@@ -292,7 +318,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
       // Ingest backs off (ChangeMessageVisibility, from the event source's grant) and dead-letters poison.
       const ingestFn = onlyId(api, 'AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ [EnvVar.powertoolsServiceName]: ServiceName.ingest }) },
+        Environment: { Variables: Match.objectLike({ [EnvVar.serviceName]: ServiceName.ingest }) },
       });
       const variables =
         api.findResources('AWS::Lambda::Function')[ingestFn]?.Properties.Environment.Variables;
@@ -396,10 +422,17 @@ describe.each(ENVS)('%s stacks', (env) => {
         ]),
       });
       const stage = onlyId(api, 'AWS::ApiGateway::Stage');
-      api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
-        ResourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([ref(stage)])] }),
-        WebACLArn: arnOf(onlyId(api, 'AWS::WAFv2::WebACL')),
-      });
+      if (withWaf) {
+        api.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+          ResourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([ref(stage)])] }),
+          WebACLArn: arnOf(onlyId(api, 'AWS::WAFv2::WebACL')),
+        });
+      } else {
+        // dev: no web ACL at all (docs/SECURITY.md, "Environments without WAF"), and no output naming one.
+        api.resourceCountIs('AWS::WAFv2::WebACL', 0);
+        api.resourceCountIs('AWS::WAFv2::WebACLAssociation', 0);
+        expect(Object.keys(api.toJSON().Outputs ?? {})).not.toContain('WebAclArn');
+      }
       // The access log records the route template, never the raw path with a phone number in it.
       const format = Object.values(api.findResources('AWS::ApiGateway::Stage'))[0]?.Properties
         .AccessLogSetting.Format;
@@ -427,7 +460,9 @@ describe.each(ENVS)('%s stacks', (env) => {
       const posts = Object.values(
         api.findResources('AWS::ApiGateway::Method', { Properties: { HttpMethod: 'POST' } }),
       );
-      expect(posts).toHaveLength(2);
+      // Messages and status, and the three voice routes where voice is enabled.
+      const webhookRoutes = config.voice.enabled ? 5 : 2;
+      expect(posts).toHaveLength(webhookRoutes);
       for (const post of posts) {
         expect(post.Properties.RequestParameters).toBeUndefined();
         expect(post.Properties.RequestValidatorId).toBeUndefined();
@@ -437,7 +472,11 @@ describe.each(ENVS)('%s stacks', (env) => {
       );
       // Two webhook ANY methods plus one ANY per admin resource: health, metrics, audit,
       // subjects/export, subjects/erase, approvals/{id}, retention/run (see admin-wiring.test.ts).
-      expect(methods.sort()).toEqual([...Array<string>(2 + 7).fill('ANY'), 'GET', 'POST', 'POST']);
+      expect(methods.sort()).toEqual([
+        ...Array<string>(webhookRoutes + 7).fill('ANY'),
+        'GET',
+        ...Array<string>(webhookRoutes).fill('POST'),
+      ]);
     });
 
     it(
@@ -474,7 +513,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       // The function a service name runs in: the Ref that CloudFormation resolves to its generated name.
       const functionOf = (service: string) =>
         Object.entries(api.findResources('AWS::Lambda::Function')).find(
-          ([, r]) => r.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME === service,
+          ([, r]) => r.Properties.Environment?.Variables?.[EnvVar.serviceName] === service,
         )?.[0];
       const outputs = synth.json.api.Outputs;
       expect(outputs.WebhookFunctionName?.Value).toEqual(ref(functionOf('signalgate-webhook') as string));
@@ -524,7 +563,7 @@ describe.each(ENVS)('%s stacks', (env) => {
       const pinned = {
         data: {
           'AWS::RDS::DBInstance': ['Database'],
-          'AWS::RDS::DBProxy': ['DatabaseProxy'],
+          'AWS::RDS::DBProxy': proxied ? ['DatabaseProxy'] : [],
           'AWS::KMS::Key': ['PiiKey', 'DatabaseSecretsKey', 'DatabaseKey'],
           // Issue 11: CDK derives these two from the construct path; a move would replace the instance's groups.
           'AWS::RDS::DBSubnetGroup': ['DatabaseSubnetGroup'],
@@ -575,11 +614,19 @@ const rule = (rules: Rule[], name: string) => {
   expect(found, name).toBeDefined();
   return found as Rule;
 };
-const notWebhook = (prefix: string) => ({
+/** The webhook paths in the WAF's scope: the voice routes too where the environment enables voice. */
+const webhookPaths = (voice: boolean) => [
+  '/webhooks/twilio/messages',
+  '/webhooks/twilio/status',
+  ...(voice
+    ? ['/webhooks/twilio/voice', '/webhooks/twilio/voice/status', '/webhooks/twilio/voice/recording']
+    : []),
+];
+const notWebhook = (prefix: string, voice: boolean) => ({
   NotStatement: {
     Statement: {
       OrStatement: {
-        Statements: [Route.messages, Route.status].map((path) => ({
+        Statements: webhookPaths(voice).map((path) => ({
           ByteMatchStatement: {
             FieldToMatch: { UriPath: {} },
             PositionalConstraint: 'EXACTLY',
@@ -603,7 +650,8 @@ const adminScope = (prefix: string) => ({
   },
 });
 
-describe.each(ENVS)('%s web ACL', (env) => {
+// dev has no web ACL (lib/config/dev.ts, docs/SECURITY.md): its absence is asserted in '%s stacks' above.
+describe.each(['staging', 'prod'] as const)('%s web ACL', (env) => {
   const { config, templates } = synthEnv(env);
   const rules = rulesOf(templates.api);
   const prefix = config.api.customDomain ? '' : `/${config.api.stageName}`;
@@ -613,7 +661,7 @@ describe.each(ENVS)('%s web ACL', (env) => {
       Limit: config.waf.rateLimitPerIp,
       AggregateKeyType: 'IP',
       EvaluationWindowSec: 300,
-      ScopeDownStatement: notWebhook(prefix),
+      ScopeDownStatement: notWebhook(prefix, config.voice.enabled),
     });
     expect(rule(rules, 'WebhookUnsignedRateLimitPerIp').Statement.RateBasedStatement).toEqual({
       Limit: config.waf.rateLimitPerIp,
@@ -622,7 +670,7 @@ describe.each(ENVS)('%s web ACL', (env) => {
       ScopeDownStatement: {
         AndStatement: {
           Statements: [
-            notWebhook(prefix).NotStatement.Statement,
+            notWebhook(prefix, config.voice.enabled).NotStatement.Statement,
             {
               NotStatement: {
                 Statement: {
@@ -654,7 +702,7 @@ describe.each(ENVS)('%s web ACL', (env) => {
       'AWSManagedRulesKnownBadInputsRuleSet',
     ]) {
       expect(rule(rules, name).Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
-        notWebhook(prefix),
+        notWebhook(prefix, config.voice.enabled),
       );
     }
     expect(
@@ -666,12 +714,14 @@ describe.each(ENVS)('%s web ACL', (env) => {
     for (const group of ['AWSManagedRulesCommonRuleSet', 'AWSManagedRulesSQLiRuleSet']) {
       const blocking = rule(rules, group);
       expect(blocking.OverrideAction).toEqual({ None: {} });
-      expect(blocking.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(notWebhook(prefix));
+      expect(blocking.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
+        notWebhook(prefix, config.voice.enabled),
+      );
       expect(blocking.Statement.ManagedRuleGroupStatement.RuleActionOverrides).toBeUndefined();
       const counting = rule(rules, `${group}OnWebhooks`);
       expect(counting.OverrideAction).toEqual({ Count: {} });
       expect(counting.Statement.ManagedRuleGroupStatement.ScopeDownStatement).toEqual(
-        notWebhook(prefix).NotStatement.Statement,
+        notWebhook(prefix, config.voice.enabled).NotStatement.Statement,
       );
     }
     expect(rules.find((r) => r.Name === 'BodyRulesOutsideWebhooks')).toBeUndefined();
@@ -682,7 +732,12 @@ describe.each(ENVS)('%s web ACL', (env) => {
       rule(rules, 'AWSManagedRulesAdminProtectionRuleSet').Statement.ManagedRuleGroupStatement
         .ScopeDownStatement,
     ).toEqual({
-      AndStatement: { Statements: [{ NotStatement: { Statement: adminScope(prefix) } }, notWebhook(prefix)] },
+      AndStatement: {
+        Statements: [
+          { NotStatement: { Statement: adminScope(prefix) } },
+          notWebhook(prefix, config.voice.enabled),
+        ],
+      },
     });
     const hosting = rule(rules, 'HostingProvidersOnAdmin');
     expect(hosting.Action).toEqual({ Block: {} });
@@ -843,7 +898,7 @@ describe('a webhook URL with a configured query string', () => {
     const withQuery = Object.entries(json.api.Resources as Record<string, CfnJson>)
       .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
       .filter(([, r]) => r.Properties.Environment?.Variables?.WEBHOOK_QUERY === 'tenant=acme')
-      .map(([, r]) => r.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME)
+      .map(([, r]) => r.Properties.Environment.Variables[EnvVar.serviceName])
       .sort();
     expect(withQuery).toEqual(['signalgate-canary', 'signalgate-webhook']);
     expect(JSON.stringify(json.api.Outputs.MessagesWebhookUrl.Value)).toContain(

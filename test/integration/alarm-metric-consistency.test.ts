@@ -21,7 +21,16 @@ import type { DataKey, KeyProvider, QueuedEnvelope } from '../../lambda/shared/p
 import { MemoryRotationStore } from '../../lambda/shared/rotation/memory-rotation-store.js';
 import { makeRotationHandler } from '../../lambda/shared/rotation/rotate-secret.js';
 import { syntheticMessage } from '../../lambda/shared/synthetic-message.js';
-import { ACCOUNT_SID, inboundParams, signedWebhookEvent, statusParams } from '../helpers/api-events.js';
+import { VoiceConfig } from '../../lambda/shared/voice-config.js';
+import {
+  ACCOUNT_SID,
+  callParams,
+  callStatusParams,
+  inboundParams,
+  recordingParams,
+  signedWebhookEvent,
+  statusParams,
+} from '../helpers/api-events.js';
 import { sqsEvent } from '../helpers/sqs-events.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 import { webhookFixture } from '../helpers/webhook-fixture.js';
@@ -88,7 +97,15 @@ const emf: string[] = [];
 /** Runs each handler on inputs that trigger each custom metric; the EMF goes to `emf`. */
 async function exerciseHandlers(): Promise<void> {
   // Webhook: accepted message and status, forged, invalid, queue down.
-  const web = webhookFixture();
+  const web = webhookFixture({
+    // The stream target marked down: the call is answered with the fallback (VoiceFallbacks).
+    voice: VoiceConfig.parse({
+      enabled: true,
+      defaultAnswer: { kind: 'stream', url: 'wss://agent.example.test/media' },
+      fallback: { kind: 'say', text: 'Please call again later.' },
+      streamAvailable: false,
+    }),
+  });
   const valid = await web.handler(signedWebhookEvent({ token: web.token, params: inboundParams() }));
   expect(valid.statusCode).toBe(200);
   const status = signedWebhookEvent({
@@ -117,6 +134,23 @@ async function exerciseHandlers(): Promise<void> {
     params: syntheticMessage(ACCOUNT_SID, SyntheticKind.verify),
   });
   expect((await web.handler(synthetic)).statusCode).toBe(200);
+  // Voice: a call, its status and its recording; a forged call.
+  const call = callParams();
+  for (const [path, params] of [
+    ['/webhooks/twilio/voice', call],
+    ['/webhooks/twilio/voice/status', callStatusParams({ CallSid: call.CallSid as string })],
+    ['/webhooks/twilio/voice/recording', recordingParams({ CallSid: call.CallSid as string })],
+  ] as const) {
+    expect(
+      (await web.handler(signedWebhookEvent({ token: web.token, params, path }))).statusCode,
+    ).toBeLessThan(300);
+  }
+  const forgedCall = signedWebhookEvent({
+    token: 'forged',
+    params: callParams(),
+    path: '/webhooks/twilio/voice',
+  });
+  expect((await web.handler(forgedCall)).statusCode).toBe(403);
   const envelopes = web.queue.sent.splice(0) as QueuedEnvelope[];
   emf.push(...web.emf);
   // The canary: one run that sees its message stored, one that does not.

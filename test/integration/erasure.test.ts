@@ -77,7 +77,14 @@ describe('erasing a subject', () => {
     expect(await rowsOf(index)).toBe(3);
 
     const erased = await new PostgresSubjectRecords(db.pool).erase(index);
-    expect(erased).toEqual({ messages: 3, statuses: 0, quarantined: 0 });
+    expect(erased).toEqual({
+      messages: 3,
+      statuses: 0,
+      quarantined: 0,
+      calls: 0,
+      callStatuses: 0,
+      recordings: 0,
+    });
     expect(await rowsOf(index)).toBe(0);
     const tombstones = await db.pool.query('SELECT * FROM erased_subjects WHERE blind_index = $1', [index]);
     expect(tombstones.rows).toHaveLength(1);
@@ -135,7 +142,14 @@ describe('erasing a subject', () => {
       const erasing = new PostgresSubjectRecords(db.pool).erase(index);
       await new Promise((resolve) => setTimeout(resolve, 200)); // the erasure is now waiting
       await inFlight.query('COMMIT');
-      expect(await erasing).toEqual({ messages: 1, statuses: 0, quarantined: 0 });
+      expect(await erasing).toEqual({
+        messages: 1,
+        statuses: 0,
+        quarantined: 0,
+        calls: 0,
+        callStatuses: 0,
+        recordings: 0,
+      });
       expect(await rowsOf(index)).toBe(0);
     } finally {
       await inFlight.end();

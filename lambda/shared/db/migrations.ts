@@ -222,6 +222,74 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX quarantined_payloads_other_indexes ON ${Table.quarantined} USING gin (other_indexes);
     `,
   },
+  {
+    version: 60,
+    name: 'voice calls, call statuses and recordings',
+    sql: `
+      -- Incoming calls (issue 14): one row per CallSid. Numbers only sealed, found by blind index.
+      CREATE TABLE ${Table.calls} (
+        call_sid          text PRIMARY KEY CHECK (call_sid ~ '^CA[0-9a-fA-F]{32}$'),
+        account_sid       text NOT NULL,
+        status            text NOT NULL,
+        direction         text NOT NULL,
+        from_index        text NOT NULL,
+        to_index          text NOT NULL,
+        -- Blind index of the call itself: an erasure tombstones it, so the call's later callbacks
+        -- (statuses, recordings, which may name no number) are dropped by ingest.
+        call_index        text NOT NULL,
+        sealed            bytea NOT NULL,
+        idempotency_token text,
+        received_at       timestamptz NOT NULL,
+        stored_at         timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX voice_calls_from_index ON ${Table.calls} (from_index);
+      CREATE INDEX voice_calls_to_index ON ${Table.calls} (to_index);
+      CREATE INDEX voice_calls_received_at ON ${Table.calls} (received_at);
+
+      -- Call status callbacks: Twilio numbers each callback of a call (SequenceNumber), and one status
+      -- may come more than once; a redelivery repeats all three. No foreign key: outbound calls never
+      -- came in through the webhook.
+      CREATE TABLE ${Table.callStatuses} (
+        id                bigserial PRIMARY KEY,
+        call_sid          text NOT NULL,
+        status            text NOT NULL,
+        sequence_number   integer NOT NULL,
+        call_duration     integer,
+        from_index        text,
+        to_index          text,
+        call_index        text NOT NULL,
+        sealed            bytea NOT NULL,
+        idempotency_token text,
+        received_at       timestamptz NOT NULL,
+        stored_at         timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (call_sid, status, sequence_number)
+      );
+      CREATE INDEX voice_call_statuses_from_index ON ${Table.callStatuses} (from_index);
+      CREATE INDEX voice_call_statuses_to_index ON ${Table.callStatuses} (to_index);
+      CREATE INDEX voice_call_statuses_received_at ON ${Table.callStatuses} (received_at);
+
+      -- Recording status callbacks: one row per RecordingSid; the recording URL is only in the sealed
+      -- record. call_index is the blind index of the call, which an erasure tombstones.
+      CREATE TABLE ${Table.recordings} (
+        recording_sid     text PRIMARY KEY CHECK (recording_sid ~ '^RE[0-9a-fA-F]{32}$'),
+        call_sid          text NOT NULL,
+        status            text NOT NULL,
+        duration          integer,
+        call_index        text NOT NULL,
+        sealed            bytea NOT NULL,
+        idempotency_token text,
+        received_at       timestamptz NOT NULL,
+        stored_at         timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX voice_recordings_call_sid ON ${Table.recordings} (call_sid);
+      CREATE INDEX voice_recordings_received_at ON ${Table.recordings} (received_at);
+
+      -- A quarantined voice payload keeps its CallSid (when it passed its pattern): export and erasure
+      -- follow the subject's calls to it.
+      ALTER TABLE ${Table.quarantined} ADD COLUMN call_sid text;
+      CREATE INDEX quarantined_payloads_call_sid ON ${Table.quarantined} (call_sid);
+    `,
+  },
 ];
 
 type Privilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE' | 'USAGE';
@@ -250,6 +318,13 @@ export const ROLE_PRIVILEGES: Readonly<Record<DbRole, readonly Grant[]>> = {
     { on: Table.quarantined, privileges: ['INSERT'] },
     { on: Table.quarantined, privileges: ['SELECT'], columns: ['payload_key'] },
     { on: `${Table.quarantined}_id_seq`, privileges: ['USAGE'] },
+    { on: Table.calls, privileges: ['INSERT'] },
+    { on: Table.calls, privileges: ['SELECT'], columns: ['call_sid'] },
+    { on: Table.callStatuses, privileges: ['INSERT'] },
+    { on: Table.callStatuses, privileges: ['SELECT'], columns: ['call_sid', 'status', 'sequence_number'] },
+    { on: `${Table.callStatuses}_id_seq`, privileges: ['USAGE'] },
+    { on: Table.recordings, privileges: ['INSERT'] },
+    { on: Table.recordings, privileges: ['SELECT'], columns: ['recording_sid'] },
     // Erasure is final (ARCHITECTURE §4): an envelope of an erased subject is dropped, never stored.
     { on: Table.erasedSubjects, privileges: ['SELECT'], columns: ['blind_index'] },
   ],
@@ -258,6 +333,9 @@ export const ROLE_PRIVILEGES: Readonly<Record<DbRole, readonly Grant[]>> = {
     { on: Table.messages, privileges: ['SELECT', 'DELETE'] },
     { on: Table.statusUpdates, privileges: ['SELECT', 'DELETE'] },
     { on: Table.quarantined, privileges: ['SELECT', 'DELETE'] },
+    { on: Table.calls, privileges: ['SELECT', 'DELETE'] },
+    { on: Table.callStatuses, privileges: ['SELECT', 'DELETE'] },
+    { on: Table.recordings, privileges: ['SELECT', 'DELETE'] },
     { on: Table.migrations, privileges: ['SELECT'] },
     { on: Table.auditLog, privileges: ['SELECT'] },
     { on: Table.auditLog, privileges: ['INSERT'], columns: AUDIT_WRITABLE },
@@ -275,6 +353,12 @@ export const ROLE_PRIVILEGES: Readonly<Record<DbRole, readonly Grant[]>> = {
     { on: Table.statusUpdates, privileges: ['SELECT'], columns: ['id', 'received_at'] },
     { on: Table.quarantined, privileges: ['DELETE'] },
     { on: Table.quarantined, privileges: ['SELECT'], columns: ['id', 'received_at'] },
+    { on: Table.calls, privileges: ['DELETE'] },
+    { on: Table.calls, privileges: ['SELECT'], columns: ['call_sid', 'received_at'] },
+    { on: Table.callStatuses, privileges: ['DELETE'] },
+    { on: Table.callStatuses, privileges: ['SELECT'], columns: ['id', 'received_at'] },
+    { on: Table.recordings, privileges: ['DELETE'] },
+    { on: Table.recordings, privileges: ['SELECT'], columns: ['recording_sid', 'received_at'] },
     { on: Table.auditLog, privileges: ['INSERT'], columns: AUDIT_WRITABLE },
   ],
 };
@@ -292,6 +376,10 @@ const GOVERNED = [
   Table.quarantined,
   `${Table.quarantined}_id_seq`,
   Table.erasedSubjects,
+  Table.calls,
+  Table.callStatuses,
+  `${Table.callStatuses}_id_seq`,
+  Table.recordings,
 ];
 
 const ident = (name: string) => {

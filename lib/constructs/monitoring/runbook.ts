@@ -10,6 +10,8 @@ export const RunbookSection = {
   trafficDrop: 'traffic-drop',
   webhookRoute5xx: 'webhook-route-5xx',
   signatureFailures: 'signature-failures',
+  voiceSignatureFailures: 'voice-signature-failures',
+  voiceFallbacks: 'voice-fallbacks',
   adminAuthFailures: 'admin-auth-failures',
   adminLockouts: 'admin-lockouts',
   invalidPayloads: 'invalid-payloads',

@@ -23,6 +23,10 @@ const GIB = 1024 ** 3;
 export interface AlarmThresholds {
   /** @default 20 */
   readonly signatureFailuresPer5Min?: number;
+  /** Signature failures on the voice routes (also in signatureFailuresPer5Min's count). @default 10 */
+  readonly voiceSignatureFailuresPer5Min?: number;
+  /** Calls answered with the fallback because the media-stream target was unavailable. @default 1 */
+  readonly voiceFallbacksPer5Min?: number;
   /** @default 5 */
   readonly adminAuthFailuresPer5Min?: number;
   /** Any lockout means one source guessed tokens repeatedly. @default 1 */
@@ -43,8 +47,8 @@ export interface AlarmThresholds {
   readonly lambdaThrottlesPer5Min?: number;
   /** @default 5 */
   readonly api5xxPer5Min?: number;
-  /** @default 1 */
-  readonly dlqVisibleMessages?: number;
+  /** New dead letters per minute; each minute with an arrival pages again. @default 1 */
+  readonly dlqNewMessages?: number;
   /** @default 300 */
   readonly oldestMessageAgeSeconds?: number;
   /**
@@ -66,6 +70,8 @@ export interface AlarmThresholds {
 
 const DEFAULT_THRESHOLDS: Required<AlarmThresholds> = {
   signatureFailuresPer5Min: 20,
+  voiceSignatureFailuresPer5Min: 10,
+  voiceFallbacksPer5Min: 1,
   adminAuthFailuresPer5Min: 5,
   adminLockoutsPer5Min: 1,
   invalidPayloadsPer5Min: 20,
@@ -76,7 +82,7 @@ const DEFAULT_THRESHOLDS: Required<AlarmThresholds> = {
   lambdaErrorsPer5Min: 1,
   lambdaThrottlesPer5Min: 1,
   api5xxPer5Min: 5,
-  dlqVisibleMessages: 1,
+  dlqNewMessages: 1,
   oldestMessageAgeSeconds: 300,
   dlqOldestMessageAgeSeconds: 86_400,
   wafBlockedPer5Min: 1000,
@@ -98,10 +104,11 @@ export interface SignalgateAlarmsProps {
   readonly apiStage: apigateway.Stage;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
-  /** Name of the regional web ACL (its CloudWatch `WebACL` dimension). */
-  readonly webAclName: string;
+  /** Name of the regional web ACL (its CloudWatch `WebACL` dimension). @default - no WAF alarm (no web ACL) */
+  readonly webAclName?: string;
   readonly database: rds.IDatabaseInstance;
-  readonly proxy: rds.IDatabaseProxy;
+  /** @default - no RDS Proxy alarm (the functions log in to the instance directly) */
+  readonly proxy?: rds.IDatabaseProxy;
   /**
    * Thresholds; merged over the defaults field by field.
    * @default DEFAULT_THRESHOLDS
@@ -199,6 +206,20 @@ export class SignalgateAlarms extends Construct {
       RunbookSection.signatureFailures,
       t.signatureFailuresPer5Min,
       'Webhook requests with a missing or wrong X-Twilio-Signature (forged, or a Twilio auth token out of sync).',
+    );
+    custom(
+      MetricName.VoiceSignatureFailures,
+      RunbookSection.voiceSignatureFailures,
+      t.voiceSignatureFailuresPer5Min,
+      'Voice webhook requests (calls, call statuses, recordings) with a missing or wrong X-Twilio-Signature.',
+    );
+    // Every fallback is a caller who did not reach the voice agent.
+    custom(
+      MetricName.VoiceFallbacks,
+      RunbookSection.voiceFallbacks,
+      t.voiceFallbacksPer5Min,
+      'Incoming calls were answered with the fallback message: the media-stream target is marked unavailable (config flag or failed health check).',
+      once,
     );
     custom(
       MetricName.AdminAuthFailures,
@@ -305,16 +326,29 @@ export class SignalgateAlarms extends Construct {
         threshold: t.api5xxPer5Min,
       },
     );
+    // CloudWatch notifies on state changes only, so an alarm on the DLQ's depth pages for the first dead letter
+    // and stays silent for the next ones. This one watches arrivals instead: the minute-to-minute rise of the
+    // visible count (DIFF: each value minus the one before it, CloudWatch metric math), which goes back to 0,
+    // and the alarm back to OK, in the first minute without one; the next dead letter is a new ALARM, a new page.
+    // Not NumberOfMessagesSent: it misses messages SQS moves to the DLQ under the redrive policy (SQS developer
+    // guide, available CloudWatch metrics); ApproximateNumberOfMessagesVisible counts them as they land.
     this.add(
       'DlqNotEmpty',
       RunbookSection.dlqNotEmpty,
-      'Records reached the ingest dead-letter queue: they can never be stored as they are, or outlived the 4-hour outage budget.',
+      'New records reached the ingest dead-letter queue (each new arrival pages again): they can never be stored as they are, or outlived the 4-hour outage budget.',
       {
-        metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-          statistic: cloudwatch.Stats.MAXIMUM,
+        metric: new cloudwatch.MathExpression({
+          expression: 'DIFF(visible)',
+          usingMetrics: {
+            visible: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+              statistic: cloudwatch.Stats.MAXIMUM,
+              period: Duration.minutes(1),
+            }),
+          },
+          label: 'New dead letters',
           period: Duration.minutes(1),
         }),
-        threshold: t.dlqVisibleMessages,
+        threshold: t.dlqNewMessages,
         window: once,
       },
     );
@@ -343,22 +377,25 @@ export class SignalgateAlarms extends Construct {
         threshold: t.oldestMessageAgeSeconds,
       },
     );
-    this.add(
-      'WafBlockedSpike',
-      RunbookSection.wafBlockedSpike,
-      'The WAF blocked an unusual number of requests (an attack, or a rule blocking Twilio).',
-      {
-        metric: new cloudwatch.Metric({
-          namespace: 'AWS/WAFV2',
-          metricName: 'BlockedRequests',
-          // Regional web ACLs report per WebACL, Region and Rule; Rule=ALL is the ACL-wide total.
-          dimensionsMap: { WebACL: props.webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
-          statistic: cloudwatch.Stats.SUM,
-          period: ALARM_PERIOD,
-        }),
-        threshold: t.wafBlockedPer5Min,
-      },
-    );
+    const webAclName = props.webAclName;
+    if (webAclName !== undefined) {
+      this.add(
+        'WafBlockedSpike',
+        RunbookSection.wafBlockedSpike,
+        'The WAF blocked an unusual number of requests (an attack, or a rule blocking Twilio).',
+        {
+          metric: new cloudwatch.Metric({
+            namespace: 'AWS/WAFV2',
+            metricName: 'BlockedRequests',
+            // Regional web ACLs report per WebACL, Region and Rule; Rule=ALL is the ACL-wide total.
+            dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
+            statistic: cloudwatch.Stats.SUM,
+            period: ALARM_PERIOD,
+          }),
+          threshold: t.wafBlockedPer5Min,
+        },
+      );
+    }
     this.add('RdsCpu', RunbookSection.rdsCpu, 'Database CPU is high.', {
       metric: props.database.metricCPUUtilization({
         statistic: cloudwatch.Stats.AVERAGE,
@@ -393,31 +430,34 @@ export class SignalgateAlarms extends Construct {
         threshold: t.rdsConnections,
       },
     );
-    const proxyMetric = (metricName: string) =>
-      new cloudwatch.Metric({
-        namespace: 'AWS/RDS',
-        metricName,
-        dimensionsMap: { ProxyName: props.proxy.dbProxyName },
-        statistic: cloudwatch.Stats.SUM,
-        period: ALARM_PERIOD,
-      });
-    this.add(
-      'RdsProxyErrors',
-      RunbookSection.rdsProxyErrors,
-      'RDS Proxy failed to set up connections (to the database, or client IAM auth).',
-      {
-        metric: new cloudwatch.MathExpression({
-          expression: 'FILL(db, 0) + FILL(auth, 0)',
-          usingMetrics: {
-            db: proxyMetric('DatabaseConnectionsSetupFailed'),
-            auth: proxyMetric('ClientConnectionsSetupFailedAuth'),
-          },
-          label: 'Proxy connection set-up failures',
+    const proxy = props.proxy;
+    if (proxy) {
+      const proxyMetric = (metricName: string) =>
+        new cloudwatch.Metric({
+          namespace: 'AWS/RDS',
+          metricName,
+          dimensionsMap: { ProxyName: proxy.dbProxyName },
+          statistic: cloudwatch.Stats.SUM,
           period: ALARM_PERIOD,
-        }),
-        threshold: t.rdsProxyErrorsPer5Min,
-      },
-    );
+        });
+      this.add(
+        'RdsProxyErrors',
+        RunbookSection.rdsProxyErrors,
+        'RDS Proxy failed to set up connections (to the database, or client IAM auth).',
+        {
+          metric: new cloudwatch.MathExpression({
+            expression: 'FILL(db, 0) + FILL(auth, 0)',
+            usingMetrics: {
+              db: proxyMetric('DatabaseConnectionsSetupFailed'),
+              auth: proxyMetric('ClientConnectionsSetupFailedAuth'),
+            },
+            label: 'Proxy connection set-up failures',
+            period: ALARM_PERIOD,
+          }),
+          threshold: t.rdsProxyErrorsPer5Min,
+        },
+      );
+    }
 
     const webhook = lambdaAlarms.get(props.webhookFunction);
     if (!webhook) throw new Error('SignalgateAlarms: webhook function has no alarms');

@@ -17,9 +17,11 @@ export interface SignalgateDashboardProps {
   readonly apiStage: apigateway.Stage;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
-  readonly webAclName: string;
+  /** Name of the stage's web ACL. @default - no WAF graph (no web ACL) */
+  readonly webAclName?: string;
   readonly database: rds.IDatabaseInstance;
-  readonly proxy: rds.IDatabaseProxy;
+  /** @default - no RDS Proxy graph (the functions log in to the instance directly) */
+  readonly proxy?: rds.IDatabaseProxy;
   /** Rules whose matches are plotted as rotation and key events. @default - none */
   readonly eventRules?: readonly events.IRule[];
   /** Shown at the top, so the dashboard says when it is on fire. @default - none */
@@ -64,6 +66,13 @@ export class SignalgateDashboard extends Construct {
         count(MetricName.SignatureFailures, 'Forged (bad signature)'),
         count(MetricName.InvalidPayloads, 'Invalid payload'),
       ]),
+      graph('Voice', [
+        count(MetricName.CallsQueued, 'Calls'),
+        count(MetricName.CallStatusesQueued, 'Call status updates'),
+        count(MetricName.RecordingsQueued, 'Recordings'),
+        count(MetricName.VoiceSignatureFailures, 'Forged (bad signature)'),
+        count(MetricName.VoiceFallbacks, 'Answered with the fallback'),
+      ]),
       graph('Webhook faults', [
         count(MetricName.QueueFailures, 'Queue failures'),
         count(MetricName.EncryptionFailures, 'Encryption failures'),
@@ -90,11 +99,11 @@ export class SignalgateDashboard extends Construct {
         count(MetricName.IngestFailures, 'Failures (retried)'),
       ]),
     );
-    const proxyMetric = (metricName: string, label: string) =>
+    const proxyMetric = (proxy: rds.IDatabaseProxy, metricName: string, label: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/RDS',
         metricName,
-        dimensionsMap: { ProxyName: props.proxy.dbProxyName },
+        dimensionsMap: { ProxyName: proxy.dbProxyName },
         statistic: sum,
         period,
         label,
@@ -108,22 +117,34 @@ export class SignalgateDashboard extends Construct {
       graph('Database free storage (bytes)', [
         props.database.metricFreeStorageSpace({ period, label: 'Free storage' }),
       ]),
-      graph('RDS Proxy', [
-        proxyMetric('DatabaseConnectionsSetupFailed', 'DB connection set-up failed'),
-        proxyMetric('ClientConnectionsSetupFailedAuth', 'Client auth failed'),
-      ]),
+      ...(props.proxy
+        ? [
+            graph('RDS Proxy', [
+              proxyMetric(props.proxy, 'DatabaseConnectionsSetupFailed', 'DB connection set-up failed'),
+              proxyMetric(props.proxy, 'ClientConnectionsSetupFailedAuth', 'Client auth failed'),
+            ]),
+          ]
+        : []),
     );
-    const waf = (metricName: string, label: string) =>
+    const waf = (webAclName: string, metricName: string, label: string) =>
       new cloudwatch.Metric({
         namespace: 'AWS/WAFV2',
         metricName,
-        dimensionsMap: { WebACL: props.webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
+        dimensionsMap: { WebACL: webAclName, Region: Stack.of(this).region, Rule: 'ALL' },
         statistic: sum,
         period,
         label,
       });
     this.dashboard.addWidgets(
-      graph('WAF', [waf('BlockedRequests', 'Blocked')], [waf('AllowedRequests', 'Allowed')]),
+      ...(props.webAclName
+        ? [
+            graph(
+              'WAF',
+              [waf(props.webAclName, 'BlockedRequests', 'Blocked')],
+              [waf(props.webAclName, 'AllowedRequests', 'Allowed')],
+            ),
+          ]
+        : []),
       graph('Admin API security', [
         count(MetricName.AdminAuthFailures, 'Auth failures'),
         count(MetricName.AdminLockouts, 'Lockouts'),

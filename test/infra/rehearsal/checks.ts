@@ -101,8 +101,9 @@ const groupsOf = (app: AppTemplates, stack: string, ids: Json): Ref[] =>
  * (a) Reachability. For every function in the VPC: each AWS service its role may call has an interface
  * endpoint with private DNS (otherwise the SDK resolves the public name, which an isolated subnet cannot
  * reach) that the function's groups may reach on 443 and whose group admits them; and the database path:
- * a function with rds-db:connect reaches RDS Proxy, the proxy reaches the instance; a function configured
- * with the instance's own endpoint (the migration) reaches the instance.
+ * a function with rds-db:connect reaches what the grant names (RDS Proxy, which reaches the instance; or
+ * the instance itself, which must accept IAM auth); a function configured with the instance's own endpoint
+ * (the migration) reaches the instance.
  */
 export function checkReachability(app: AppTemplates): string[] {
   const problems: string[] = [];
@@ -156,17 +157,54 @@ export function checkReachability(app: AppTemplates): string[] {
       }
     }
 
-    const connectsThroughProxy = statements.some(
-      (s) =>
-        s.Effect === 'Allow' && asArray(s.Action).some((a) => String(a).toLowerCase() === 'rds-db:connect'),
-    );
-    if (connectsThroughProxy) {
-      const viaProxy = proxies.some((p) => {
-        const groups = groupsOf(app, p.stack, p.resource.Properties?.VpcSecurityGroupIds);
-        const cidrs = subnetCidrs(app, p.stack, p.resource.Properties?.VpcSubnetIds);
-        return tcpAllowed(app, { groups: fn.groups, cidrs: fn.cidrs }, { groups, cidrs }, POSTGRES);
-      });
-      if (!viaProxy) problems.push(`${name}: has rds-db:connect but cannot reach RDS Proxy on ${POSTGRES}`);
+    // The database path follows the rds-db:connect grant: IAM evaluates it against
+    // arn:…:rds-db:region:account:dbuser:<resource id>/<user> (Service Authorization Reference, RDS IAM
+    // Authentication), the resource id being the proxy's (prx-…) or the instance's DbiResourceId. So the grant
+    // names what the function logs in to, and that must be reachable on 5432.
+    const connectResources = statements
+      .filter(
+        (s) =>
+          s.Effect === 'Allow' && asArray(s.Action).some((a) => String(a).toLowerCase() === 'rds-db:connect'),
+      )
+      .flatMap((s) => asArray(s.Resource));
+    if (connectResources.length > 0) {
+      const targets = connectResources
+        .flatMap((res) => referencesIn(app, fn.role?.stack ?? fn.ref.stack, res))
+        .filter((r) =>
+          ['AWS::RDS::DBProxy', 'AWS::RDS::DBInstance'].includes(resourceOf(app, r)?.Type ?? ''),
+        );
+      if (targets.length === 0) {
+        problems.push(`${name}: has rds-db:connect on no RDS Proxy or instance of the app`);
+      }
+      for (const target of targets.filter((t, i) => targets.findIndex((u) => sameRef(u, t)) === i)) {
+        const resource = resourceOf(app, target);
+        if (resource?.Type === 'AWS::RDS::DBProxy') {
+          const groups = groupsOf(app, target.stack, resource.Properties?.VpcSecurityGroupIds);
+          const cidrs = subnetCidrs(app, target.stack, resource.Properties?.VpcSubnetIds);
+          if (!tcpAllowed(app, { groups: fn.groups, cidrs: fn.cidrs }, { groups, cidrs }, POSTGRES)) {
+            problems.push(`${name}: has rds-db:connect but cannot reach RDS Proxy on ${POSTGRES}`);
+          }
+          continue;
+        }
+        // Straight to the instance: the grant must name its DbiResourceId (its Ref is the identifier, which
+        // IAM does not match), the instance must accept IAM tokens, and the function must reach it.
+        if (target.attr !== 'DbiResourceId') {
+          problems.push(
+            `${name}: its rds-db:connect names ${refName(target)} by ${target.attr ?? 'Ref'}, not its DbiResourceId`,
+          );
+        }
+        if (resource?.Properties?.EnableIAMDatabaseAuthentication !== true) {
+          problems.push(
+            `${name}: logs in to ${refName(target)} with IAM, which does not enable IAM database authentication`,
+          );
+        }
+        const groups = groupsOf(app, target.stack, resource?.Properties?.VPCSecurityGroups);
+        if (!tcpAllowed(app, { groups: fn.groups, cidrs: fn.cidrs }, { groups, cidrs: [] }, POSTGRES)) {
+          problems.push(
+            `${name}: has rds-db:connect to ${refName(target)} but cannot reach it on ${POSTGRES}`,
+          );
+        }
+      }
     }
     const instanceHost = Object.values(fn.props.Environment?.Variables ?? {})
       .map((v) => resolve(app, fn.ref.stack, v))

@@ -535,7 +535,16 @@ describe('four-eyes erasure', () => {
         route: '/admin/approvals/{id}',
         outcome: 'allowed',
         credential: 'bob',
-        detail: { request, action: 'erase', erased: 2, statuses: 1, quarantined: 0 },
+        detail: {
+          request,
+          action: 'erase',
+          erased: 2,
+          statuses: 1,
+          quarantined: 0,
+          calls: 0,
+          callStatuses: 0,
+          recordings: 0,
+        },
       },
       {
         route: '/admin/approvals/{id}',
@@ -633,7 +642,19 @@ describe('four-eyes erasure', () => {
     );
     // Exactly one row for the approval that erased: written in its transaction, not again after it.
     expect(rows.rows).toEqual([
-      { outcome: 'allowed', detail: { request, action: 'erase', erased: 1, statuses: 0, quarantined: 0 } },
+      {
+        outcome: 'allowed',
+        detail: {
+          request,
+          action: 'erase',
+          erased: 1,
+          statuses: 0,
+          quarantined: 0,
+          calls: 0,
+          callStatuses: 0,
+          recordings: 0,
+        },
+      },
     ]);
   });
 
@@ -672,7 +693,17 @@ describe('four-eyes erasure', () => {
     expect(rows.rows).toEqual([
       {
         outcome: 'allowed',
-        detail: { request, action: 'export', messages: 100, statuses: 0, quarantined: 0, more: true },
+        detail: {
+          request,
+          action: 'export',
+          messages: 100,
+          statuses: 0,
+          quarantined: 0,
+          calls: 0,
+          callStatuses: 0,
+          recordings: 0,
+          more: true,
+        },
       },
     ]);
   });
@@ -899,7 +930,13 @@ describe('retention', () => {
       logger: createLogger('signalgate-admin', () => {}),
       clock: f.web.clock,
     }));
-    expect(await scheduled({ id: 'event-1' })).toEqual({ deleted: 1, statuses: 1 });
+    expect(await scheduled({ id: 'event-1' })).toEqual({
+      deleted: 1,
+      statuses: 1,
+      calls: 0,
+      callStatuses: 0,
+      recordings: 0,
+    });
     const audit = await db.pool.query('SELECT route, caller, outcome, request_id FROM admin_audit_log');
     expect(audit.rows).toEqual([
       { route: '/admin/retention/run', caller: 'schedule', outcome: 'allowed', request_id: 'event-1' },
@@ -926,7 +963,14 @@ describe('health and metrics', () => {
     await f.storeMessages({ From: SUBJECT, To: PEER });
     await f.call('GET', '/admin/health', { token: 'nope' });
     const body = json((await f.call('GET', '/admin/metrics', { token: f.tokens.reader })).body);
-    expect(body.stored).toEqual({ messages: 1, statusUpdates: 0, quarantined: 0 });
+    expect(body.stored).toEqual({
+      messages: 1,
+      statusUpdates: 0,
+      quarantined: 0,
+      calls: 0,
+      callStatuses: 0,
+      recordings: 0,
+    });
     expect(body.counters).toMatchObject({ source: 'local', windowSeconds: null });
     expect(body.failures).toMatchObject({ adminAuth: 1 });
   });

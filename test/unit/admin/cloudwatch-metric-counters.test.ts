@@ -34,7 +34,14 @@ async function queryIds(): Promise<(name: MetricName) => string | undefined> {
 
 const database: DatabaseStatus = {
   migrationVersion: async () => 1,
-  storedCounts: async () => ({ messages: 7, statuses: 3, quarantined: 0 }),
+  storedCounts: async () => ({
+    messages: 7,
+    statuses: 3,
+    quarantined: 0,
+    calls: 0,
+    callStatuses: 0,
+    recordings: 0,
+  }),
   latestSynthetic: async () => null,
 };
 
@@ -99,7 +106,14 @@ describe('CloudWatchMetricCounters', () => {
     expect(body.counters.source).toBe('unavailable');
     expect(body.counters.messagesStored).toBeNull();
     expect(body.failures.signature).toBeNull();
-    expect(body.stored).toEqual({ messages: 7, statusUpdates: 3, quarantined: 0 });
+    expect(body.stored).toEqual({
+      messages: 7,
+      statusUpdates: 3,
+      quarantined: 0,
+      calls: 0,
+      callStatuses: 0,
+      recordings: 0,
+    });
   });
 
   it('feeds /admin/metrics: failures grouped by kind from the CloudWatch sums', async () => {

@@ -155,7 +155,7 @@ describe('a four-hour database outage on a simulated clock', () => {
     });
     const sent = await genuineEnvelopes(5);
     const refused = sent[1] as QueuedEnvelope;
-    h.poison.add(refused.kind === 'quarantined' ? refused.payloadKey : refused.messageSid);
+    h.poison.add(refused.kind === 'quarantined' ? refused.payloadKey : (refused.messageSid as string));
     for (const e of sent) h.queue.send(JSON.stringify(e));
     h.queue.send('{"v":1,"kind":"message","messageSid":"not a sid"}');
     h.queue.send('not json at all');

@@ -229,6 +229,20 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
     );
   });
 
+  it('accepts a stage without web ACL only when the stack declares none (waf.enabled false), and says so', async () => {
+    const aws = deployedAws();
+    aws.waf.on(GetWebACLForResourceCommand).resolves({});
+    expect(await wafProtectsStage(aws.clients.wafv2, STAGE, undefined)).toBe(
+      'no web ACL, as configured (waf.enabled false, docs/SECURITY.md)',
+    );
+    aws.waf
+      .on(GetWebACLForResourceCommand)
+      .resolves({ WebACL: { Name: 'hand-made', Id: 'x', ARN: ACL } as never });
+    await expect(wafProtectsStage(aws.clients.wafv2, STAGE, undefined)).rejects.toThrow(
+      `${STAGE} is protected by hand-made, which the stack does not declare (waf.enabled is false)`,
+    );
+  });
+
   it('runs the whole checklist: deployment, HTTP checks against its URL, alarm, WAF', async () => {
     const aws = deployedAws();
     okAlarm(aws.cw);
@@ -271,6 +285,7 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
       '✓ a signed test message is accepted (200)',
       '✓ admin health is green',
       '✓ the test message was stored',
+      '✓ the voice route answers a signed test call with TwiML (200)',
       '✓ an alarm reaches on-call (SNS delivered)',
       '✓ the WAF protects the API stage',
     ]);

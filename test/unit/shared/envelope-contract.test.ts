@@ -5,17 +5,41 @@ import fc from 'fast-check';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { describe, expect, it } from 'vitest';
 import { parseEnvelope } from '../../../lambda/shared/envelope-schema.js';
+import { VoiceConfig } from '../../../lambda/shared/voice-config.js';
 import {
   ACCOUNT_SID,
   apiEvent,
+  callParams,
+  callStatusParams,
   inboundParams,
   PUBLIC_BASE_URL,
+  recordingParams,
   statusParams,
 } from '../../helpers/api-events.js';
 import { webhookFixture } from '../../helpers/webhook-fixture.js';
 
 const RUNS = 400;
-const ROUTES = ['/webhooks/twilio/messages', '/webhooks/twilio/status'] as const;
+/** The voice routes run fewer cases each: three routes, the same machinery. */
+const VOICE_RUNS = 150;
+const ROUTES = [
+  '/webhooks/twilio/messages',
+  '/webhooks/twilio/status',
+  '/webhooks/twilio/voice',
+  '/webhooks/twilio/voice/status',
+  '/webhooks/twilio/voice/recording',
+] as const;
+const BASE: Record<(typeof ROUTES)[number], () => Record<string, string>> = {
+  '/webhooks/twilio/messages': inboundParams,
+  '/webhooks/twilio/status': statusParams,
+  '/webhooks/twilio/voice': callParams,
+  '/webhooks/twilio/voice/status': callStatusParams,
+  '/webhooks/twilio/voice/recording': recordingParams,
+};
+const voice = VoiceConfig.parse({
+  enabled: true,
+  defaultAnswer: { kind: 'stream', url: 'wss://agent.example.test/media' },
+  fallback: { kind: 'say', text: 'Please call again later.' },
+});
 
 type Params = Record<string, string | string[]>;
 
@@ -45,6 +69,18 @@ const knownKeys = [
   'ProfileName',
   'WaId',
   'MessagingServiceSid',
+  'CallSid',
+  'CallStatus',
+  'Direction',
+  'Caller',
+  'Called',
+  'SequenceNumber',
+  'Timestamp',
+  'CallDuration',
+  'RecordingSid',
+  'RecordingUrl',
+  'RecordingStatus',
+  'RecordingDuration',
 ];
 const overrides = fc.dictionary(
   fc.oneof(fc.constantFrom(...knownKeys), fc.string({ minLength: 1, maxLength: 30 })),
@@ -63,9 +99,10 @@ const idempotencyHeader = fc.option(
 const manyParams = fc.option(fc.integer({ min: 100, max: 220 }), { nil: undefined });
 
 describe.each(ROUTES)('webhook → ingest contract on %s', (path) => {
-  it(`queues only envelopes ingest accepts, and answers 2xx, for ${RUNS} verified requests`, async () => {
-    const f = webhookFixture();
-    const base = path.endsWith('messages') ? inboundParams : statusParams;
+  const runs = path.includes('/voice') ? VOICE_RUNS : RUNS;
+  it(`queues only envelopes ingest accepts, and answers 2xx, for ${runs} verified requests`, async () => {
+    const f = webhookFixture({ voice });
+    const base = BASE[path];
     await fc.assert(
       fc.asyncProperty(overrides, idempotencyHeader, manyParams, async (extra, header, many) => {
         const params: Params = { ...base(), ...extra, AccountSid: ACCOUNT_SID };
@@ -88,7 +125,7 @@ describe.each(ROUTES)('webhook → ingest contract on %s', (path) => {
           expect(res.statusCode).toBe(413);
           return;
         }
-        expect(res.statusCode).toBe(path.endsWith('messages') ? 200 : 204);
+        expect(res.statusCode).toBe(path.endsWith('messages') || path.endsWith('voice') ? 200 : 204);
         expect(f.queue.sent).toHaveLength(before + 1);
         const envelope = f.queue.sent.at(-1);
         expect(parseEnvelope(JSON.stringify(envelope))).toEqual(envelope);
@@ -102,7 +139,7 @@ describe.each(ROUTES)('webhook → ingest contract on %s', (path) => {
           }
         }
       }),
-      { numRuns: RUNS },
+      { numRuns: runs },
     );
   }, 120_000);
 });

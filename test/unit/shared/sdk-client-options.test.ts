@@ -1,7 +1,9 @@
 // A VPC function whose endpoint is unreachable (a missing security-group rule, a deleted endpoint) must get an
 // error quickly, not wait until Lambda kills it: the SDK's own defaults have no request timeout, and a
 // requestTimeout without throwOnRequestTimeout only logs a warning (@smithy/node-http-handler).
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import path from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sdkClientOptions } from '../../../lambda/shared/adapters/aws/sdk-client-options.js';
@@ -64,5 +66,27 @@ describe('AWS SDK client options', () => {
       o.maxAttempts * (o.requestHandler.connectionTimeout + o.requestHandler.requestTimeout),
     ).toBeLessThan(29_000);
     expect(o.requestHandler.throwOnRequestTimeout).toBe(true);
+  });
+});
+
+describe('every AWS SDK client of the functions', () => {
+  /** The Lambda code; aws-fetch/ is the webhook's aws4fetch client, bounded by its own options. */
+  const sources = readdirSync('lambda', { recursive: true, encoding: 'utf8' })
+    .filter((file) => file.endsWith('.ts') && !file.includes('aws-fetch'))
+    // Comments dropped: they may show how a client is built without building one.
+    .map((file) => ({
+      file,
+      text: readFileSync(path.join('lambda', file), 'utf8').replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''),
+    }));
+
+  it('is built with sdkClientOptions: connect and request timeouts, bounded attempts', () => {
+    const built = sources.flatMap(({ file, text }) =>
+      [...text.matchAll(/new (\w+Client)\((\w*)/g)]
+        .filter((m) => m[1] !== 'AwsJsonClient')
+        .map((m) => ({ where: `${file}: new ${m[1]}`, options: m[2] })),
+    );
+    // Admin (4), ingest, migrate, the rotations' shared wiring and the canary (2) build them.
+    expect(built.length).toBeGreaterThanOrEqual(9);
+    expect(built.filter((b) => b.options !== 'sdkClientOptions').map((b) => b.where)).toEqual([]);
   });
 });

@@ -3,10 +3,9 @@
 // SDK's defaults (no connect or request timeout) then wait until Lambda kills the function. Bounded calls
 // fail fast with an error the handler can answer (503) and log.
 
-/** TCP connect to the endpoint. An endpoint in the same VPC answers in milliseconds. */
-export const SDK_CONNECT_TIMEOUT_MS = 2_000;
-/** Whole request, response included (the slowest call we make, GetMetricData, answers in < 1 s). */
-export const SDK_REQUEST_TIMEOUT_MS = 5_000;
+import { SDK_CONNECT_TIMEOUT_MS, SDK_REQUEST_TIMEOUT_MS } from '../../sdk-timeouts.js';
+
+export { SDK_CONNECT_TIMEOUT_MS, SDK_REQUEST_TIMEOUT_MS };
 /** The SDK's standard retry count: 3 attempts × (2 s + 5 s) stays under the admin function's 29 s. */
 export const SDK_MAX_ATTEMPTS = 3;
 

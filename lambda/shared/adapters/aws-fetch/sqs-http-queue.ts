@@ -23,7 +23,8 @@ export class SqsHttpQueue implements MessageQueue {
       MessageAttributes: { kind: { DataType: 'String', StringValue: envelope.kind } },
     });
     if (typeof out.MessageId !== 'string') throw new Error('SQS SendMessage returned no MessageId');
-    // The SDK checks this too (@aws-sdk/middleware-sdk-sqs): SQS's MD5 of what it stored.
+    // SQS's MD5 of what it stored, checked as the SDK's SQS client checks it on every SendMessage
+    // (@aws-sdk/middleware-sdk-sqs, on by default), so both SQS adapters refuse a corrupted send alike.
     if (out.MD5OfMessageBody !== createHash('md5').update(body).digest('hex'))
       throw new Error('SQS SendMessage returned a different MD5 of the message body');
   }

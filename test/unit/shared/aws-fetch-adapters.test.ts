@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { inspect } from 'node:util';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -10,17 +11,17 @@ import { SqsQueue } from '../../../lambda/shared/adapters/aws/sqs-queue.js';
 import {
   AwsJsonClient,
   type AwsJsonClientOptions,
-} from '../../../lambda/shared/adapters/aws-lean/aws-json-client.js';
-import { AwsServiceError } from '../../../lambda/shared/adapters/aws-lean/aws-service-error.js';
+} from '../../../lambda/shared/adapters/aws-fetch/aws-json-client.js';
+import { AwsServiceError } from '../../../lambda/shared/adapters/aws-fetch/aws-service-error.js';
 import {
   KMS_PROTOCOL,
   KmsHttpKeyProvider,
-} from '../../../lambda/shared/adapters/aws-lean/kms-http-key-provider.js';
+} from '../../../lambda/shared/adapters/aws-fetch/kms-http-key-provider.js';
 import {
   SECRETS_MANAGER_PROTOCOL,
   SecretsManagerHttpSource,
-} from '../../../lambda/shared/adapters/aws-lean/secrets-manager-http-source.js';
-import { SQS_PROTOCOL, SqsHttpQueue } from '../../../lambda/shared/adapters/aws-lean/sqs-http-queue.js';
+} from '../../../lambda/shared/adapters/aws-fetch/secrets-manager-http-source.js';
+import { SQS_PROTOCOL, SqsHttpQueue } from '../../../lambda/shared/adapters/aws-fetch/sqs-http-queue.js';
 import type { QueuedEnvelope } from '../../../lambda/shared/ports.js';
 import { loadWebhookConfig } from '../../../lambda/webhook/webhook-config.js';
 import {
@@ -31,7 +32,6 @@ import {
   REGION,
   type Responder,
   resign,
-  sigV4Signer,
   type WireRequest,
   type WireResponse,
 } from '../../helpers/aws-wire.js';
@@ -39,14 +39,6 @@ import {
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-4000-8000-000000000000';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:signalgate/test/twilio-AbCdEf';
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111111111111/signalgate-test-ingest';
-/** Headers only the SDK sends (telemetry, its retry bookkeeping, SQS's query-compatible error mode). */
-const SDK_ONLY_HEADERS = [
-  'amz-sdk-invocation-id',
-  'amz-sdk-request',
-  'x-amz-user-agent',
-  'user-agent',
-  'x-amzn-query-mode',
-];
 
 type Protocol = typeof KMS_PROTOCOL | typeof SECRETS_MANAGER_PROTOCOL | typeof SQS_PROTOCOL;
 
@@ -64,9 +56,9 @@ function leanClient(protocol: Protocol, fetchFn: typeof fetch, options: Partial<
   return new AwsJsonClient({
     ...protocol,
     region: REGION,
-    signer: sigV4Signer(protocol.service),
+    credentials: CREDENTIALS,
     fetch: fetchFn,
-    maxRetries: 0,
+    maxAttempts: 1,
     ...options,
   });
 }
@@ -106,6 +98,18 @@ function onTheWire(request: WireRequest): WireRequest {
   };
 }
 
+/** The header names an Authorization header says were signed. */
+function signedHeaderNames(authorization: string): string[] {
+  return (/SignedHeaders=([^,]+)/.exec(authorization)?.[1] ?? '').split(';');
+}
+
+function withHeaders(request: WireRequest, names: readonly string[]): WireRequest {
+  return {
+    ...request,
+    headers: Object.fromEntries(Object.entries(request.headers).filter(([name]) => names.includes(name))),
+  };
+}
+
 async function expectSameSignedRequest(sdkReq: WireRequest, leanReq: WireRequest, service: string) {
   expect(leanReq.method).toBe(sdkReq.method);
   expect(leanReq.hostname).toBe(sdkReq.hostname);
@@ -117,20 +121,16 @@ async function expectSameSignedRequest(sdkReq: WireRequest, leanReq: WireRequest
   expect(leanReq.body).toBe(sdkReq.body);
   expect(leanReq.headers['x-amz-security-token']).toBe(CREDENTIALS.sessionToken);
 
+  // aws4fetch signs the host, the time, the session token and the operation (not content-type, which
+  // SigV4 does not require); the SDK signs more. Each signature is checked over its own header set.
+  const signed = signedHeaderNames(leanReq.headers.authorization ?? '');
+  expect(signed).toEqual(['host', 'x-amz-date', 'x-amz-security-token', 'x-amz-target']);
   // 1. Re-signing the SDK's own request reproduces the SDK's Authorization: the recomputation is sound.
   expect(await resign(sdkReq, service)).toBe(sdkReq.headers.authorization);
-  // 2. The lean Authorization verifies on the lean request as sent.
-  const lean = onTheWire(leanReq);
-  expect(await resign(lean, service)).toBe(leanReq.headers.authorization);
-  // 3. …and equals the SDK request's signature once the SDK's telemetry headers are taken out.
-  const sdkWithoutExtras: WireRequest = {
-    ...sdkReq,
-    headers: Object.fromEntries(
-      Object.entries(sdkReq.headers).filter(([name]) => !SDK_ONLY_HEADERS.includes(name)),
-    ),
-  };
-  expect(Object.keys(sdkWithoutExtras.headers).sort()).toEqual(Object.keys(lean.headers).sort());
-  expect(await resign(sdkWithoutExtras, service)).toBe(leanReq.headers.authorization);
+  // 2. The aws4fetch Authorization verifies on the request as sent (the SDK's signer recomputes it).
+  expect(await resign(withHeaders(onTheWire(leanReq), signed), service)).toBe(leanReq.headers.authorization);
+  // 3. …and the SDK's request, signed over the same headers, has the same signature: same canonical request.
+  expect(await resign(withHeaders(sdkReq, signed), service)).toBe(leanReq.headers.authorization);
   expect(leanReq.headers.authorization).toMatch(
     new RegExp(
       `^AWS4-HMAC-SHA256 Credential=${CREDENTIALS.accessKeyId}/\\d{8}/${REGION}/${service}/aws4_request, `,
@@ -357,8 +357,9 @@ describe('SqsHttpQueue, differentially against SqsQueue on the SDK', () => {
 
   it('fails like the SDK adapter when SQS reports a different MD5 of the body', async () => {
     const r = await run(() => json(200, { MessageId: 'm-1', MD5OfMessageBody: md5('something else') }));
-    expect(r.sdk.error).toBeDefined();
-    expect(r.lean.error).toBeDefined();
+    // The SDK's SQS client checks it by default (@aws-sdk/middleware-sdk-sqs); ours checks it itself.
+    expect(r.sdk.error?.message).toBe('InvalidChecksumError');
+    expect(r.lean.error?.message).toBe('SQS SendMessage returned a different MD5 of the message body');
   });
 
   it('fails like the SDK adapter when SQS returns no MessageId', async () => {
@@ -401,7 +402,7 @@ describe('AwsJsonClient retries and timeouts', () => {
     const waits: number[] = [];
     let now = Date.UTC(2026, 10, 28, 20, 0, 0);
     const c = leanClient(KMS_PROTOCOL, wire.fetch, {
-      maxRetries: 2,
+      maxAttempts: 3,
       random: () => 1,
       now: () => now,
       sleep: async (ms) => {
@@ -412,19 +413,42 @@ describe('AwsJsonClient retries and timeouts', () => {
     });
     return { c, wire, waits };
   }
+  /** What undici's fetch throws when the connection drops: a TypeError whose cause carries the code. */
+  const connectionReset = () =>
+    new TypeError('fetch failed', {
+      cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    });
 
-  it('retries throttling twice with growing jittered waits, re-signing each attempt', async () => {
+  it('retries a 400 ThrottlingException twice with growing jittered waits, re-signing each attempt', async () => {
     const { c, wire, waits } = client((_req, n) =>
       n < 3 ? awsError(400, 'ThrottlingException', 'Rate exceeded') : ok,
     );
     await expect(c.call('Decrypt', { CiphertextBlob: 'AAEC' })).resolves.toMatchObject({
-      Plaintext: expect.any(String),
+      Plaintext: PLAINTEXT.toString('base64'),
     });
     expect(wire.sent).toHaveLength(3);
     expect(waits).toEqual([200, 400]);
-    const dates = wire.sent.map((req) => req.headers['x-amz-date']);
-    expect(new Set(dates).size).toBe(3);
-    for (const req of wire.sent) expect(await resign(onTheWire(req), 'kms')).toBe(req.headers.authorization);
+    expect(wire.sent.map((req) => req.headers['x-amz-date'])).toEqual([
+      '20261128T200000Z',
+      '20261128T200100Z',
+      '20261128T200200Z',
+    ]);
+    for (const req of wire.sent) {
+      const signed = signedHeaderNames(req.headers.authorization ?? '');
+      expect(await resign(withHeaders(onTheWire(req), signed), 'kms')).toBe(req.headers.authorization);
+    }
+  });
+
+  it('retries SQS RequestThrottled and a 429, whatever their status', async () => {
+    const { c, wire } = client((_req, n) =>
+      n === 1
+        ? awsError(400, 'com.amazonaws.sqs#RequestThrottled', 'slow down')
+        : n === 2
+          ? awsError(429, 'TooManyRequests', '')
+          : ok,
+    );
+    await expect(c.call('Decrypt', {})).resolves.toMatchObject({ Plaintext: PLAINTEXT.toString('base64') });
+    expect(wire.sent).toHaveLength(3);
   });
 
   it('gives up after 3 attempts and reports the type and the attempts', async () => {
@@ -445,45 +469,127 @@ describe('AwsJsonClient retries and timeouts', () => {
     for (const w of waits) expect(w).toBeLessThanOrEqual(1000);
   });
 
-  it('retries a 5xx and a network error, then succeeds', async () => {
+  it('retries a dropped connection and a 502 without a JSON body, then succeeds', async () => {
     let n = 0;
     const wire = capturingFetch(() => ok);
     const flaky = (async (input: string | URL | Request, init?: RequestInit) => {
       n++;
-      if (n === 1) throw new TypeError('fetch failed');
+      if (n === 1) throw connectionReset();
       if (n === 2) return new Response('<html>bad gateway</html>', { status: 502 });
       return wire.fetch(input, init);
     }) as typeof fetch;
-    const c = leanClient(KMS_PROTOCOL, flaky, { maxRetries: 2, sleep: async () => undefined });
-    await expect(c.call('Decrypt', {})).resolves.toMatchObject({ Plaintext: expect.any(String) });
+    const c = leanClient(KMS_PROTOCOL, flaky, { maxAttempts: 3, sleep: async () => undefined });
+    await expect(c.call('Decrypt', {})).resolves.toMatchObject({ Plaintext: PLAINTEXT.toString('base64') });
     expect(n).toBe(3);
   });
 
-  it('does not retry AccessDeniedException or a validation error', async () => {
+  it('reports a dropped connection as NetworkError after the last attempt', async () => {
+    let n = 0;
+    const dropping = (async () => {
+      n++;
+      throw connectionReset();
+    }) as typeof fetch;
+    const c = leanClient(KMS_PROTOCOL, dropping, { maxAttempts: 3, sleep: async () => undefined });
+    await expect(c.call('Decrypt', {})).rejects.toMatchObject({
+      name: 'NetworkError',
+      attempts: 3,
+      statusCode: undefined,
+    });
+    expect(n).toBe(3);
+  });
+
+  it('does not retry AccessDeniedException, a validation error or an answer that is not JSON', async () => {
     for (const type of ['AccessDeniedException', 'ValidationException']) {
       const { c, wire } = client(() => awsError(400, type, 'no'));
       await expect(c.call('Decrypt', {})).rejects.toMatchObject({ name: type, attempts: 1 });
       expect(wire.sent).toHaveLength(1);
     }
+    const { c, wire } = client(() => ({ status: 200, body: '<html>captive portal</html>' }));
+    await expect(c.call('Decrypt', {})).rejects.toMatchObject({ name: 'InvalidResponse', attempts: 1 });
+    expect(wire.sent).toHaveLength(1);
   });
 
-  it('aborts an attempt that gets no answer within the timeout, and says so after the retries', async () => {
-    let calls = 0;
-    const hanging = ((_input: string | URL | Request, init?: RequestInit) => {
-      calls++;
+  function hanging() {
+    const calls = { count: 0 };
+    const fetchFn = ((_input: string | URL | Request, init?: RequestInit) => {
+      calls.count++;
       return new Promise<Response>((_resolve, reject) => {
         init?.signal?.addEventListener('abort', () => reject(init.signal?.reason));
       });
     }) as typeof fetch;
-    const c = leanClient(KMS_PROTOCOL, hanging, {
-      maxRetries: 2,
-      timeoutMs: 20,
+    return { calls, fetchFn };
+  }
+
+  it('aborts an attempt that gets no answer within the attempt timeout, and says so after the retries', async () => {
+    const { calls, fetchFn } = hanging();
+    const c = leanClient(KMS_PROTOCOL, fetchFn, {
+      maxAttempts: 3,
+      attemptTimeoutMs: 20,
       sleep: async () => undefined,
     });
     const error = await c.call('Decrypt', { CiphertextBlob: 'c2VjcmV0' }).catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'TimeoutError', attempts: 3, statusCode: undefined });
     expect(String((error as Error).message)).not.toContain('c2VjcmV0');
-    expect(calls).toBe(3);
+    expect(calls.count).toBe(3);
+  });
+
+  it('stops retrying once the total time is spent, even with attempts left', async () => {
+    const { calls, fetchFn } = hanging();
+    const c = leanClient(KMS_PROTOCOL, fetchFn, {
+      maxAttempts: 10,
+      attemptTimeoutMs: 5_000,
+      totalTimeoutMs: 50,
+      sleep: async () => undefined,
+    });
+    const started = Date.now();
+    const error = await c.call('Decrypt', {}).catch((e: unknown) => e);
+    // Ended by the total bound, well before the attempt's own 5 s.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ name: 'TimeoutError', attempts: 1 });
+    expect(calls.count).toBe(1);
+  });
+
+  it('gives each of its 3 default attempts its own abort signal', async () => {
+    const signals: AbortSignal[] = [];
+    const recording = (async (_input: string | URL | Request, init?: RequestInit) => {
+      if (init?.signal) signals.push(init.signal);
+      return new Response(JSON.stringify({ __type: 'ThrottlingException' }), { status: 400 });
+    }) as typeof fetch;
+    const c = new AwsJsonClient({
+      ...KMS_PROTOCOL,
+      region: REGION,
+      credentials: CREDENTIALS,
+      fetch: recording,
+      sleep: async () => undefined,
+    });
+    await expect(c.call('Decrypt', {})).rejects.toMatchObject({ name: 'ThrottlingException', attempts: 3 });
+    expect(signals).toHaveLength(3);
+    expect(new Set(signals).size).toBe(3);
+    for (const signal of signals) expect(signal.aborted).toBe(false);
+  });
+
+  it('gives up on a real endpoint that accepts the connection and never answers', async () => {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      // Node's own fetch, sent to the silent server instead of AWS: the abort signals are what end it.
+      const toSilentServer = ((input: Request, init?: RequestInit) =>
+        fetch(new Request(`http://127.0.0.1:${port}/`, input), init)) as typeof fetch;
+      const c = leanClient(KMS_PROTOCOL, toSilentServer, {
+        maxAttempts: 2,
+        attemptTimeoutMs: 150,
+        sleep: async () => undefined,
+      });
+      const started = Date.now();
+      await expect(c.call('Decrypt', {})).rejects.toMatchObject({ name: 'TimeoutError', attempts: 2 });
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(sockets.length).toBeGreaterThanOrEqual(1);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('targets the China partition endpoint for cn- regions', async () => {
@@ -491,15 +597,16 @@ describe('AwsJsonClient retries and timeouts', () => {
     const c = new AwsJsonClient({
       ...KMS_PROTOCOL,
       region: 'cn-north-1',
-      signer: sigV4Signer('kms', 'cn-north-1'),
+      credentials: CREDENTIALS,
       fetch: wire.fetch,
     });
     await c.call('Decrypt', {});
     expect(wire.sent[0]?.hostname).toBe('kms.cn-north-1.amazonaws.com.cn');
+    expect(wire.sent[0]?.headers.authorization).toContain('/cn-north-1/kms/aws4_request');
   });
 });
 
-describe('webhook configuration of the lean client', () => {
+describe('webhook configuration of the AWS client', () => {
   const base = {
     SIGNALGATE_ENV: 'test',
     PUBLIC_BASE_URL: 'https://hooks.example.test/v1',

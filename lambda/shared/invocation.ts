@@ -1,0 +1,56 @@
+// Which Lambda invocation a log line belongs to: the request id, whether it is the container's first
+// (cold start) and its X-Ray trace id. The Lambda entry wraps its handler; every logger reads it.
+
+import { EnvVar } from './names.js';
+
+/** What the wrapper needs of the Lambda context object. */
+export interface InvocationContext {
+  readonly awsRequestId: string;
+}
+
+/** The fields every log line of an invocation carries. */
+export interface InvocationFields {
+  readonly awsRequestId: string;
+  readonly coldStart: boolean;
+  /** The trace header's `Root` (what the X-Ray console and Logs Insights search by); absent untraced. */
+  readonly xrayTraceId?: string;
+}
+
+// One invocation at a time per container (the Node.js runtime's model), so one slot is enough.
+let current: InvocationFields | undefined;
+
+/** The current invocation's fields, or none outside an invocation (init, the local stack, tests). */
+export function invocationFields(): InvocationFields | undefined {
+  return current;
+}
+
+/** `Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1` → `1-5759e988-…`. */
+function traceRoot(header: string | undefined): string | undefined {
+  return header ? /(?:^|;)Root=([^;]+)/.exec(header)?.[1] : undefined;
+}
+
+/**
+ * For the Lambda entry: `export const handler = withInvocation(makeXHandler(…))`. The runtime sets the
+ * trace header in the environment before each invocation, so it is read per invocation. An environment
+ * initialised for provisioned concurrency was warmed before any request: no invocation of it is cold.
+ */
+export function withInvocation<E, C, R>(
+  handler: (event: E, context: C) => Promise<R>,
+  env: NodeJS.ProcessEnv = process.env,
+): (event: E, context: C & InvocationContext) => Promise<R> {
+  let cold = env[EnvVar.lambdaInitializationType] !== 'provisioned-concurrency';
+  return async (event, context) => {
+    const xrayTraceId = traceRoot(env[EnvVar.xrayTraceId]);
+    current = {
+      awsRequestId: context.awsRequestId,
+      coldStart: cold,
+      ...(xrayTraceId ? { xrayTraceId } : {}),
+    };
+    cold = false;
+    try {
+      return await handler(event, context);
+    } finally {
+      current = undefined;
+    }
+  };
+}
