@@ -136,7 +136,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     // The configured holders, and the canary's own reader where the canary runs (staging, prod).
     expect(holderIds).toEqual(
       env === 'dev'
-        ? ['privacy-1', 'privacy-2', 'ops', 'support']
+        ? ['privacy-1', 'privacy-2', 'ops']
         : ['privacy-1', 'privacy-2', 'ops', 'support', 'canary'],
     );
     for (const { secret } of stack.secrets.adminCredentials.values())
