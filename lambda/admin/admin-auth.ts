@@ -75,6 +75,8 @@ export interface AdminTokenVerifierOptions {
   readonly clock: Clock;
   /** Credentials that live outside the secret (the local ADMIN_TOKEN); never rotated. */
   readonly extra?: ReadonlyArray<{ readonly token: string; readonly caller: AdminCaller }>;
+  /** Told which holders' secrets could not be read or parsed (their holders cannot log in until fixed). */
+  readonly onUnreadable?: (holderIds: readonly string[]) => void;
 }
 
 export class AdminTokenVerifier implements AdminTokens {
@@ -83,6 +85,7 @@ export class AdminTokenVerifier implements AdminTokens {
   readonly #graceMs: number;
   readonly #clock: Clock;
   readonly #extra: readonly HeldDigest[];
+  readonly #onUnreadable: ((holderIds: readonly string[]) => void) | undefined;
 
   /** @param sources the holders' secrets; a string is one secret listing every holder (the local stack). */
   constructor(
@@ -97,29 +100,39 @@ export class AdminTokenVerifier implements AdminTokens {
     this.#graceMs = options.previousGraceMs;
     this.#clock = options.clock;
     this.#extra = (options.extra ?? []).map((e) => ({ caller: e.caller, digest: digest(e.token) }));
+    this.#onUnreadable = options.onUnreadable;
   }
 
-  /** Throws only when the secret cannot be read (a fault: the caller answers 503). */
+  /**
+   * Each holder's secret is read and parsed on its own: one unreadable or malformed secret (deleted, denied,
+   * a hand-edited value) costs that holder only. A token that matches no readable credential while some
+   * secret is unreadable may be that holder's: that is a fault (throws, the caller answers 503), never a 401.
+   */
   async verify(presented: string | undefined): Promise<AdminAuthResult> {
     if (presented === undefined || presented.length === 0) return { valid: false, fingerprint: NO_CALLER };
     const presentedDigest = digest(presented);
     const fingerprint = fingerprintOf(presentedDigest);
     const read = (id: string) => this.#secrets.getVersions(id);
-    let found = this.#matchAll(
-      await Promise.all(this.#sources.map((s) => read(s.secretId))),
-      presentedDigest,
-    );
+    let held = await this.#heldAll((s) => read(s.secretId));
+    let found = this.#match(held, presentedDigest);
     if (found === undefined || found.version === 'previous') {
       // A miss may follow a rotation this instance has not seen yet; a previous-version hit is checked
       // against a fresh read too, so an emergency revocation (AWSPREVIOUS removed: npm run rotate --
       // --admin --revoke-previous) takes effect within the refresh interval, not the cache age. The
       // cache bounds how often this refetches; when it may not yet, the cached answer stands.
-      const fresh = await Promise.all(
-        this.#sources.map(
-          async (s) => (await this.#secrets.refresh(s.secretId).catch(() => undefined)) ?? read(s.secretId),
-        ),
+      held = await this.#heldAll(
+        async (s) => (await this.#secrets.refresh(s.secretId).catch(() => undefined)) ?? read(s.secretId),
       );
-      found = this.#matchAll(fresh, presentedDigest);
+      found = this.#match(held, presentedDigest);
+    }
+    const unreadable = held.flatMap((h, i) =>
+      'unreadable' in h ? [{ id: sourceLabel(this.#sources[i]), reason: h.unreadable }] : [],
+    );
+    if (unreadable.length > 0) this.#onUnreadable?.(unreadable.map((u) => u.id));
+    if (found === undefined && unreadable.length > 0) {
+      throw new Error(
+        `admin credentials unreadable: ${unreadable.map((u) => `${u.id} (${u.reason})`).join(', ')}`,
+      );
     }
     return found === undefined
       ? { valid: false, fingerprint }
@@ -130,31 +143,84 @@ export class AdminTokenVerifier implements AdminTokens {
   readonly #digests: ReadonlyArray<(raw: string) => HeldDigest[]>;
 
   /**
-   * Every source's current and previous versions are compared (no early exit), so timing tells neither
-   * which holder nor which version matched. A previous version counts only within the grace of its own
-   * secret's rotation; a current match wins over a previous one.
+   * Every source's held digests: the current version's, and the previous version's when within the grace
+   * of that secret's own rotation (`undefined` outside it). A source whose secret cannot be read, or whose
+   * current value does not parse, is Unreadable; a previous value that does not parse holds no credential.
    */
-  #matchAll(
-    versions: readonly SecretVersions[],
+  async #heldAll(
+    versionsOf: (source: AdminCredentialSource) => Promise<SecretVersions>,
+  ): Promise<ReadonlyArray<Held | Unreadable>> {
+    const now = this.#clock.now();
+    const settled = await Promise.allSettled(this.#sources.map(versionsOf));
+    return settled.map((result, i) => {
+      if (result.status === 'rejected') return { unreadable: reasonOf(result.reason) };
+      const v = result.value;
+      const digestsOf = this.#digests[i] as (raw: string) => HeldDigest[];
+      let current: HeldDigest[];
+      try {
+        current = digestsOf(v.current);
+      } catch (error) {
+        return { unreadable: reasonOf(error) };
+      }
+      let previous: HeldDigest[] = [];
+      if (v.previous !== undefined) {
+        try {
+          previous = digestsOf(v.previous);
+        } catch {
+          previous = [];
+        }
+      }
+      return {
+        current,
+        previous: previousWithinGrace(v, this.#graceMs, now) ? previous : undefined,
+        expired: previous,
+      };
+    });
+  }
+
+  /**
+   * Every held digest is compared (no early exit), so timing tells neither which holder nor which version
+   * matched; previous versions past their grace are compared too and ignored. A current match wins.
+   */
+  #match(
+    held: ReadonlyArray<Held | Unreadable>,
     presented: Buffer,
   ): { caller: AdminCaller; version: 'current' | 'previous' } | undefined {
-    const now = this.#clock.now();
     const current: HeldDigest[] = [...this.#extra];
     const previous: HeldDigest[] = [];
-    versions.forEach((v, i) => {
-      const digestsOf = this.#digests[i] as (raw: string) => HeldDigest[];
-      current.push(...digestsOf(v.current));
-      if (v.previous === undefined) return;
-      const held = digestsOf(v.previous);
-      if (previousWithinGrace(v, this.#graceMs, now)) previous.push(...held);
-      else matchDigest(held, presented); // compared all the same: timing does not tell the grace apart
-    });
+    for (const h of held) {
+      if ('unreadable' in h) continue;
+      current.push(...h.current);
+      if (h.previous !== undefined) previous.push(...h.previous);
+      else matchDigest(h.expired, presented); // compared all the same: timing does not tell the grace apart
+    }
     const currentHit = matchDigest(current, presented);
     const previousHit = matchDigest(previous, presented);
     if (currentHit) return { caller: currentHit, version: 'current' };
     if (previousHit) return { caller: previousHit, version: 'previous' };
     return undefined;
   }
+}
+
+/** One source's digests: the current version's, the previous version's within its grace, and past it. */
+interface Held {
+  readonly current: readonly HeldDigest[];
+  readonly previous: readonly HeldDigest[] | undefined;
+  readonly expired: readonly HeldDigest[];
+}
+
+/** A source whose secret could not be read or whose current value does not parse, and why. */
+interface Unreadable {
+  readonly unreadable: string;
+}
+
+/** An error's message (the secret source and parseSecret never put a secret's value in one). */
+const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** How a source is named in a log line or error: the holder id (never the secret's value). */
+function sourceLabel(source: AdminCredentialSource | undefined): string {
+  if (source === undefined) return 'unknown';
+  return source.kind === 'holder' ? source.id : 'admin credentials';
 }
 
 /** How one source's secret value turns into held digests: the role of a holder secret is the configured one. */

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { TransactionalDb } from '../shared/db/pool.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import { LogEvent } from '../shared/names.js';
 import type { Clock, KeyProvider, SecretSource } from '../shared/ports.js';
 import { Sealer } from '../shared/seal.js';
 import { CachedSecretSource } from '../shared/secret-cache.js';
@@ -56,6 +57,7 @@ export function buildAdminDeps(ports: AdminPorts): AdminDeps {
       previousGraceMs: ports.previousTokenGraceMs,
       clock: ports.clock,
       ...(ports.extraCredentials ? { extra: ports.extraCredentials } : {}),
+      onUnreadable: (holders) => ports.logger.error(LogEvent.adminCredentialUnreadable, { holders }),
     }),
     approvals: new PostgresApprovals(ports.db),
     atomic: new PostgresAtomicStore(ports.db),

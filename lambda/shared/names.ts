@@ -193,6 +193,8 @@ export const LogEvent = {
   webhookUnexpectedFault: 'webhook.unexpected_fault',
   adminUnexpectedFault: 'admin.unexpected_fault',
   previousAdminTokenUsed: 'admin.previous_token_used',
+  /** A holder's admin credential secret could not be read or parsed: that holder cannot log in. */
+  adminCredentialUnreadable: 'admin.credential_unreadable',
   countersUnavailable: 'admin.counters_unavailable',
   unreadableRecord: 'admin.unreadable_record',
   healthProbeFailed: 'admin.health_probe_failed',

@@ -367,7 +367,9 @@ describe.each(ENVS)('%s stacks', (env) => {
         });
       }
       const holders =
-        env === 'dev' ? ['privacy-1', 'privacy-2', 'ops'] : ['privacy-1', 'privacy-2', 'ops', 'support', 'canary'];
+        env === 'dev'
+          ? ['privacy-1', 'privacy-2', 'ops']
+          : ['privacy-1', 'privacy-2', 'ops', 'support', 'canary'];
       for (const holder of holders) {
         api.hasResourceProperties('AWS::SecretsManager::Secret', {
           Name: `signalgate/${env}/admin-credential/${holder}`,
