@@ -149,6 +149,19 @@ export class AppSecrets extends Construct {
           conditions: { ArnNotEquals: { 'aws:PrincipalArn': Lazy.list({ produce: () => readers }) } },
         }),
       );
+      // Writing a value is rotation's alone: with PutSecretValue (granted on signalgate/<env>/* for the Twilio
+      // token step, docs/DEPLOY.md) anyone could otherwise set another holder's token to one they know, and
+      // act as that holder (four-eyes with themselves). Removing AWSPREVIOUS (--revoke-previous) stays open.
+      secret.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'OnlyRotationWritesAValue',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['secretsmanager:PutSecretValue'],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': props.adminTokenRotation.handlerRole.roleArn } },
+        }),
+      );
       this.rotate(secret, props.adminTokenRotation);
       credentials.set(holder.id, { holder, secret });
     }

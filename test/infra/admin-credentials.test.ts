@@ -90,4 +90,35 @@ describe('admin credentials per holder (prod, privacy-1 held by a configured pri
     );
     expect(reads('CanaryRole')).toEqual(['AdminCredentialcanary']);
   });
+
+  it("denies PutSecretValue on each holder's secret to every principal but the rotation function", () => {
+    // With PutSecretValue anyone could set another holder's token to one they know (docs/SECURITY.md).
+    const writes = ofType('AWS::SecretsManager::ResourcePolicy').map(([, r]) => [
+      r.Properties.SecretId.Ref,
+      (r.Properties.ResourcePolicy.Statement as CfnJson[]).filter((st) =>
+        [st.Action].flat().includes('secretsmanager:PutSecretValue'),
+      ),
+    ]);
+    const onlyRotation = [
+      {
+        Sid: 'OnlyRotationWritesAValue',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'secretsmanager:PutSecretValue',
+        Resource: '*',
+        Condition: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': { 'Fn::GetAtt': [expect.stringMatching('^RotateAdminTokenRole'), 'Arn'] },
+          },
+        },
+      },
+    ];
+    expect(Object.fromEntries(writes)).toEqual({
+      AdminCredentialprivacyH1: onlyRotation,
+      AdminCredentialprivacyH2: onlyRotation,
+      AdminCredentialops: onlyRotation,
+      AdminCredentialsupport: onlyRotation,
+      AdminCredentialcanary: onlyRotation,
+    });
+  });
 });
