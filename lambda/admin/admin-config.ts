@@ -90,3 +90,16 @@ export function loadRetentionConfig(env: NodeJS.ProcessEnv = process.env): Reten
 export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
   return loadConfigFrom(AdminConfig, env, 'admin');
 }
+
+/**
+ * The secrets /admin/health reports the age of: MONITORED_SECRET_ARNS and every holder's credential
+ * (`admin:<id>`), which ADMIN_HOLDERS already names (each ARN once: Lambda's 4 KB environment limit).
+ */
+export function monitoredSecretsOf(config: AdminConfig): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      Object.entries(config[EnvVar.adminHolders]).map(([id, holder]) => [`admin:${id}`, holder.secretArn]),
+    ),
+    ...config[EnvVar.monitoredSecretArns],
+  };
+}

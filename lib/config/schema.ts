@@ -9,6 +9,14 @@ import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
 import { sampleValueProblems } from './sample-values.js';
 
 /** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
+/**
+ * Admin holders an environment may configure (the canary's own comes on top), and their id length: each holder
+ * puts its id and secret ARN in the admin function's environment, which Lambda limits to 4 KB
+ * (test/infra/admin-environment-size.test.ts checks these bounds against it).
+ */
+export const MAX_ADMIN_HOLDERS = 8;
+export const MAX_ADMIN_HOLDER_ID_CHARS = 32;
+
 export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
 
 /** Room for the voice configuration in the webhook's environment (4 KB in all, the other variables ~1.5 KB). */
@@ -286,6 +294,7 @@ export const envConfigSchema = z
           id: z
             .string()
             .regex(CREDENTIAL_ID, 'must be 1-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit')
+            .max(MAX_ADMIN_HOLDER_ID_CHARS, `at most ${MAX_ADMIN_HOLDER_ID_CHARS} characters`)
             .refine((id) => id !== CANARY_HOLDER_ID, `"${CANARY_HOLDER_ID}" is the canary's own holder`),
           role: z.enum([AdminRole.reader, AdminRole.privacy, AdminRole.operator]),
           /**
@@ -332,6 +341,13 @@ export const envConfigSchema = z
         });
       }
     });
+    if (cfg.admin.holders.length > MAX_ADMIN_HOLDERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['admin', 'holders'],
+        message: `at most ${MAX_ADMIN_HOLDERS} holders (the admin function's environment is limited to 4 KB); has ${cfg.admin.holders.length}`,
+      });
+    }
     const privacyHolders = cfg.admin.holders.filter((h) => h.role === AdminRole.privacy).length;
     if (privacyHolders < 2) {
       ctx.addIssue({

@@ -91,6 +91,24 @@ describe('admin credentials per holder (prod, privacy-1 held by a configured pri
     expect(reads('CanaryRole')).toEqual(['AdminCredentialcanary']);
   });
 
+  it("lets the admin role describe every holder's secret, for /admin/health's secret ages", () => {
+    const described = ofType('AWS::IAM::Policy')
+      .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes('"AdminRole'))
+      .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as CfnJson[])
+      .filter((s) => [s.Action].flat().includes('secretsmanager:DescribeSecret'))
+      .flatMap((s) => [s.Resource].flat().map((r: CfnJson) => r.Ref))
+      .filter((ref: string) => ref?.startsWith('AdminCredential'));
+    expect([...new Set(described)].sort()).toEqual(
+      [
+        'AdminCredentialcanary',
+        'AdminCredentialops',
+        'AdminCredentialprivacyH1',
+        'AdminCredentialprivacyH2',
+        'AdminCredentialsupport',
+      ].sort(),
+    );
+  });
+
   it("denies PutSecretValue on each holder's secret to every principal but the rotation function", () => {
     // With PutSecretValue anyone could set another holder's token to one they know (docs/SECURITY.md).
     const writes = ofType('AWS::SecretsManager::ResourcePolicy').map(([, r]) => [

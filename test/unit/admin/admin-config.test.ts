@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadAdminConfig } from '../../../lambda/admin/admin-config.js';
+import { loadAdminConfig, monitoredSecretsOf } from '../../../lambda/admin/admin-config.js';
 
 const BASE = {
   SIGNALGATE_ENV: 'dev',
@@ -29,6 +29,19 @@ describe('admin configuration', () => {
     expect(() => loadAdminConfig({ ...BASE, OWN_NUMBERS: '+14155550100,4155550100' })).toThrow(
       /^admin configuration is invalid: OWN_NUMBERS\.1: each own number must be E\.164/,
     );
+  });
+
+  it("monitors every holder's secret (from ADMIN_HOLDERS) and the secrets MONITORED_SECRET_ARNS names", () => {
+    const config = loadAdminConfig({
+      ...BASE,
+      MONITORED_SECRET_ARNS: JSON.stringify({
+        blindIndexKey: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:blind',
+      }),
+    });
+    expect(monitoredSecretsOf(config)).toEqual({
+      'admin:ops': 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:admin',
+      blindIndexKey: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:blind',
+    });
   });
 
   it('reads each holder with its role and secret from ADMIN_HOLDERS', () => {
