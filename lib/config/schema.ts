@@ -293,8 +293,14 @@ export const envConfigSchema = z
         z.strictObject({
           id: z
             .string()
-            .regex(CREDENTIAL_ID, 'must be 1-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit')
+            .regex(
+              CREDENTIAL_ID,
+              `must be 1-${MAX_ADMIN_HOLDER_ID_CHARS} of a-z, 0-9, ".", "_", "-", starting with a letter or digit`,
+            )
             .max(MAX_ADMIN_HOLDER_ID_CHARS, `at most ${MAX_ADMIN_HOLDER_ID_CHARS} characters`)
+            // Secrets Manager appends "-" and six characters to a secret's ARN; a name ending that way is
+            // ambiguous in a partial ARN (CreateSecret API reference).
+            .refine((id) => !/-[a-z0-9]{6}$/.test(id), 'must not end in "-" and six letters or digits')
             .refine((id) => id !== CANARY_HOLDER_ID, `"${CANARY_HOLDER_ID}" is the canary's own holder`),
           role: z.enum([AdminRole.reader, AdminRole.privacy, AdminRole.operator]),
           /**

@@ -141,7 +141,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     for (const secret of stack.secrets.twilioAuthTokens.values())
       expect(bySecret.has(secretRef(secret))).toBe(false);
     expect(bySecret.has(secretRef(stack.secrets.blindIndexKey))).toBe(false);
-    expect(schedules).toHaveLength(env === 'dev' ? 4 : 5);
+    expect(schedules).toHaveLength(env === 'dev' ? 3 : 5);
   });
 
   it('gives the Twilio rotation time to wait out the webhook refresh interval before promoting', () => {

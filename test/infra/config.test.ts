@@ -144,11 +144,14 @@ describe('environment config', () => {
         { id: 'Ana Smith', role: 'privacy' },
         { id: 'canary', role: 'privacy' },
         { id: 'ben', role: 'privacy', principalArn: 'ben' },
+        { id: 'ops-backup', role: 'operator' },
+        { id: 'ops-backu', role: 'operator' },
       ]),
     ).toEqual([
-      'admin.holders.0.id: must be 1-64 of a-z, 0-9, ".", "_", "-", starting with a letter or digit',
+      'admin.holders.0.id: must be 1-32 of a-z, 0-9, ".", "_", "-", starting with a letter or digit',
       `admin.holders.1.id: "canary" is the canary's own holder`,
       'admin.holders.2.principalArn: must be an IAM role or user ARN',
+      'admin.holders.3.id: must not end in "-" and six letters or digits',
     ]);
     const ok = parseEnvConfig(
       'dev',
