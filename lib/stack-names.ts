@@ -10,7 +10,8 @@ export function stackName(envName: string, part: StackPart): string {
 /** CloudFormation output keys that tools read (their stacks: api, except OnCallTopicArn: monitoring). */
 export const OutputKey = {
   publicBaseUrl: 'PublicBaseUrl',
-  adminTokenSecretName: 'AdminTokenSecretName',
+  /** JSON: admin holder id → `{"role":…,"secretName":…}` (one secret per holder). */
+  adminCredentials: 'AdminCredentials',
   twilioAuthTokenSecretNames: 'TwilioAuthTokenSecretNames',
   stageArn: 'StageArn',
   webAclArn: 'WebAclArn',

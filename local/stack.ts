@@ -161,7 +161,7 @@ export async function startStack(config: LocalConfig): Promise<RunningStack> {
         db: database.rolePools.admin,
         wrappingKey: secrets.wrappingKey,
         secretSource,
-        adminTokenSecretId: LocalSecretId.admin,
+        adminCredentials: LocalSecretId.admin,
         ...(secrets.adminToken
           ? {
               extraCredentials: [

@@ -1,4 +1,4 @@
-// npm run rotate -- --env <dev|staging|prod> (--twilio <AccountSid> | --admin) [--revoke-previous]
+// npm run rotate -- --env <dev|staging|prod> (--twilio <AccountSid> | --admin <holder>) [--revoke-previous]
 // Rotates one Signalgate secret now with the operator's AWS credentials; with --revoke-previous the
 // old value stops verifying at once instead of after the grace, and the functions that cache it get a new
 // configuration so that Lambda retires their warm instances (docs/RUNBOOK.md#emergency-rotation).
@@ -9,7 +9,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PROMOTION_DELAY_MS } from '../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { EnvVar, SecretName } from '../lambda/shared/names.js';
-import { type EnvConfig, loadConfig } from '../lib/config/index.js';
+import { adminHoldersOf, type EnvConfig, loadConfig } from '../lib/config/index.js';
 import { REPO_ROOT } from '../lib/paths.js';
 import { OutputKey, stackName } from '../lib/stack-names.js';
 import { type EmergencyRotationOptions, emergencyRotation } from './rotate/emergency-rotation.js';
@@ -20,11 +20,13 @@ import {
 } from './rotate/recycle-functions.js';
 
 const USAGE =
-  'usage: npm run rotate -- --env <dev|staging|prod> (--twilio <AccountSid> | --admin) [--revoke-previous]';
+  'usage: npm run rotate -- --env <dev|staging|prod> (--twilio <AccountSid> | --admin <holder>) [--revoke-previous]';
 
 export interface RotateArgs {
   readonly env: string;
-  readonly target: { readonly kind: 'twilio'; readonly accountSid: string } | { readonly kind: 'admin' };
+  readonly target:
+    | { readonly kind: 'twilio'; readonly accountSid: string }
+    | { readonly kind: 'admin'; readonly holder: string };
   readonly revokePrevious: boolean;
 }
 
@@ -32,32 +34,49 @@ export interface RotateArgs {
 export function parseRotateArgs(argv: readonly string[]): RotateArgs {
   let env: string | undefined;
   let twilio: string | undefined;
-  let admin = false;
+  let admin: string | undefined;
   let revokePrevious = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--env') env = argv[++i];
     else if (arg === '--twilio') twilio = argv[++i];
-    else if (arg === '--admin') admin = true;
-    else if (arg === '--revoke-previous') revokePrevious = true;
+    else if (arg === '--admin') {
+      const next = argv[i + 1];
+      admin = next !== undefined && !next.startsWith('--') ? argv[++i] : '';
+    } else if (arg === '--revoke-previous') revokePrevious = true;
     else throw new Error(`unknown argument ${arg}; ${USAGE}`);
   }
   if (!env) throw new Error(`--env is required; ${USAGE}`);
-  if ((twilio === undefined) === !admin)
-    throw new Error(`give exactly one of --twilio <AccountSid> or --admin; ${USAGE}`);
+  if ((twilio === undefined) === (admin === undefined))
+    throw new Error(`give exactly one of --twilio <AccountSid> or --admin <holder>; ${USAGE}`);
+  if (admin !== undefined && (admin === '' || admin.startsWith('--')))
+    throw new Error(`--admin needs a holder id (config admin.holders); ${USAGE}`);
   if (twilio !== undefined && !/^AC[0-9a-f]{32}$/.test(twilio))
     throw new Error('--twilio needs an Account SID (AC + 32 lowercase hex)');
   return {
     env,
-    target: twilio !== undefined ? { kind: 'twilio', accountSid: twilio } : { kind: 'admin' },
+    target:
+      twilio !== undefined
+        ? { kind: 'twilio', accountSid: twilio }
+        : { kind: 'admin', holder: admin as string },
     revokePrevious,
   };
 }
 
 /** The secret a target names, checked against the environment's config. */
-export function secretIdFor(args: RotateArgs, configuredSids: readonly string[]): string {
-  if (args.target.kind === 'admin') return SecretName.adminToken(args.env);
-  if (!configuredSids.includes(args.target.accountSid))
+export function secretIdFor(
+  args: RotateArgs,
+  config: Pick<EnvConfig, 'admin' | 'canary' | 'twilio'>,
+): string {
+  if (args.target.kind === 'admin') {
+    const holder = args.target.holder;
+    if (!adminHoldersOf(config).some((h) => h.id === holder))
+      throw new Error(
+        `${holder} is not an admin holder of ${args.env} (admin.holders in lib/config/${args.env}.ts)`,
+      );
+    return SecretName.adminCredential(args.env, holder);
+  }
+  if (!config.twilio.accountSids.includes(args.target.accountSid))
     throw new Error(
       `${args.target.accountSid} is not a Twilio account of ${args.env} (lib/config/${args.env}.ts)`,
     );
@@ -116,7 +135,7 @@ export async function runRotate(
   try {
     const args = parseRotateArgs(argv);
     const config = envConfig(args.env);
-    const secretId = secretIdFor(args, config.twilio.accountSids);
+    const secretId = secretIdFor(args, config);
     const aws = clients(config.region);
     // Resolved before anything changes, so a missing output stops the command with the secret untouched.
     const functions = args.revokePrevious ? await functionsCaching(args, aws.cloudFormation) : [];

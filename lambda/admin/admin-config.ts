@@ -8,11 +8,35 @@ import {
   jsonVariable,
   loadConfigFrom,
 } from '../shared/env-config.js';
-import { EnvVar } from '../shared/names.js';
+import { AdminRole, EnvVar } from '../shared/names.js';
 import { isE164 } from '../shared/phone.js';
+import { CREDENTIAL_ID } from '../shared/secret-values.js';
 
 const secretMap = (what: string) =>
   jsonVariable(z.record(z.string().min(1), z.string().min(1)), `must be a JSON object of ${what}`);
+
+/** ADMIN_HOLDERS: holder id → its role and its own secret (the role is never read from the secret). */
+const adminHolders = z
+  .string()
+  .transform((raw, ctx) => {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object of holder id to {role, secretArn}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .record(
+        z.string().regex(CREDENTIAL_ID),
+        z.strictObject({
+          role: z.enum([AdminRole.reader, AdminRole.privacy, AdminRole.operator]),
+          secretArn: z.string().min(1),
+        }),
+      )
+      .refine((map) => Object.keys(map).length > 0, 'at least one holder'),
+  );
 
 const seconds = (min: number, max: number, fallback: number) =>
   z.coerce.number().int().min(min).max(max).default(fallback);
@@ -40,7 +64,7 @@ export const ownNumbersList = z
   .pipe(z.array(z.string().refine(isE164, 'each own number must be E.164 (+ and digits)')));
 
 export const AdminConfig = RetentionConfig.extend({
-  [EnvVar.adminTokenSecretArn]: z.string().min(1),
+  [EnvVar.adminHolders]: adminHolders,
   [EnvVar.blindIndexSecretArn]: z.string().min(1),
   [EnvVar.kmsKeyId]: z.string().min(1),
   [EnvVar.queueUrl]: z.url(),
@@ -65,4 +89,17 @@ export function loadRetentionConfig(env: NodeJS.ProcessEnv = process.env): Reten
 /** Fails fast, naming every missing or invalid variable. */
 export function loadAdminConfig(env: NodeJS.ProcessEnv = process.env): AdminConfig {
   return loadConfigFrom(AdminConfig, env, 'admin');
+}
+
+/**
+ * The secrets /admin/health reports the age of: MONITORED_SECRET_ARNS and every holder's credential
+ * (`admin:<id>`), which ADMIN_HOLDERS already names (each ARN once: Lambda's 4 KB environment limit).
+ */
+export function monitoredSecretsOf(config: AdminConfig): Record<string, string> {
+  return {
+    ...Object.fromEntries(
+      Object.entries(config[EnvVar.adminHolders]).map(([id, holder]) => [`admin:${id}`, holder.secretArn]),
+    ),
+    ...config[EnvVar.monitoredSecretArns],
+  };
 }

@@ -21,7 +21,7 @@ import {
 } from './adapters/cloudwatch-metric-counters.js';
 import { SecretsManagerSecretAges } from './adapters/secrets-manager-secret-ages.js';
 import { SqsQueueStats } from './adapters/sqs-queue-stats.js';
-import type { AdminConfig } from './admin-config.js';
+import { type AdminConfig, monitoredSecretsOf } from './admin-config.js';
 import { buildAdminDeps } from './build-admin-deps.js';
 import type { AdminDeps } from './make-admin-handler.js';
 
@@ -35,7 +35,12 @@ export function createAwsAdminDeps(config: AdminConfig): AdminDeps {
     keyProvider: new KmsKeyProvider(new KMSClient(sdkClientOptions()), config[EnvVar.kmsKeyId], environment),
     secretSource: new SecretsManagerSource(secretsManager),
     secretCacheMs: config[EnvVar.secretCacheSeconds] * 1000,
-    adminTokenSecretId: config[EnvVar.adminTokenSecretArn],
+    adminCredentials: Object.entries(config[EnvVar.adminHolders]).map(([id, holder]) => ({
+      kind: 'holder' as const,
+      id,
+      role: holder.role,
+      secretId: holder.secretArn,
+    })),
     ownNumbers: config[EnvVar.ownNumbers],
     blindIndexSecretId: config[EnvVar.blindIndexSecretArn],
     previousTokenGraceMs: config[EnvVar.adminTokenGraceSeconds] * 1000,
@@ -50,7 +55,7 @@ export function createAwsAdminDeps(config: AdminConfig): AdminDeps {
       ...(config[EnvVar.dlqUrl] ? { deadLetterQueueUrl: config[EnvVar.dlqUrl] } : {}),
       oldestAgeSeconds: cloudWatchOldestMessageAge(getMetricData, sqsQueueNameOf(config[EnvVar.queueUrl])),
     }),
-    secretAges: new SecretsManagerSecretAges(secretsManager, config[EnvVar.monitoredSecretArns]),
+    secretAges: new SecretsManagerSecretAges(secretsManager, monitoredSecretsOf(config)),
     counters: new CloudWatchMetricCounters(getMetricData, environment),
     metrics: createEmfMetrics(environment),
     logger: createLogger(ServiceName.admin),

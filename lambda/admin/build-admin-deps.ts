@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { TransactionalDb } from '../shared/db/pool.js';
 import type { Logger } from '../shared/logger.js';
 import type { Metrics } from '../shared/metrics.js';
+import { LogEvent } from '../shared/names.js';
 import type { Clock, KeyProvider, SecretSource } from '../shared/ports.js';
 import { Sealer } from '../shared/seal.js';
 import { CachedSecretSource } from '../shared/secret-cache.js';
@@ -13,7 +14,7 @@ import { PostgresAtomicStore } from './adapters/postgres-atomic-store.js';
 import { PostgresAuditLog } from './adapters/postgres-audit-log.js';
 import { PostgresLockoutStore } from './adapters/postgres-lockout-store.js';
 import { PostgresSubjectRecords } from './adapters/postgres-subject-records.js';
-import { type AdminCaller, AdminTokenVerifier } from './admin-auth.js';
+import { type AdminCaller, type AdminCredentialSource, AdminTokenVerifier } from './admin-auth.js';
 import type { AdminDeps } from './make-admin-handler.js';
 import type { LockoutPolicy, MetricCounters, QueueStats, SecretAges } from './ports.js';
 
@@ -23,8 +24,11 @@ export interface AdminPorts {
   readonly keyProvider: KeyProvider;
   readonly secretSource: SecretSource;
   readonly secretCacheMs: number;
-  /** The admin credentials secret (one credential per holder, each with one role). */
-  readonly adminTokenSecretId: string;
+  /**
+   * Where the admin credentials live: one secret per holder with the role from configuration (AWS), or
+   * one secret id listing every holder with its role (the local stack, ADMIN_CREDENTIALS).
+   */
+  readonly adminCredentials: string | readonly AdminCredentialSource[];
   /** Credentials kept outside the secret: the local ADMIN_TOKEN, holding every role. @default none */
   readonly extraCredentials?: ReadonlyArray<{ readonly token: string; readonly caller: AdminCaller }>;
   /** The business's own numbers (E.164), refused by export and erasure. */
@@ -49,10 +53,11 @@ export function buildAdminDeps(ports: AdminPorts): AdminDeps {
   });
   const records = new PostgresSubjectRecords(ports.db);
   return {
-    tokens: new AdminTokenVerifier(secrets, ports.adminTokenSecretId, {
+    tokens: new AdminTokenVerifier(secrets, ports.adminCredentials, {
       previousGraceMs: ports.previousTokenGraceMs,
       clock: ports.clock,
       ...(ports.extraCredentials ? { extra: ports.extraCredentials } : {}),
+      onUnreadable: (holders) => ports.logger.error(LogEvent.adminCredentialUnreadable, { holders }),
     }),
     approvals: new PostgresApprovals(ports.db),
     atomic: new PostgresAtomicStore(ports.db),

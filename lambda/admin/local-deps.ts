@@ -18,7 +18,8 @@ export interface LocalAdminOptions {
   /** The local stand-in for the KMS key (32 bytes). */
   readonly wrappingKey: Buffer;
   readonly secretSource: SecretSource;
-  readonly adminTokenSecretId: string;
+  /** The local secret listing every holder with its role (ADMIN_CREDENTIALS or the generated file). */
+  readonly adminCredentials: string;
   readonly extraCredentials?: AdminPorts['extraCredentials'];
   readonly ownNumbers: readonly string[];
   readonly blindIndexSecretId: string;

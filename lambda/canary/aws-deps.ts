@@ -8,12 +8,7 @@ import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { Route, ServiceName } from '../shared/names.js';
 import { systemClock } from '../shared/ports.js';
-import {
-  AdminCredentialsSecret,
-  healthProbeToken,
-  parseSecret,
-  TwilioTokenSecret,
-} from '../shared/secret-values.js';
+import { HolderTokenSecret, parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
 import type { CanaryConfig } from './canary-config.js';
 import type { CanaryDeps } from './canary-core.js';
 
@@ -28,15 +23,12 @@ export function createAwsCanaryDeps(config: CanaryConfig): CanaryDeps {
 
   /** GET /admin/health as API Gateway would deliver it, straight to the admin function. */
   async function latestSyntheticSid(): Promise<string | null> {
-    // Any credential answers /admin/health; the secret has one or several holders (secret-values.ts).
-    const token =
-      healthProbeToken(
-        parseSecret(
-          'admin-credentials',
-          AdminCredentialsSecret,
-          await secretString(config.CANARY_ADMIN_SECRET_ARN),
-        ),
-      ) ?? '';
+    // The canary's own `reader` holder (CANARY_HOLDER_ID): its secret is readable by the canary alone.
+    const { token } = parseSecret(
+      'canary admin credential',
+      HolderTokenSecret,
+      await secretString(config.CANARY_ADMIN_SECRET_ARN),
+    );
     const event = {
       httpMethod: 'GET',
       path: Route.adminHealth,

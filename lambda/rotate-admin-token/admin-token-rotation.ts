@@ -1,10 +1,11 @@
-// Rotation strategy for the admin credentials (ARCHITECTURE §5): every holder gets a new token of 32
-// random bytes, base64url, keeping its id and role. The tokens are only ever compared by the admin
-// API, so there is no service to set; testSecret checks the format of every token.
+// Rotation strategy for an admin holder's secret (ARCHITECTURE §5): one secret per holder, `{"token":…}`,
+// gets a new token of 32 random bytes, base64url. The holder's role is configuration, never in the secret
+// (a secret carrying any other field is refused). The tokens are only ever compared by the admin API, so
+// there is no service to set; testSecret checks the token's format.
 
 import { randomBytes } from 'node:crypto';
 import type { RotationStrategy } from '../shared/rotation/rotate-secret.js';
-import { AdminCredentialsSecret, parseSecret } from '../shared/secret-values.js';
+import { HolderTokenSecret, parseSecret } from '../shared/secret-values.js';
 
 export const ADMIN_TOKEN_BYTES = 32;
 /** base64url without padding of 32 bytes is exactly 43 characters. */
@@ -26,18 +27,12 @@ export function adminTokenRotation(generate: () => string = generateAdminToken):
   return {
     kind: 'admin token',
     createPending: async (current) => {
-      const { credentials } = parseSecret('current admin credentials', AdminCredentialsSecret, current);
-      return JSON.stringify({
-        credentials: Object.fromEntries(
-          Object.entries(credentials).map(([id, credential]) => [id, { ...credential, token: generate() }]),
-        ),
-      });
+      parseSecret('current admin credential', HolderTokenSecret, current);
+      return JSON.stringify({ token: generate() });
     },
     testPending: async (pending) => {
-      const { credentials } = parseSecret('pending admin credentials', AdminCredentialsSecret, pending);
-      for (const credential of Object.values(credentials)) {
-        if (!ADMIN_TOKEN_FORMAT.test(credential.token)) throw new AdminTokenFormatError();
-      }
+      const { token } = parseSecret('pending admin credential', HolderTokenSecret, pending);
+      if (!ADMIN_TOKEN_FORMAT.test(token)) throw new AdminTokenFormatError();
     },
   };
 }

@@ -128,6 +128,9 @@ export const AdminRole = {
 } as const;
 export type AdminRole = (typeof AdminRole)[keyof typeof AdminRole];
 
+/** The canary's own admin holder (role `reader`), added by the CDK app wherever the canary runs. */
+export const CANARY_HOLDER_ID = 'canary';
+
 /** Bounds of the admin API, shared by the handler, the docs' examples and the tests. */
 export const AdminLimit = {
   /** Largest page of POST /admin/subjects/export. */
@@ -190,6 +193,8 @@ export const LogEvent = {
   webhookUnexpectedFault: 'webhook.unexpected_fault',
   adminUnexpectedFault: 'admin.unexpected_fault',
   previousAdminTokenUsed: 'admin.previous_token_used',
+  /** A holder's admin credential secret could not be read or parsed: that holder cannot log in. */
+  adminCredentialUnreadable: 'admin.credential_unreadable',
   countersUnavailable: 'admin.counters_unavailable',
   unreadableRecord: 'admin.unreadable_record',
   healthProbeFailed: 'admin.health_probe_failed',
@@ -234,7 +239,11 @@ export const EnvVar = {
   /** JSON object: Twilio AccountSid → Secrets Manager secret ARN of that account's auth token. */
   twilioTokenSecrets: 'TWILIO_TOKEN_SECRET_ARNS',
   blindIndexSecretArn: 'BLIND_INDEX_SECRET_ARN',
-  adminTokenSecretArn: 'ADMIN_TOKEN_SECRET_ARN',
+  /**
+   * JSON object: admin holder id → `{"role":"reader|privacy|operator","secretArn":"…"}` (config admin.holders).
+   * The role comes from here, never from the holder's secret, so reading one's own secret cannot raise a role.
+   */
+  adminHolders: 'ADMIN_HOLDERS',
   dbHost: 'DB_HOST',
   dbPort: 'DB_PORT',
   dbName: 'DB_NAME',
@@ -322,12 +331,14 @@ export const RDS_IAM_ROLE = 'rds_iam';
 /** Secrets Manager names are `signalgate/<env>/<suffix>[/<AccountSid>]`: the CDK app creates them, npm run rotate addresses them. */
 export const SecretNameSuffix = {
   twilioAuthToken: 'twilio-auth-token',
-  adminToken: 'admin-token',
+  /** One secret per admin holder, `…/admin-credential/<holder id>`, holding that holder's token only. */
+  adminCredential: 'admin-credential',
 } as const;
 
 export const SecretName = {
   prefix: (env: string) => `signalgate/${env}`,
   twilioAuthToken: (env: string, accountSid: string) =>
     `${SecretName.prefix(env)}/${SecretNameSuffix.twilioAuthToken}/${accountSid}`,
-  adminToken: (env: string) => `${SecretName.prefix(env)}/${SecretNameSuffix.adminToken}`,
+  adminCredential: (env: string, holderId: string) =>
+    `${SecretName.prefix(env)}/${SecretNameSuffix.adminCredential}/${holderId}`,
 } as const;

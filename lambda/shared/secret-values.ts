@@ -28,6 +28,13 @@ export function isTwilioAuthToken(value: string): boolean {
 
 export const AdminTokenSecret = z.object({ token: z.string().min(32) });
 
+/**
+ * One admin holder's secret in AWS (ARCHITECTURE §5): `{"token":"…"}` and nothing else. The holder's role
+ * is configuration (ADMIN_HOLDERS), never a field here: a holder who can read their own secret cannot raise
+ * their role, and a secret carrying a role is refused as malformed.
+ */
+export const HolderTokenSecret = z.strictObject({ token: z.string().min(32) });
+
 /** A holder's id: what the audit log names (never the token). */
 export const CREDENTIAL_ID = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 export const AdminCredential = z.strictObject({

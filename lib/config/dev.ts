@@ -71,6 +71,16 @@ export const dev: EnvConfigInput = {
       rdsConnections: 60,
     },
   },
+  // One secret each (<prefix>/admin-credential/<id>); rename them to your people in config/dev.json (docs/DEPLOY.md).
+  // Dev has no `reader` holder: each secret is $0.40 a month and dev's budget is $60 (docs/COST.md); the
+  // privacy and operator holders can read everything a reader can. Add one in config/dev.json if needed.
+  admin: {
+    holders: [
+      { id: 'privacy-1', role: 'privacy' },
+      { id: 'privacy-2', role: 'privacy' },
+      { id: 'ops', role: 'operator' },
+    ],
+  },
   // Off in dev: no canary traffic, no page for a quiet afternoon.
   canary: { everyMinutes: 0 },
   trafficDrop: { silentMinutes: 0 },

@@ -65,6 +65,15 @@ export const prod: EnvConfigInput = {
       rdsConnections: 200,
     },
   },
+  // One secret each (<prefix>/admin-credential/<id>); rename them to your people in config/prod.json (docs/DEPLOY.md).
+  admin: {
+    holders: [
+      { id: 'privacy-1', role: 'privacy' },
+      { id: 'privacy-2', role: 'privacy' },
+      { id: 'ops', role: 'operator' },
+      { id: 'support', role: 'reader' },
+    ],
+  },
   canary: { everyMinutes: 5 },
   trafficDrop: { silentMinutes: 60 },
   // Off until the operator configures the voice agent's stream in config/prod.json (docs/DEPLOY.md).

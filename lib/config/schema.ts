@@ -1,12 +1,22 @@
 // The typed, validated shape of one deployment environment's configuration (ARCHITECTURE §7).
 import { z } from 'zod';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
+import { AdminRole, CANARY_HOLDER_ID } from '../../lambda/shared/names.js';
 import { isE164 } from '../../lambda/shared/phone.js';
+import { CREDENTIAL_ID } from '../../lambda/shared/secret-values.js';
 import { VoiceConfig } from '../../lambda/shared/voice-config.js';
 import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
 import { sampleValueProblems } from './sample-values.js';
 
 /** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
+/**
+ * Admin holders an environment may configure (the canary's own comes on top), and their id length: each holder
+ * puts its id and secret ARN in the admin function's environment, which Lambda limits to 4 KB
+ * (test/infra/admin-environment-size.test.ts checks these bounds against it).
+ */
+export const MAX_ADMIN_HOLDERS = 8;
+export const MAX_ADMIN_HOLDER_ID_CHARS = 32;
+
 export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
 
 /** Room for the voice configuration in the webhook's environment (4 KB in all, the other variables ~1.5 KB). */
@@ -273,6 +283,41 @@ export const envConfigSchema = z
      * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,
      * confirmed stored; 0 turns it off. It needs a Twilio account (twilio.accountSids) to sign with.
      */
+    /**
+     * Admin API holders (ARCHITECTURE §2, §5): one Secrets Manager secret each, `<prefix>/admin-credential/<id>`,
+     * holding only the token; the role is this config's, passed to the admin function, never read from the
+     * secret. At least two `privacy` holders: four-eyes needs a requester and a different approver.
+     */
+    admin: z.strictObject({
+      holders: z.array(
+        z.strictObject({
+          id: z
+            .string()
+            .regex(
+              CREDENTIAL_ID,
+              `must be 1-${MAX_ADMIN_HOLDER_ID_CHARS} of a-z, 0-9, ".", "_", "-", starting with a letter or digit`,
+            )
+            .max(MAX_ADMIN_HOLDER_ID_CHARS, `at most ${MAX_ADMIN_HOLDER_ID_CHARS} characters`)
+            // Secrets Manager appends "-" and six characters to a secret's ARN; a name ending that way is
+            // ambiguous in a partial ARN (CreateSecret API reference).
+            .refine((id) => !/-[a-z0-9]{6}$/.test(id), 'must not end in "-" and six letters or digits')
+            .refine((id) => id !== CANARY_HOLDER_ID, `"${CANARY_HOLDER_ID}" is the canary's own holder`),
+          role: z.enum([AdminRole.reader, AdminRole.privacy, AdminRole.operator]),
+          /**
+           * The IAM role or user ARN of the person (or tool) holding this credential: the only principal,
+           * besides the admin and rotation functions, that the secret's resource policy lets read it.
+           * @default none (nobody but the functions can read the token; docs/DEPLOY.md)
+           */
+          principalArn: z
+            .string()
+            .regex(
+              /^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/,
+              'must be an IAM role or user ARN',
+            )
+            .optional(),
+        }),
+      ),
+    }),
     canary: z.strictObject({ everyMinutes: z.number().int().min(0).max(60) }).default({ everyMinutes: 0 }),
     /**
      * Pages when no real message is stored for `silentMinutes` (0: off). CloudWatch evaluates at most one day.
@@ -293,6 +338,30 @@ export const envConfigSchema = z
     }),
   })
   .superRefine((cfg, ctx) => {
+    cfg.admin.holders.forEach((holder, i) => {
+      if (cfg.admin.holders.findIndex((h) => h.id === holder.id) < i) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['admin', 'holders', i, 'id'],
+          message: `repeats holder "${holder.id}"`,
+        });
+      }
+    });
+    if (cfg.admin.holders.length > MAX_ADMIN_HOLDERS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['admin', 'holders'],
+        message: `at most ${MAX_ADMIN_HOLDERS} holders (the admin function's environment is limited to 4 KB); has ${cfg.admin.holders.length}`,
+      });
+    }
+    const privacyHolders = cfg.admin.holders.filter((h) => h.role === AdminRole.privacy).length;
+    if (privacyHolders < 2) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['admin', 'holders'],
+        message: `needs at least two privacy holders (four-eyes: one requests, another approves); has ${privacyHolders}`,
+      });
+    }
     if (cfg.refuseSampleValues) {
       for (const problem of sampleValueProblems(cfg)) ctx.addIssue({ code: 'custom', ...problem });
     }
@@ -433,4 +502,15 @@ export function parseEnvConfig(envName: string, input: unknown, context: Problem
     });
   });
   throw new ConfigValidationError(envName, problems);
+}
+
+/**
+ * Every admin holder of an environment: the configured ones, and the canary's own `reader` wherever the
+ * canary runs (it needs a Twilio account to sign with). One secret each; the CDK app and npm run rotate agree.
+ */
+export function adminHoldersOf(
+  config: Pick<EnvConfig, 'admin' | 'canary' | 'twilio'>,
+): Array<{ id: string; role: AdminRole; principalArn?: string }> {
+  const canary = config.canary.everyMinutes > 0 && config.twilio.accountSids.length > 0;
+  return [...config.admin.holders, ...(canary ? [{ id: CANARY_HOLDER_ID, role: AdminRole.reader }] : [])];
 }

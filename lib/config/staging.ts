@@ -64,6 +64,15 @@ export const staging: EnvConfigInput = {
       rdsConnections: 100,
     },
   },
+  // One secret each (<prefix>/admin-credential/<id>); rename them to your people in config/staging.json (docs/DEPLOY.md).
+  admin: {
+    holders: [
+      { id: 'privacy-1', role: 'privacy' },
+      { id: 'privacy-2', role: 'privacy' },
+      { id: 'ops', role: 'operator' },
+      { id: 'support', role: 'reader' },
+    ],
+  },
   canary: { everyMinutes: 15 },
   trafficDrop: { silentMinutes: 0 },
   // Off until the operator configures the voice agent's stream in config/staging.json (docs/DEPLOY.md).

@@ -18,7 +18,7 @@ import {
 } from '../../lambda/shared/names.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
-import type { EnvConfig } from '../config/index.js';
+import { adminHoldersOf, type EnvConfig } from '../config/index.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
 import { AdminFunction } from '../constructs/functions/admin-function.js';
@@ -136,7 +136,12 @@ export class ApiStack extends Stack {
       twilioAccountSids: config.twilio.accountSids,
       encryptionKey: this.secretsKey,
       removalPolicy: removalPolicyOf(config.removalPolicies.secrets),
-      adminTokenRotation: { handler: this.rotateAdminToken.function, days: config.rotation.adminTokenDays },
+      adminHolders: adminHoldersOf(config),
+      adminTokenRotation: {
+        handler: this.rotateAdminToken.function,
+        handlerRole: this.rotateAdminToken.role,
+        days: config.rotation.adminTokenDays,
+      },
       twilioTokenRotation: {
         handler: this.rotateTwilioToken.function,
         days: config.rotation.twilioTokenDays,
@@ -222,7 +227,7 @@ export class ApiStack extends Stack {
         logs,
         publicBaseUrl: this.api.publicBaseUrl,
         twilioSecret: firstSecret,
-        adminTokenSecret: this.secrets.adminToken,
+        secrets: this.secrets,
         adminFunction: this.admin.function,
         entry: props.entries?.canary,
       });
@@ -309,7 +314,17 @@ export class ApiStack extends Stack {
     }
     new CfnOutput(this, 'IngestQueueName', { value: this.ingestQueue.queue.queueName });
     new CfnOutput(this, 'IngestDeadLetterQueueName', { value: this.ingestQueue.deadLetterQueue.queueName });
-    new CfnOutput(this, OutputKey.adminTokenSecretName, { value: SecretName.adminToken(config.envName) });
+    new CfnOutput(this, OutputKey.adminCredentials, {
+      value: JSON.stringify(
+        Object.fromEntries(
+          adminHoldersOf(config).map((h) => [
+            h.id,
+            { role: h.role, secretName: SecretName.adminCredential(config.envName, h.id) },
+          ]),
+        ),
+      ),
+      description: 'Admin holders: id → role and the name of the secret holding its token (docs/DEPLOY.md)',
+    });
     new CfnOutput(this, OutputKey.twilioAuthTokenSecretNames, {
       value: config.twilio.accountSids
         .map((sid) => SecretName.twilioAuthToken(config.envName, sid))

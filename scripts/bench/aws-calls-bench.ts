@@ -139,7 +139,7 @@ async function runScenario(scenario: Scenario, pool: import('pg').Pool): Promise
     keyProvider: new KmsKeyProvider(kms, 'key', 'bench'),
     secretSource: new SecretsManagerSource(sm),
     secretCacheMs: SECRET_CACHE_MS,
-    adminTokenSecretId: Secret.admin,
+    adminCredentials: Secret.admin,
     ownNumbers: [],
     blindIndexSecretId: Secret.blind,
     previousTokenGraceMs: 15 * MINUTE,

@@ -104,7 +104,9 @@ function targets(workDir: string): Target[] {
         ...base,
         ...DB_ENV,
         [EnvVar.retentionDays]: '30',
-        [EnvVar.adminTokenSecretArn]: ARN('admin-token'),
+        [EnvVar.adminHolders]: JSON.stringify({
+          ops: { role: 'operator', secretArn: ARN('admin-credential/ops') },
+        }),
         [EnvVar.blindIndexSecretArn]: ARN('blind-index'),
         [EnvVar.kmsKeyId]: webhookEnv[EnvVar.kmsKeyId],
         [EnvVar.queueUrl]: QUEUE_URL,

@@ -13,11 +13,8 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetWebACLForResourceCommand, type WAFV2Client } from '@aws-sdk/client-wafv2';
-import {
-  AdminCredentialsSecret,
-  healthProbeToken,
-  TWILIO_AUTH_TOKEN_PATTERN,
-} from '../../lambda/shared/secret-values.js';
+import { AdminRole } from '../../lambda/shared/names.js';
+import { HolderTokenSecret, TWILIO_AUTH_TOKEN_PATTERN } from '../../lambda/shared/secret-values.js';
 import { OutputKey, stackName } from '../../lib/stack-names.js';
 import { type Check, CheckFailedError } from './checklist.js';
 import { CheckName, type HttpTarget } from './http-checks.js';
@@ -67,12 +64,34 @@ async function secretJson(client: SecretsManagerClient, secretId: string): Promi
   }
 }
 
-/** A credential of the admin secret (any role answers /admin/health), in either of its shapes. */
-function firstAdminToken(secret: Record<string, unknown>): string {
-  const parsed = AdminCredentialsSecret.safeParse(secret);
-  const token = parsed.success ? healthProbeToken(parsed.data) : undefined;
-  if (!token) throw new CheckFailedError('the admin credentials secret holds no credential');
-  return token;
+/**
+ * A token for /admin/health (any role answers it): from the least privileged holder whose secret the operator
+ * may read (reader, then operator, then privacy). Each holder's secret denies every principal but its holder's
+ * (admin.holders[].principalArn) and the functions', so an unreadable secret is skipped, not a failure.
+ */
+async function healthProbeToken(client: SecretsManagerClient, holdersJson: string): Promise<string> {
+  let holders: Record<string, { role?: string; secretName?: string }>;
+  try {
+    holders = JSON.parse(holdersJson) as typeof holders;
+  } catch {
+    throw new CheckFailedError(
+      `the ${OutputKey.adminCredentials} output is not JSON: deploy the current version`,
+    );
+  }
+  const order: readonly string[] = [AdminRole.reader, AdminRole.operator, AdminRole.privacy];
+  const rank = (role: string | undefined) =>
+    role && order.includes(role) ? order.indexOf(role) : order.length;
+  const names = Object.values(holders)
+    .sort((a, b) => rank(a.role) - rank(b.role))
+    .flatMap((h) => (h.secretName ? [h.secretName] : []));
+  for (const name of names) {
+    const secret = await secretJson(client, name).catch(() => undefined);
+    const parsed = HolderTokenSecret.safeParse(secret);
+    if (parsed.success) return parsed.data.token;
+  }
+  throw new CheckFailedError(
+    `cannot read any admin holder's token (${names.join(', ') || 'no holder'}): set admin.holders[].principalArn to your role (docs/DEPLOY.md)`,
+  );
 }
 
 /** Where the deployment answers and with which tokens, from its stack outputs and secrets. */
@@ -96,8 +115,9 @@ export async function findDeployment(envName: string, clients: AwsClients): Prom
       `${twilioSecret} holds no Twilio auth token yet: npm run twilio-token -- --env ${envName}`,
     );
   }
-  const adminToken = firstAdminToken(
-    await secretJson(clients.secretsManager, need(apiOutputs, OutputKey.adminTokenSecretName, api)),
+  const adminToken = await healthProbeToken(
+    clients.secretsManager,
+    need(apiOutputs, OutputKey.adminCredentials, api),
   );
   return {
     http: {

@@ -15,7 +15,7 @@ const ADMIN_ENV = [
   EnvVar.dbName,
   EnvVar.dbUser,
   EnvVar.retentionDays,
-  EnvVar.adminTokenSecretArn,
+  EnvVar.adminHolders,
   EnvVar.blindIndexSecretArn,
   EnvVar.kmsKeyId,
   EnvVar.queueUrl,
@@ -68,13 +68,10 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     expect(vars[EnvVar.serviceName]).toBe(ServiceName.admin);
     expect(vars[EnvVar.dbUser]).toBe('signalgate_admin_api');
     expect(vars[EnvVar.retentionDays]).toBe(String(config.retentionDays));
+    // The holders' secrets are monitored through ADMIN_HOLDERS (monitoredSecretsOf), named there once.
     const monitored = JSON.stringify(vars[EnvVar.monitoredSecretArns]);
-    for (const label of [
-      'adminToken',
-      'blindIndexKey',
-      'database',
-      ...config.twilio.accountSids.map((s) => `twilio:${s}`),
-    ])
+    expect(monitored).not.toContain('admin:');
+    for (const label of ['blindIndexKey', 'database', ...config.twilio.accountSids.map((s) => `twilio:${s}`)])
       expect(monitored, label).toContain(label);
     // No variable names a secret value; secret-looking literals are covered by security.test.ts.
     for (const name of Object.keys(vars))
@@ -114,7 +111,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     }
   });
 
-  it('rotates the admin token with its Lambda on schedule; Twilio tokens only once enabled; never the blind-index key', () => {
+  it("rotates every admin holder's secret with its Lambda on schedule; Twilio tokens only once enabled; never the blind-index key", () => {
     const schedules = Object.values(api).filter((r) => r.Type === 'AWS::SecretsManager::RotationSchedule');
     const bySecret = new Map(schedules.map((s) => [JSON.stringify(s.Properties.SecretId), s.Properties]));
     const secretRef = (secret: { node: { defaultChild?: unknown } }) =>
@@ -129,14 +126,22 @@ describe.each(ENVS)('%s admin wiring', (env) => {
       expect(schedule.RotationLambdaARN).toEqual({ 'Fn::GetAtt': [logicalId(handler), 'Arn'] });
       expect(schedule.RotationRules.ScheduleExpression).toBe(`rate(${days} days)`);
     };
-    expectRotation(stack.secrets.adminToken, stack.rotateAdminToken, config.rotation.adminTokenDays);
+    const holderIds = [...stack.secrets.adminCredentials.keys()];
+    // The configured holders, and the canary's own reader where the canary runs (staging, prod).
+    expect(holderIds).toEqual(
+      env === 'dev'
+        ? ['privacy-1', 'privacy-2', 'ops']
+        : ['privacy-1', 'privacy-2', 'ops', 'support', 'canary'],
+    );
+    for (const { secret } of stack.secrets.adminCredentials.values())
+      expectRotation(secret, stack.rotateAdminToken, config.rotation.adminTokenDays);
     // Twilio tokens rotate only once twilio.rotationEnabled says the real tokens are stored (issue 11; the
     // enabled case is in stacks.test.ts): a schedule rotates at creation, and would rotate the generated value.
     expect(config.twilio.rotationEnabled).toBe(false);
     for (const secret of stack.secrets.twilioAuthTokens.values())
       expect(bySecret.has(secretRef(secret))).toBe(false);
     expect(bySecret.has(secretRef(stack.secrets.blindIndexKey))).toBe(false);
-    expect(schedules).toHaveLength(1);
+    expect(schedules).toHaveLength(env === 'dev' ? 3 : 5);
   });
 
   it('gives the Twilio rotation time to wait out the webhook refresh interval before promoting', () => {

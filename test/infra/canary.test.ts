@@ -16,7 +16,7 @@ describe('canary and own numbers in the api stack (prod)', () => {
     );
   });
 
-  it('may read only the first Twilio secret and the admin token, and invoke only the admin function', () => {
+  it("may read only the first Twilio secret and its own admin holder's secret, and invoke only the admin function", () => {
     const policy = byId('CanaryRoleDefaultPolicy', 'AWS::IAM::Policy');
     const statements: CfnJson[] = policy.PolicyDocument.Statement;
     const invoke = statements.filter((s) => [s.Action].flat().includes('lambda:InvokeFunction'));
@@ -25,7 +25,10 @@ describe('canary and own numbers in the api stack (prod)', () => {
     ]);
     const reads = statements.filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
     const secrets = reads.flatMap((s) => [s.Resource].flat()).map((r: CfnJson) => r.Ref);
-    expect(secrets.sort()).toEqual(['AdminTokenSecret', 'TwilioAuthTokenACd8917a10aab95fc5a03aac04b051cfb7']);
+    expect(secrets.sort()).toEqual([
+      'AdminCredentialcanary',
+      'TwilioAuthTokenACd8917a10aab95fc5a03aac04b051cfb7',
+    ]);
   });
 
   it('gives the admin function the configured own numbers (export and erase refuse them)', () => {

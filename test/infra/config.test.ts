@@ -112,4 +112,54 @@ describe('environment config', () => {
     expect(() => parseEnvConfig('dev', withGrace(61))).toThrow(ConfigValidationError);
     expect(parseEnvConfig('dev', dev).rotation.previousTokenGraceMinutes).toBe(10);
   });
+
+  it('refuses admin holders that repeat an id, are malformed, or leave fewer than two privacy holders, one line each', () => {
+    type Holder = { id: string; role: 'reader' | 'privacy' | 'operator'; principalArn?: string };
+    const withHolders = (holders: Holder[]) => ({ ...dev, admin: { holders } });
+    const problems = (holders: Holder[]) => {
+      try {
+        parseEnvConfig('dev', withHolders(holders));
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigValidationError);
+        return (error as ConfigValidationError).problems;
+      }
+      return [];
+    };
+    expect(
+      problems([
+        { id: 'ana', role: 'privacy' },
+        { id: 'ana', role: 'privacy' },
+      ]),
+    ).toEqual(['admin.holders.1.id: repeats holder "ana"']);
+    expect(
+      problems([
+        { id: 'ana', role: 'privacy' },
+        { id: 'ops', role: 'operator' },
+      ]),
+    ).toEqual([
+      'admin.holders: needs at least two privacy holders (four-eyes: one requests, another approves); has 1',
+    ]);
+    expect(
+      problems([
+        { id: 'Ana Smith', role: 'privacy' },
+        { id: 'canary', role: 'privacy' },
+        { id: 'ben', role: 'privacy', principalArn: 'ben' },
+        { id: 'ops-backup', role: 'operator' },
+        { id: 'ops-backu', role: 'operator' },
+      ]),
+    ).toEqual([
+      'admin.holders.0.id: must be 1-32 of a-z, 0-9, ".", "_", "-", starting with a letter or digit',
+      `admin.holders.1.id: "canary" is the canary's own holder`,
+      'admin.holders.2.principalArn: must be an IAM role or user ARN',
+      'admin.holders.3.id: must not end in "-" and six letters or digits',
+    ]);
+    const ok = parseEnvConfig(
+      'dev',
+      withHolders([
+        { id: 'ana', role: 'privacy', principalArn: 'arn:aws:iam::111122223333:role/ana' },
+        { id: 'ben', role: 'privacy' },
+      ]),
+    );
+    expect(ok.admin.holders.map((h) => h.id)).toEqual(['ana', 'ben']);
+  });
 });

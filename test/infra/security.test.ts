@@ -151,9 +151,7 @@ describe.each(ENVS)('%s security', (env) => {
             r.Type === 'AWS::Lambda::Function' && variable in (r.Properties?.Environment?.Variables ?? {}),
         )
         .map((r) => r.Properties.Role['Fn::GetAtt'][0] as string);
-    expect(tagged).toEqual(
-      [...roleOf('TWILIO_TOKEN_SECRET_ARNS'), ...roleOf('ADMIN_TOKEN_SECRET_ARN')].sort(),
-    );
+    expect(tagged).toEqual([...roleOf('TWILIO_TOKEN_SECRET_ARNS'), ...roleOf('ADMIN_HOLDERS')].sort());
   });
 
   it('bounds the previous Twilio and admin tokens to the configured grace (10 minutes), not hours', () => {
@@ -165,7 +163,7 @@ describe.each(ENVS)('%s security', (env) => {
     const twilio = variables('TWILIO_TOKEN_SECRET_ARNS');
     expect(twilio).toHaveLength(1);
     expect(twilio[0]?.TWILIO_PREVIOUS_TOKEN_GRACE_SECONDS).toBe('600');
-    const admin = variables('ADMIN_TOKEN_SECRET_ARN');
+    const admin = variables('ADMIN_HOLDERS');
     expect(admin.length).toBeGreaterThanOrEqual(1);
     for (const v of admin) expect(v.ADMIN_TOKEN_GRACE_SECONDS).toBe('600');
   });

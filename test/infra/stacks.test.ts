@@ -359,26 +359,50 @@ describe.each(ENVS)('%s stacks', (env) => {
       }
     });
 
-    it('creates one Twilio token secret per account, the admin token and the blind-index key, all with the app CMK', () => {
+    it('creates one Twilio token secret per account, one admin credential per holder and the blind-index key, all with the app CMK', () => {
       for (const sid of config.twilio.accountSids) {
         api.hasResourceProperties('AWS::SecretsManager::Secret', {
           Name: `signalgate/${env}/twilio-auth-token/${sid}`,
           KmsKeyId: arnOf('AppSecretsKey'),
         });
       }
-      api.hasResourceProperties('AWS::SecretsManager::Secret', {
-        Name: `signalgate/${env}/admin-token`,
-        GenerateSecretString: Match.objectLike({ GenerateStringKey: 'token', PasswordLength: 64 }),
-      });
+      const holders =
+        env === 'dev'
+          ? ['privacy-1', 'privacy-2', 'ops']
+          : ['privacy-1', 'privacy-2', 'ops', 'support', 'canary'];
+      for (const holder of holders) {
+        api.hasResourceProperties('AWS::SecretsManager::Secret', {
+          Name: `signalgate/${env}/admin-credential/${holder}`,
+          KmsKeyId: arnOf('AppSecretsKey'),
+          // The token only: the holder's role is configuration, never in the secret.
+          GenerateSecretString: Match.objectEquals({
+            SecretStringTemplate: '{}',
+            GenerateStringKey: 'token',
+            PasswordLength: 64,
+            ExcludePunctuation: true,
+            IncludeSpace: false,
+          }),
+        });
+      }
+      // The shared admin-token secret is retired (whoever read it held every role).
+      expect(JSON.stringify(api.findResources('AWS::SecretsManager::Secret'))).not.toContain('/admin-token"');
       api.hasResourceProperties('AWS::SecretsManager::Secret', {
         Name: `signalgate/${env}/blind-index-key`,
         GenerateSecretString: Match.objectLike({ GenerateStringKey: 'key', PasswordLength: 64 }),
       });
-      // The admin token rotates through its Lambda; the blind-index key never does; the Twilio tokens only once
-      // twilio.rotationEnabled says the real tokens are stored (a new schedule rotates at once).
+      // Every admin credential rotates through its Lambda; the blind-index key never does; the Twilio tokens only
+      // once twilio.rotationEnabled says the real tokens are stored (a new schedule rotates at once).
       expect(config.twilio.rotationEnabled).toBe(false);
       const schedules = Object.values(api.findResources('AWS::SecretsManager::RotationSchedule'));
-      expect(schedules.map((s) => s.Properties.SecretId)).toEqual([{ Ref: 'AdminTokenSecret' }]);
+      expect(schedules.map((s) => s.Properties.SecretId.Ref).sort()).toEqual(
+        [
+          'AdminCredentialprivacyH1',
+          'AdminCredentialprivacyH2',
+          'AdminCredentialops',
+          // Dev has no reader holder (docs/COST.md) and no canary.
+          ...(env === 'dev' ? [] : ['AdminCredentialsupport', 'AdminCredentialcanary']),
+        ].sort(),
+      );
     });
 
     it('logs, traces and throttles the stage, and associates the web ACL with it', () => {
@@ -552,7 +576,11 @@ describe.each(ENVS)('%s stacks', (env) => {
           'AWS::KMS::Key': ['QueueKey', 'AppSecretsKey'],
           'AWS::SQS::Queue': ['IngestQueue', 'IngestDeadLetterQueue'],
           'AWS::SecretsManager::Secret': [
-            'AdminTokenSecret',
+            // One per holder (AdminTokenSecret, shared by every holder, is retired: docs/DEPLOY.md).
+            'AdminCredentialprivacyH1',
+            'AdminCredentialprivacyH2',
+            'AdminCredentialops',
+            ...(env === 'dev' ? [] : ['AdminCredentialsupport', 'AdminCredentialcanary']),
             'BlindIndexSecret',
             ...config.twilio.accountSids.map((sid) => `TwilioAuthToken${sid}`),
           ],
@@ -851,7 +879,12 @@ describe('Twilio token rotation once enabled', () => {
     const schedules = Object.values(templates.api.findResources('AWS::SecretsManager::RotationSchedule'));
     const secrets = schedules.map((s) => s.Properties.SecretId.Ref).sort();
     expect(secrets).toEqual(
-      ['AdminTokenSecret', ...base.twilio.accountSids.map((sid) => `TwilioAuthToken${sid}`)].sort(),
+      [
+        'AdminCredentialprivacyH1',
+        'AdminCredentialprivacyH2',
+        'AdminCredentialops',
+        ...base.twilio.accountSids.map((sid) => `TwilioAuthToken${sid}`),
+      ].sort(),
     );
     for (const schedule of schedules) {
       expect(schedule.Properties.RotationRules.ScheduleExpression).toMatch(/^rate\(\d+ days\)$/);

@@ -94,6 +94,28 @@ describe('user config', () => {
     expect(config.alarms.emails).toEqual(['ops@corp.io']);
   });
 
+  it('takes admin holders from the config file whole: the listed people replace the default holders', () => {
+    const file = tmpFile(
+      'prod.json',
+      JSON.stringify({
+        admin: {
+          holders: [
+            { id: 'ana', role: 'privacy', principalArn: 'arn:aws:iam::480957213365:role/ana' },
+            { id: 'ben', role: 'privacy' },
+            { id: 'oncall', role: 'operator' },
+          ],
+        },
+      }),
+    );
+    const config = loadConfig('prod', { file: { path: file, label: 'config/prod.json', required: true } });
+    // A list replaces, never merges by position: no default holder (privacy-1, support…) survives.
+    expect(config.admin.holders).toEqual([
+      { id: 'ana', role: 'privacy', principalArn: 'arn:aws:iam::480957213365:role/ana' },
+      { id: 'ben', role: 'privacy' },
+      { id: 'oncall', role: 'operator' },
+    ]);
+  });
+
   it('names each bad value on one line with where it came from', () => {
     const file = tmpFile(
       'dev.json',

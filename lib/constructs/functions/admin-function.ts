@@ -27,8 +27,9 @@ export interface AdminFunctionProps extends AppFunctionProps {
 export class AdminFunction extends HardenedFunction {
   constructor(scope: Construct, id: string, props: AdminFunctionProps) {
     const { config, database, secrets, ingestQueue } = props;
+    // The holders' secrets are monitored too, but named once, in ADMIN_HOLDERS (monitoredSecretsOf): Lambda's
+    // 4 KB environment limit (test/infra/admin-environment-size.test.ts).
     const monitoredSecrets: Record<string, string> = {
-      adminToken: secrets.adminToken.secretArn,
       blindIndexKey: secrets.blindIndexKey.secretArn,
       ...Object.fromEntries(
         [...secrets.twilioAuthTokens].map(([sid, secret]) => [`twilio:${sid}`, secret.secretArn]),
@@ -49,7 +50,15 @@ export class AdminFunction extends HardenedFunction {
       // admin routes' API Gateway throttling bounds its concurrency and database connections.
       environment: {
         ...adminCoreEnvironment(config, database, DbRole.admin),
-        [EnvVar.adminTokenSecretArn]: secrets.adminToken.secretArn,
+        // Holder → role (config) and secret: the role is never read from the holder's secret.
+        [EnvVar.adminHolders]: Stack.of(scope).toJsonString(
+          Object.fromEntries(
+            [...secrets.adminCredentials].map(([holderId, c]) => [
+              holderId,
+              { role: c.holder.role, secretArn: c.secret.secretArn },
+            ]),
+          ),
+        ),
         [EnvVar.blindIndexSecretArn]: secrets.blindIndexKey.secretArn,
         [EnvVar.kmsKeyId]: props.piiKey.keyArn,
         [EnvVar.queueUrl]: ingestQueue.queue.queueUrl,
@@ -61,9 +70,12 @@ export class AdminFunction extends HardenedFunction {
         [EnvVar.adminTokenGraceSeconds]: String(config.rotation.previousTokenGraceMinutes * 60),
       },
     });
-    secrets.adminToken.grantRead(this.function);
+    secrets.grantCredentialRead(this.role);
     secrets.blindIndexKey.grantRead(this.function);
-    grantDescribeSecrets(this.function, Object.values(monitoredSecrets));
+    grantDescribeSecrets(this.function, [
+      ...Object.values(monitoredSecrets),
+      ...[...secrets.adminCredentials.values()].map((c) => c.secret.secretArn),
+    ]);
     Tags.of(this.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
     grantOpen(this.function, props.piiKey, config.envName);
     grantQueueDepth(this.function, [ingestQueue.queue, ingestQueue.deadLetterQueue]);

@@ -71,7 +71,7 @@ export function adminFixture(db: TransactionalDb, ingestDb: Queryable = db) {
         keyProvider: web.keyProvider,
         secretSource: web.secrets,
         secretCacheMs: 60_000,
-        adminTokenSecretId: ADMIN_SECRET_ID,
+        adminCredentials: ADMIN_SECRET_ID,
         ownNumbers: [OWN_NUMBER],
         blindIndexSecretId: BLIND_INDEX_SECRET_ID,
         previousTokenGraceMs: GRACE_MS,

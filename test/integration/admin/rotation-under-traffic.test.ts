@@ -25,7 +25,8 @@ import { FakeTwilioAccounts } from '../../unit/rotation/fake-twilio-accounts.js'
 
 const TWILIO_SECRET = 'twilio-auth-token';
 const BLIND_SECRET = 'blind-index-key';
-const ADMIN_SECRET = 'admin-token';
+const ADMIN_SECRET = 'admin-credential/alice';
+const OTHER_SECRET = 'admin-credential/bob';
 const GRACE_MS = 15 * 60_000;
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
@@ -111,20 +112,14 @@ describe('admin token rotation under admin traffic', () => {
     await db?.drop();
   });
 
-  it('accepts the old admin token within the grace after the rotation only, and the new one at once', async () => {
+  it("accepts a holder's old token within the grace after its rotation only, the new one at once, and leaves the other holders alone", async () => {
     const clock = new ManualClock();
     const store = new MemoryRotationStore(clock);
     const oldToken = randomBytes(32).toString('base64url');
     const oldOther = randomBytes(32).toString('base64url');
-    store.create(
-      ADMIN_SECRET,
-      JSON.stringify({
-        credentials: {
-          alice: { token: oldToken, role: 'reader' },
-          bob: { token: oldOther, role: 'privacy' },
-        },
-      }),
-    );
+    // One secret per holder, the token only (AWS); the roles are configuration.
+    store.create(ADMIN_SECRET, JSON.stringify({ token: oldToken }));
+    store.create(OTHER_SECRET, JSON.stringify({ token: oldOther }));
     store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
     const logs: string[] = [];
     const admin = makeAdminHandler(async () =>
@@ -133,7 +128,10 @@ describe('admin token rotation under admin traffic', () => {
         keyProvider: new LocalKeyProvider(randomBytes(32)),
         secretSource: store,
         secretCacheMs: 60_000,
-        adminTokenSecretId: ADMIN_SECRET,
+        adminCredentials: [
+          { kind: 'holder', id: 'alice', role: 'reader', secretId: ADMIN_SECRET },
+          { kind: 'holder', id: 'bob', role: 'privacy', secretId: OTHER_SECRET },
+        ],
         ownNumbers: [],
         blindIndexSecretId: BLIND_SECRET,
         previousTokenGraceMs: GRACE_MS,
@@ -163,15 +161,12 @@ describe('admin token rotation under admin traffic', () => {
     const step = rotator(adminTokenRotation(), store, ADMIN_SECRET, logs);
     const version = store.startRotation(ADMIN_SECRET);
     for (const s of STEPS) await step(s, version);
-    const rotated = JSON.parse((await store.getVersions(ADMIN_SECRET)).current) as {
-      credentials: Record<string, { token: string; role: string }>;
-    };
-    // Every holder gets a new token and keeps its role.
-    expect(rotated.credentials.alice?.role).toBe('reader');
-    expect(rotated.credentials.bob?.role).toBe('privacy');
-    expect(rotated.credentials.bob?.token).not.toBe(oldOther);
-    const newToken = rotated.credentials.alice?.token as string;
+    const rotated = JSON.parse((await store.getVersions(ADMIN_SECRET)).current) as Record<string, string>;
+    // Alice's secret gets a new token and nothing else; Bob's secret is untouched.
+    expect(Object.keys(rotated)).toEqual(['token']);
+    const newToken = rotated.token as string;
     expect(newToken).not.toBe(oldToken);
+    expect((await store.getVersions(OTHER_SECRET)).current).toBe(JSON.stringify({ token: oldOther }));
 
     clock.advance(11_000);
     expect(await status(newToken)).toBe(200);
@@ -180,6 +175,7 @@ describe('admin token rotation under admin traffic', () => {
     clock.advance(GRACE_MS);
     expect(await status(oldToken)).toBe(401);
     expect(await status(newToken)).toBe(200);
+    expect(await status(oldOther)).toBe(200);
 
     const audit = JSON.stringify((await db.pool.query('SELECT * FROM admin_audit_log')).rows);
     for (const token of [oldToken, newToken, oldOther]) {

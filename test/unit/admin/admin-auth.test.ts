@@ -142,3 +142,115 @@ describe('admin token verification', () => {
     );
   });
 });
+
+describe('admin token verification, one secret per holder (AWS)', () => {
+  const ANA = 'a'.repeat(43);
+  const BEN = 'b'.repeat(43);
+  const OPS = 'c'.repeat(43);
+  function holders(values: Record<string, string> = {}) {
+    const clock = new ManualClock();
+    const source = new MemorySecretSource(
+      {
+        'sec/ana': secret(ANA),
+        'sec/ben': secret(BEN),
+        'sec/ops': secret(OPS),
+        ...values,
+      },
+      clock,
+    );
+    const cache = new CachedSecretSource(source, { clock, maxAgeMs: 60_000, minRefreshIntervalMs: 10_000 });
+    const verifier = new AdminTokenVerifier(
+      cache,
+      [
+        { kind: 'holder', id: 'ana', role: 'privacy', secretId: 'sec/ana' },
+        { kind: 'holder', id: 'ben', role: 'privacy', secretId: 'sec/ben' },
+        { kind: 'holder', id: 'ops', role: 'operator', secretId: 'sec/ops' },
+      ],
+      { previousGraceMs: GRACE_MS, clock },
+    );
+    return { clock, source, verifier };
+  }
+
+  it("accepts each holder's token as that holder, with the configured role only", async () => {
+    const { verifier } = holders();
+    expect((await verifier.verify(ANA)) as unknown).toMatchObject({
+      valid: true,
+      caller: { id: 'ana', roles: ['privacy'] },
+      version: 'current',
+    });
+    expect((await verifier.verify(BEN)) as unknown).toMatchObject({
+      caller: { id: 'ben', roles: ['privacy'] },
+    });
+    expect((await verifier.verify(OPS)) as unknown).toMatchObject({
+      caller: { id: 'ops', roles: ['operator'] },
+    });
+    expect((await verifier.verify('d'.repeat(43))).valid).toBe(false);
+  });
+
+  it("never takes a role from a holder's secret: one carrying a role is refused as malformed", async () => {
+    const { verifier } = holders({ 'sec/ops': JSON.stringify({ token: OPS, role: 'privacy' }) });
+    await expect(verifier.verify(OPS)).rejects.toThrow(
+      'admin credential ops secret does not have the expected fields',
+    );
+  });
+
+  it("accepts a holder's previous token within its own secret's grace only", async () => {
+    const { verifier, source, clock } = holders();
+    source.rotate('sec/ana', secret(NEW));
+    clock.advance(61_000);
+    expect((await verifier.verify(ANA)) as unknown).toMatchObject({
+      valid: true,
+      version: 'previous',
+      caller: { id: 'ana' },
+    });
+    expect((await verifier.verify(NEW)) as unknown).toMatchObject({
+      version: 'current',
+      caller: { id: 'ana' },
+    });
+    clock.advance(GRACE_MS);
+    expect((await verifier.verify(ANA)).valid).toBe(false);
+    expect((await verifier.verify(BEN)) as unknown).toMatchObject({ valid: true, caller: { id: 'ben' } });
+  });
+
+  it("keeps the other holders working when one holder's secret is unreadable, and never answers 401 for it", async () => {
+    const clock = new ManualClock();
+    // No 'sec/ops' in the store: reading it fails as a deleted or denied secret does.
+    const source = new MemorySecretSource({ 'sec/ana': secret(ANA), 'sec/ben': secret(BEN) }, clock);
+    const cache = new CachedSecretSource(source, { clock, maxAgeMs: 60_000, minRefreshIntervalMs: 10_000 });
+    const told: string[][] = [];
+    const verifier = new AdminTokenVerifier(
+      cache,
+      [
+        { kind: 'holder', id: 'ana', role: 'privacy', secretId: 'sec/ana' },
+        { kind: 'holder', id: 'ben', role: 'privacy', secretId: 'sec/ben' },
+        { kind: 'holder', id: 'ops', role: 'operator', secretId: 'sec/ops' },
+      ],
+      { previousGraceMs: GRACE_MS, clock, onUnreadable: (ids) => told.push([...ids]) },
+    );
+    expect((await verifier.verify(ANA)) as unknown).toMatchObject({ valid: true, caller: { id: 'ana' } });
+    expect((await verifier.verify(BEN)) as unknown).toMatchObject({ valid: true, caller: { id: 'ben' } });
+    expect(told[0]).toEqual(['ops']);
+    // ops's own token (or any token matching no readable credential) may be ops's: a fault, not a 401.
+    await expect(verifier.verify(OPS)).rejects.toThrow('admin credentials unreadable: ops (');
+  });
+
+  it("keeps the other holders working when one holder's current value is malformed", async () => {
+    const { verifier } = holders({ 'sec/ops': JSON.stringify({ token: OPS, extra: 'x' }) });
+    expect((await verifier.verify(ANA)) as unknown).toMatchObject({ valid: true, caller: { id: 'ana' } });
+    await expect(verifier.verify(OPS)).rejects.toThrow(
+      'admin credentials unreadable: ops (admin credential ops secret does not have the expected fields)',
+    );
+  });
+
+  it('accepts a holder whose previous value is malformed: a bad value stops harming once replaced', async () => {
+    const { verifier, source, clock } = holders({ 'sec/ops': 'not json' });
+    source.rotate('sec/ops', secret(OPS));
+    clock.advance(61_000);
+    expect((await verifier.verify(OPS)) as unknown).toMatchObject({
+      valid: true,
+      version: 'current',
+      caller: { id: 'ops', roles: ['operator'] },
+    });
+    expect((await verifier.verify('d'.repeat(43))).valid).toBe(false);
+  });
+});

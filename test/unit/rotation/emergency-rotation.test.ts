@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { describe, expect, it } from 'vitest';
 import type { SecretSource, SecretVersions } from '../../../lambda/shared/ports.js';
+import { loadConfig } from '../../../lib/config/index.js';
 import {
   emergencyRotation,
   RotationNotEnabledError,
@@ -198,16 +199,37 @@ describe('emergency rotation', () => {
   });
 });
 
+/** The parts of an environment's config npm run rotate checks a target against. */
+const configWith = (accountSids: string[], canaryMinutes = 0) => ({
+  twilio: { ...loadConfig('dev').twilio, accountSids },
+  canary: { everyMinutes: canaryMinutes },
+  admin: {
+    holders: [
+      { id: 'privacy-1', role: 'privacy' as const },
+      { id: 'privacy-2', role: 'privacy' as const },
+      { id: 'ops', role: 'operator' as const },
+    ],
+  },
+});
+
 describe('npm run rotate arguments', () => {
-  it('names the Twilio secret of a configured account and the admin token secret', () => {
+  it("names the Twilio secret of a configured account and the named admin holder's own secret", () => {
     const twilio = parseRotateArgs(['--env', 'prod', '--twilio', SID, '--revoke-previous']);
     expect(twilio).toEqual({
       env: 'prod',
       target: { kind: 'twilio', accountSid: SID },
       revokePrevious: true,
     });
-    expect(secretIdFor(twilio, [SID])).toBe(`signalgate/prod/twilio-auth-token/${SID}`);
-    expect(secretIdFor(parseRotateArgs(['--env', 'dev', '--admin']), [])).toBe('signalgate/dev/admin-token');
+    expect(secretIdFor(twilio, configWith([SID]))).toBe(`signalgate/prod/twilio-auth-token/${SID}`);
+    const admin = parseRotateArgs(['--env', 'dev', '--admin', 'privacy-2']);
+    expect(admin.target).toEqual({ kind: 'admin', holder: 'privacy-2' });
+    expect(secretIdFor(admin, configWith([]))).toBe('signalgate/dev/admin-credential/privacy-2');
+    // The canary's own holder exists only where the canary runs.
+    const canary = parseRotateArgs(['--env', 'dev', '--admin', 'canary']);
+    expect(secretIdFor(canary, configWith([SID], 5))).toBe('signalgate/dev/admin-credential/canary');
+    expect(() => secretIdFor(canary, configWith([SID], 0))).toThrow(
+      'canary is not an admin holder of dev (admin.holders in lib/config/dev.ts)',
+    );
   });
 
   it('refuses ambiguous or unknown targets with one line', () => {
@@ -217,11 +239,20 @@ describe('npm run rotate arguments', () => {
     expect(() => parseRotateArgs(['--env', 'dev', '--admin', '--twilio', SID])).toThrow(
       'give exactly one of --twilio <AccountSid> or --admin',
     );
-    expect(() => parseRotateArgs(['--admin'])).toThrow('--env is required');
+    expect(() => parseRotateArgs(['--admin', 'ops'])).toThrow('--env is required');
+    expect(() => parseRotateArgs(['--env', 'dev', '--admin'])).toThrow(
+      '--admin needs a holder id (config admin.holders)',
+    );
+    expect(() => parseRotateArgs(['--env', 'dev', '--admin', '--revoke-previous'])).toThrow(
+      '--admin needs a holder id (config admin.holders)',
+    );
+    expect(() =>
+      secretIdFor(parseRotateArgs(['--env', 'dev', '--admin', 'mallory']), configWith([])),
+    ).toThrow('mallory is not an admin holder of dev');
     expect(() => parseRotateArgs(['--env', 'dev', '--twilio', 'nope'])).toThrow(
       '--twilio needs an Account SID',
     );
-    expect(() => secretIdFor(parseRotateArgs(['--env', 'dev', '--twilio', SID]), [])).toThrow(
+    expect(() => secretIdFor(parseRotateArgs(['--env', 'dev', '--twilio', SID]), configWith([]))).toThrow(
       `${SID} is not a Twilio account of dev`,
     );
   });

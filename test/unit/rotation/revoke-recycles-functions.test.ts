@@ -87,7 +87,7 @@ function functionConfig(name: string, revision: string): Record<string, unknown>
     Environment: {
       Variables: {
         SIGNALGATE_ENV: 'dev',
-        ADMIN_TOKEN_SECRET_ARN: `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${SENTINEL}`,
+        ADMIN_HOLDERS: `{"privacy-2":{"role":"privacy","secretArn":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:${SENTINEL}"}}`,
         SECRET_CACHE_SECONDS: '300',
       },
     },
@@ -138,7 +138,7 @@ beforeEach(() => {
 
 describe('npm run rotate -- --revoke-previous retires warm instances', () => {
   it('updates the admin and canary functions with their variables merged, after AWSPREVIOUS is removed, and waits for Successful', async () => {
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(0);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(0);
 
     const updates = fn.commandCalls(UpdateFunctionConfigurationCommand).map((c) => c.args[0].input);
     const merged = (name: string) => ({
@@ -147,7 +147,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
       Environment: {
         Variables: {
           SIGNALGATE_ENV: 'dev',
-          ADMIN_TOKEN_SECRET_ARN: `arn:aws:secretsmanager:eu-west-1:111122223333:secret:${SENTINEL}`,
+          ADMIN_HOLDERS: `{"privacy-2":{"role":"privacy","secretArn":"arn:aws:secretsmanager:eu-west-1:111122223333:secret:${SENTINEL}"}}`,
           SECRET_CACHE_SECONDS: '300',
           SIGNALGATE_SECRETS_EPOCH: 'v1',
         },
@@ -155,7 +155,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
     });
     expect(updates).toEqual([merged(ADMIN_FN), merged(CANARY_FN)]);
     expect(sm.commandCalls(RotateSecretCommand)[0]?.args[0].input).toEqual({
-      SecretId: 'signalgate/dev/admin-token',
+      SecretId: 'signalgate/dev/admin-credential/privacy-2',
       RotateImmediately: true,
     });
     // The outputs are read before anything changes; the functions are updated only once the old value is revoked.
@@ -226,7 +226,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
       return { Configuration: { LastUpdateStatus: polls <= 2 ? 'InProgress' : 'Successful' } };
     });
     cfn.on(DescribeStacksCommand).resolves(outputs());
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(0);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(0);
     expect(log.filter((l) => l === `lambda:GetFunction ${ADMIN_FN}`)).toHaveLength(3);
   }, 20_000);
 
@@ -244,7 +244,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
         });
       return { LastUpdateStatus: 'InProgress' };
     });
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(0);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(0);
     const calls = fn.commandCalls(UpdateFunctionConfigurationCommand).map((c) => c.args[0].input.RevisionId);
     expect(calls).toEqual(['rev-1', 'rev-2']);
   });
@@ -256,7 +256,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
         name: 'AccessDeniedException',
       });
     });
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(1);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(1);
     expect(stderr).toHaveLength(1);
     expect(stderr[0]).toContain(`${ADMIN_FN} was not updated (AccessDeniedException)`);
     expect(stderr[0]).toContain('warm instances may still accept the old value');
@@ -270,14 +270,14 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
     fn.on(GetFunctionCommand).resolves({
       Configuration: { LastUpdateStatus: 'Failed', LastUpdateStatusReason: 'KMS key is disabled' },
     });
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(1);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(1);
     expect(stderr[0]).toContain(`${ADMIN_FN} was not updated (LastUpdateStatus Failed: KMS key is disabled)`);
   });
 
   it('exits 1 when the update is still InProgress after the wait', async () => {
     cfn.on(DescribeStacksCommand).resolves(outputs());
     fn.on(GetFunctionCommand).resolves({ Configuration: { LastUpdateStatus: 'InProgress' } });
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(1);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(1);
     expect(stderr[0]).toContain(`${ADMIN_FN} was not updated (the update did not finish within 2 s)`);
   }, 20_000);
 
@@ -288,7 +288,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
       LastUpdateStatus: 'Successful',
       Environment: { Error: { ErrorCode: 'KMSAccessDeniedException', Message: SENTINEL } },
     });
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(1);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(1);
     expect(fn.commandCalls(UpdateFunctionConfigurationCommand)).toHaveLength(0);
     expect(stderr[0]).toContain('its environment cannot be read: KMSAccessDeniedException');
     expect(stderr[0]).not.toContain(SENTINEL);
@@ -296,7 +296,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
 
   it('changes nothing when the stack has no function-name output', async () => {
     cfn.on(DescribeStacksCommand).resolves(outputs({ AdminFunctionName: '' }));
-    expect(await run(['--env', 'dev', '--admin', '--revoke-previous'])).toBe(1);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2', '--revoke-previous'])).toBe(1);
     expect(stderr).toEqual([
       'rotate: signalgate-dev-api has no AdminFunctionName output: deploy the current version first (nothing was changed)',
     ]);
@@ -304,7 +304,7 @@ describe('npm run rotate -- --revoke-previous retires warm instances', () => {
   });
 
   it('touches no function without --revoke-previous', async () => {
-    expect(await run(['--env', 'dev', '--admin'])).toBe(0);
+    expect(await run(['--env', 'dev', '--admin', 'privacy-2'])).toBe(0);
     expect(fn.calls()).toHaveLength(0);
     expect(cfn.calls()).toHaveLength(0);
   });

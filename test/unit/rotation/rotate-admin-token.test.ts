@@ -4,12 +4,8 @@ import { MetricName } from '../../../lambda/shared/names.js';
 import { rotationHarness, SECRET_ID } from './rotation-harness.js';
 
 const initial = JSON.stringify({ token: 'a'.repeat(43) });
-type Stored = { token?: string; credentials?: Record<string, { token: string; role: string }> };
-/** The token of the `admin` holder: a single-token secret becomes that one `operator` holder when rotated. */
-const tokenOf = (raw: string | undefined) => {
-  const stored = JSON.parse(raw ?? '{}') as Stored;
-  return stored.credentials ? stored.credentials.admin?.token : stored.token;
-};
+/** The token of one holder's secret, `{"token":…}`. */
+const tokenOf = (raw: string | undefined) => (JSON.parse(raw ?? '{}') as { token?: string }).token;
 
 describe('admin token rotation', () => {
   it('promotes a new 32-byte base64url token and keeps the old one as AWSPREVIOUS', async () => {
@@ -89,31 +85,22 @@ describe('admin token rotation', () => {
     expect(output).not.toContain(tokenOf(initial));
   });
 
-  it('rotates every holder of a per-holder secret, keeping each id and role', async () => {
-    const holders = {
-      credentials: {
-        ana: { token: 'a'.repeat(43), role: 'privacy' },
-        ben: { token: 'b'.repeat(43), role: 'privacy' },
-        ops: { token: 'c'.repeat(43), role: 'operator' },
-      },
-    };
-    const h = rotationHarness(adminTokenRotation(), JSON.stringify(holders));
-    await h.rotate();
-    const rotated = JSON.parse((await h.current()) as string) as Required<Stored>;
-    expect(Object.keys(rotated.credentials).sort()).toEqual(['ana', 'ben', 'ops']);
-    expect(rotated.credentials.ana?.role).toBe('privacy');
-    expect(rotated.credentials.ops?.role).toBe('operator');
-    const tokens = Object.values(rotated.credentials).map((c) => c.token);
-    expect(new Set(tokens).size).toBe(3);
-    for (const token of tokens) expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    for (const old of ['a', 'b', 'c']) expect(tokens).not.toContain(old.repeat(43));
-  });
-
-  it('reads a single-token secret as one operator holder named admin', async () => {
+  it("keeps a holder's secret in the single-token shape: the new token and no role", async () => {
     const h = rotationHarness(adminTokenRotation(), initial);
     await h.rotate();
-    const rotated = JSON.parse((await h.current()) as string) as Required<Stored>;
-    expect(Object.keys(rotated.credentials)).toEqual(['admin']);
-    expect(rotated.credentials.admin?.role).toBe('operator');
+    const rotated = JSON.parse((await h.current()) as string) as Record<string, unknown>;
+    expect(Object.keys(rotated)).toEqual(['token']);
+    expect(rotated.token).not.toBe('a'.repeat(43));
+  });
+
+  it('refuses to rotate a secret that carries a role (the role is configuration), promoting nothing', async () => {
+    const withRole = JSON.stringify({ token: 'a'.repeat(43), role: 'operator' });
+    const h = rotationHarness(adminTokenRotation(), withRole);
+    const version = h.store.startRotation(SECRET_ID);
+    await expect(h.step('createSecret', version)).rejects.toThrow(
+      'current admin credential secret does not have the expected fields',
+    );
+    expect(await h.current()).toBe(withRole);
+    expect(h.metric(MetricName.RotationFailures)).toBe(1);
   });
 });

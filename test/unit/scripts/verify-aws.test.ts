@@ -24,7 +24,10 @@ const STAGE = 'arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/v1';
 const ACL = 'arn:aws:wafv2:eu-west-1:480957213366:regional/webacl/signalgate-prod/0f1e2d3c';
 
 /** A deployed prod: its stack outputs and secrets as the AWS APIs return them. */
-function deployedAws(twilioToken = TOKEN, adminSecret: unknown = { token: ADMIN }) {
+function deployedAws(
+  twilioToken = TOKEN,
+  adminSecrets: Record<string, unknown> = { 'signalgate/prod/admin-credential/support': { token: ADMIN } },
+) {
   const cloudFormation = new CloudFormationClient(REGION);
   const cfn = mockClient(cloudFormation);
   const output = (OutputKey: string, OutputValue: string) => ({ OutputKey, OutputValue });
@@ -36,7 +39,14 @@ function deployedAws(twilioToken = TOKEN, adminSecret: unknown = { token: ADMIN 
         StackStatus: 'UPDATE_COMPLETE',
         Outputs: [
           output('PublicBaseUrl', `${BASE}/`),
-          output('AdminTokenSecretName', 'signalgate/prod/admin-token'),
+          output(
+            'AdminCredentials',
+            JSON.stringify({
+              'privacy-1': { role: 'privacy', secretName: 'signalgate/prod/admin-credential/privacy-1' },
+              ops: { role: 'operator', secretName: 'signalgate/prod/admin-credential/ops' },
+              support: { role: 'reader', secretName: 'signalgate/prod/admin-credential/support' },
+            }),
+          ),
           output('TwilioAuthTokenSecretNames', `signalgate/prod/twilio-auth-token/${SID}`),
           output('StageArn', STAGE),
           output('WebAclArn', ACL),
@@ -56,12 +66,13 @@ function deployedAws(twilioToken = TOKEN, adminSecret: unknown = { token: ADMIN 
   });
   const secretsManager = new SecretsManagerClient(REGION);
   const sm = mockClient(secretsManager);
+  // Every other holder's secret denies the operator (its resource policy), as AWS answers.
+  sm.on(GetSecretValueCommand).rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
   sm.on(GetSecretValueCommand, { SecretId: `signalgate/prod/twilio-auth-token/${SID}` }).resolves({
     SecretString: JSON.stringify({ accountSid: SID, authToken: twilioToken }),
   });
-  sm.on(GetSecretValueCommand, { SecretId: 'signalgate/prod/admin-token' }).resolves({
-    SecretString: JSON.stringify(adminSecret),
-  });
+  for (const [name, value] of Object.entries(adminSecrets))
+    sm.on(GetSecretValueCommand, { SecretId: name }).resolves({ SecretString: JSON.stringify(value) });
   const cloudWatch = new CloudWatchClient(REGION);
   const cw = mockClient(cloudWatch);
   const wafv2 = new WAFV2Client(REGION);
@@ -100,18 +111,15 @@ describe('npm run verify --env: AWS checks (mocked AWS clients)', () => {
     });
   });
 
-  it('takes the least privileged credential (reader first) from the per-holder secret shape too', async () => {
-    const holders = {
-      credentials: {
-        alice: { token: 'P'.repeat(40), role: 'privacy' },
-        ops: { token: 'O'.repeat(40), role: 'operator' },
-        monitor: { token: ADMIN, role: 'reader' },
-      },
+  it("takes the least privileged holder's token the operator may read (reader first, then operator)", async () => {
+    const both = {
+      'signalgate/prod/admin-credential/ops': { token: 'O'.repeat(40) },
+      'signalgate/prod/admin-credential/privacy-1': { token: 'P'.repeat(40) },
     };
-    const d = await findDeployment('prod', deployedAws(TOKEN, holders).clients);
-    expect(d.http.adminToken).toBe(ADMIN);
-    await expect(findDeployment('prod', deployedAws(TOKEN, { credentials: {} }).clients)).rejects.toThrow(
-      'the admin credentials secret holds no credential',
+    const d = await findDeployment('prod', deployedAws(TOKEN, both).clients);
+    expect(d.http.adminToken).toBe('O'.repeat(40));
+    await expect(findDeployment('prod', deployedAws(TOKEN, {}).clients)).rejects.toThrow(
+      "cannot read any admin holder's token (signalgate/prod/admin-credential/support, signalgate/prod/admin-credential/ops, signalgate/prod/admin-credential/privacy-1): set admin.holders[].principalArn to your role (docs/DEPLOY.md)",
     );
   });
 
