@@ -17,7 +17,12 @@ import type { Clock, MessageQueue } from '../shared/ports.js';
 import type { SealContext, Sealer } from '../shared/seal.js';
 import { messageSealContext, quarantineSealContext, statusSealContext } from '../shared/seal-contexts.js';
 import { answerFor, type VoiceConfig } from '../shared/voice-config.js';
-import { CallStatusCallback, IncomingCall, RecordingStatusCallback } from '../shared/voice-schemas.js';
+import {
+  type CallStatusCallback,
+  type IncomingCall,
+  type RecordingStatusCallback,
+  voiceSchemas,
+} from '../shared/voice-schemas.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../shared/webhook-limits.js';
 import { failedChecksOf, quarantineFields } from './quarantine.js';
 import { InboundMessage, MAX_PARAMS, StatusCallback } from './schemas.js';
@@ -128,9 +133,9 @@ export async function processWebhook(
   let failedChecks: string[] | undefined;
   if (Object.keys(params).length > MAX_PARAMS) failedChecks = ['Params:too_many'];
   else {
-    const result = SCHEMAS[request.kind].safeParse(params);
+    const result = schemaFor(request.kind).safeParse(params);
     if (result.success) validated = result.data as Validated;
-    else failedChecks = failedChecksOf(result.error, KNOWN_FIELDS[request.kind]);
+    else failedChecks = failedChecksOf(result.error, knownFieldsOf(request.kind));
   }
   if (failedChecks) {
     deps.metrics.count(MetricName.InvalidPayloads);
@@ -234,23 +239,26 @@ type Validated =
   | CallStatusCallback
   | RecordingStatusCallback;
 
-/** The schema of each route's payload. */
-const SCHEMAS = {
-  message: InboundMessage,
-  status: StatusCallback,
-  voice: IncomingCall,
-  voice_status: CallStatusCallback,
-  voice_recording: RecordingStatusCallback,
-} as const;
+/** The schema of each route's payload; the voice ones are built on the first voice request (voice-schemas.ts). */
+function schemaFor(kind: WebhookKind) {
+  if (kind === 'message') return InboundMessage;
+  if (kind === 'status') return StatusCallback;
+  const voice = voiceSchemas();
+  if (kind === 'voice') return voice.IncomingCall;
+  if (kind === 'voice_status') return voice.CallStatusCallback;
+  return voice.RecordingStatusCallback;
+}
 
 /** Field names of each route's schema: a quarantined row names these, anything else is `UnknownField`. */
-const KNOWN_FIELDS: Readonly<Record<WebhookKind, ReadonlySet<string>>> = {
-  message: new Set(Object.keys(InboundMessage.shape)),
-  status: new Set(Object.keys(StatusCallback.shape)),
-  voice: new Set(Object.keys(IncomingCall.shape)),
-  voice_status: new Set(Object.keys(CallStatusCallback.shape)),
-  voice_recording: new Set(Object.keys(RecordingStatusCallback.shape)),
-};
+const knownFields = new Map<WebhookKind, ReadonlySet<string>>();
+function knownFieldsOf(kind: WebhookKind): ReadonlySet<string> {
+  let fields = knownFields.get(kind);
+  if (!fields) {
+    fields = new Set(Object.keys(schemaFor(kind).shape));
+    knownFields.set(kind, fields);
+  }
+  return fields;
+}
 
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 interface EnvelopeFields {

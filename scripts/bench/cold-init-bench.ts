@@ -20,6 +20,13 @@ const SAMPLES = 15;
 const ACCOUNT_SID = `AC${'0'.repeat(31)}1`;
 const ARN = (name: string) => `arn:aws:secretsmanager:eu-west-1:111111111111:secret:signalgate/bench/${name}`;
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111111111111/signalgate-bench-ingest';
+/** A voice configuration of the kind an environment passes in VOICE_CONFIG: a stream, a per-number answer. */
+const BENCH_VOICE_CONFIG = {
+  enabled: true,
+  defaultAnswer: { kind: 'stream', url: 'wss://agent.bench.invalid/media', parameters: { tenant: 'bench' } },
+  numbers: { '+14155550100': { kind: 'say', text: 'Hello from the bench.' } },
+  fallback: { kind: 'say', text: 'Sorry, we cannot take your call right now.' },
+};
 
 /** Dummy values for what each function's config loader validates at import (no AWS call happens then). */
 const DB_ENV = {
@@ -68,6 +75,14 @@ function targets(workDir: string): Target[] {
     },
     // As deployed: the webhook alone uses the runtime's SDK (lib/stacks/api-stack.ts, useRuntimeAwsSdk).
     { name: 'webhook', entry: lambda('webhook/handler.ts'), external: ['@aws-sdk/*'], env: webhookEnv },
+    // Voice on (VOICE_CONFIG set, as lib/config passes it): the config is parsed at init, the payload schemas
+    // are still built on the first voice request (voice-schemas.ts). The row above is voice off.
+    {
+      name: 'webhook, voice on (variant)',
+      entry: lambda('webhook/handler.ts'),
+      external: ['@aws-sdk/*'],
+      env: { ...webhookEnv, [EnvVar.voiceConfig]: JSON.stringify(BENCH_VOICE_CONFIG) },
+    },
     {
       name: 'webhook on SDK v3 clients, runtime SDK (variant)',
       entry: lambda('webhook/handler.ts'),
@@ -282,6 +297,7 @@ function report(measured: Measured[]): Row[] {
     });
   };
   overheadRows('webhook', byName('webhook'), true);
+  overheadRows('webhook, voice on', byName('webhook, voice on (variant)'), true);
   overheadRows(
     'webhook on SDK v3 clients, runtime SDK',
     byName('webhook on SDK v3 clients, runtime SDK (variant)'),

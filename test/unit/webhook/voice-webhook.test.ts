@@ -314,7 +314,7 @@ describe('voice TwiML', () => {
         fc.webPath(),
         (text, parameters, urlPath) => {
           const url = `wss://agent.example.test${urlPath}`;
-          const stream = VoiceConfig.shape.defaultAnswer.parse({ kind: 'stream', url, parameters });
+          const stream = VoiceConfig.unwrap().shape.defaultAnswer.parse({ kind: 'stream', url, parameters });
           const theirs = new VoiceResponse();
           const s = theirs.connect().stream({ url: stream.kind === 'stream' ? stream.url : '' });
           for (const [name, v] of Object.entries(parameters)) s.parameter({ name, value: v });
