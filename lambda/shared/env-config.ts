@@ -8,10 +8,11 @@ import { z } from 'zod';
 /** How long a secret value is cached: every instance sees a rotation within it, at one read per 5 minutes. */
 export const DEFAULT_SECRET_CACHE_SECONDS = 300;
 /**
- * How long a rotated-out token (Twilio, admin) still verifies: 15 minutes covers the rotation's
+ * How long a rotated-out token (Twilio, admin) still verifies: 10 minutes covers the rotation's
  * promotion delay and a 5-minute secret cache with margin, short enough that a leaked one dies soon.
+ * The one default: lib/config's rotation.previousTokenGraceMinutes is derived from it.
  */
-export const DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS = 900;
+export const DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS = 600;
 
 /** Throws one error naming every missing or invalid variable (never printing values). */
 export function loadConfigFrom<T>(schema: z.ZodType<T>, env: NodeJS.ProcessEnv, functionName: string): T {

@@ -1,6 +1,7 @@
 // The typed, validated shape of one deployment environment's configuration (ARCHITECTURE §7).
 import { z } from 'zod';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
+import { DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS } from '../../lambda/shared/env-config.js';
 import { AdminRole, CANARY_HOLDER_ID } from '../../lambda/shared/names.js';
 import { isE164 } from '../../lambda/shared/phone.js';
 import { CREDENTIAL_ID } from '../../lambda/shared/secret-values.js';
@@ -334,7 +335,12 @@ export const envConfigSchema = z
        * rotation (ARCHITECTURE §3): at least the promotion delay + secret cache age + a minute, so no
        * genuine webhook is refused mid-switch; at most an hour, so a leaked old token dies with it.
        */
-      previousTokenGraceMinutes: z.number().int().min(1).max(60).default(10),
+      previousTokenGraceMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(60)
+        .default(DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS / 60),
     }),
   })
   .superRefine((cfg, ctx) => {
