@@ -1,4 +1,5 @@
 // Development defaults: cheapest settings, everything disposable. Your account, Twilio SIDs… go in config/dev.json or -c (docs/DEPLOY.md).
+import { DEV_ADMIN_HOLDERS } from './admin-holders.js';
 import type { EnvConfigInput } from './schema.js';
 
 export const dev: EnvConfigInput = {
@@ -72,15 +73,8 @@ export const dev: EnvConfigInput = {
     },
   },
   // One secret each (<prefix>/admin-credential/<id>); rename them to your people in config/dev.json (docs/DEPLOY.md).
-  // Dev has no `reader` holder: each secret is $0.40 a month and dev's budget is $60 (docs/COST.md); the
-  // privacy and operator holders can read everything a reader can. Add one in config/dev.json if needed.
-  admin: {
-    holders: [
-      { id: 'privacy-1', role: 'privacy' },
-      { id: 'privacy-2', role: 'privacy' },
-      { id: 'ops', role: 'operator' },
-    ],
-  },
+  // No `reader` holder in dev (cost, admin-holders.ts); add one in config/dev.json if needed.
+  admin: { holders: DEV_ADMIN_HOLDERS },
   // Off in dev: no canary traffic, no page for a quiet afternoon.
   canary: { everyMinutes: 0 },
   trafficDrop: { silentMinutes: 0 },

@@ -1,5 +1,6 @@
 // Production defaults: Multi-AZ, deletion protection, long backups, retained stateful resources; sample values refused.
 // Your account, domain, e-mails, Twilio SIDs, own numbers and admin CIDRs go in config/prod.json or -c (docs/DEPLOY.md).
+import { DEFAULT_ADMIN_HOLDERS } from './admin-holders.js';
 import type { EnvConfigInput } from './schema.js';
 
 export const prod: EnvConfigInput = {
@@ -66,14 +67,7 @@ export const prod: EnvConfigInput = {
     },
   },
   // One secret each (<prefix>/admin-credential/<id>); rename them to your people in config/prod.json (docs/DEPLOY.md).
-  admin: {
-    holders: [
-      { id: 'privacy-1', role: 'privacy' },
-      { id: 'privacy-2', role: 'privacy' },
-      { id: 'ops', role: 'operator' },
-      { id: 'support', role: 'reader' },
-    ],
-  },
+  admin: { holders: DEFAULT_ADMIN_HOLDERS },
   canary: { everyMinutes: 5 },
   trafficDrop: { silentMinutes: 60 },
   // Off until the operator configures the voice agent's stream in config/prod.json (docs/DEPLOY.md).

@@ -1,4 +1,5 @@
 // Staging defaults: production-shaped (same code paths, backups, monitoring), smaller and single-AZ. User values: config/staging.json or -c.
+import { DEFAULT_ADMIN_HOLDERS } from './admin-holders.js';
 import type { EnvConfigInput } from './schema.js';
 
 export const staging: EnvConfigInput = {
@@ -65,14 +66,7 @@ export const staging: EnvConfigInput = {
     },
   },
   // One secret each (<prefix>/admin-credential/<id>); rename them to your people in config/staging.json (docs/DEPLOY.md).
-  admin: {
-    holders: [
-      { id: 'privacy-1', role: 'privacy' },
-      { id: 'privacy-2', role: 'privacy' },
-      { id: 'ops', role: 'operator' },
-      { id: 'support', role: 'reader' },
-    ],
-  },
+  admin: { holders: DEFAULT_ADMIN_HOLDERS },
   canary: { everyMinutes: 15 },
   trafficDrop: { silentMinutes: 0 },
   // Off until the operator configures the voice agent's stream in config/staging.json (docs/DEPLOY.md).

@@ -26,6 +26,14 @@ describe('admin credentials per holder (prod, privacy-1 held by a configured pri
   };
   const resources: Record<string, CfnJson> = synthEnv('prod', config).json.api.Resources;
   const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+  /** prod's default holders and the canary's own, as pinned logical ids, sorted. */
+  const EVERY_CREDENTIAL = [
+    'AdminCredentialcanary',
+    'AdminCredentialops',
+    'AdminCredentialprivacyH1',
+    'AdminCredentialprivacyH2',
+    'AdminCredentialsupport',
+  ];
   const admin = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('AdminFunction'))?.[1];
 
   it("denies GetSecretValue on each holder's secret to every principal but its readers", () => {
@@ -79,15 +87,7 @@ describe('admin credentials per holder (prod, privacy-1 held by a configured pri
         .flatMap((s) => [s.Resource].flat().map((r: CfnJson) => r.Ref))
         .filter((ref: string) => ref.startsWith('AdminCredential'))
         .sort();
-    expect(reads('AdminRole')).toEqual(
-      [
-        'AdminCredentialcanary',
-        'AdminCredentialops',
-        'AdminCredentialprivacyH1',
-        'AdminCredentialprivacyH2',
-        'AdminCredentialsupport',
-      ].sort(),
-    );
+    expect(reads('AdminRole')).toEqual(EVERY_CREDENTIAL);
     expect(reads('CanaryRole')).toEqual(['AdminCredentialcanary']);
   });
 
@@ -98,15 +98,7 @@ describe('admin credentials per holder (prod, privacy-1 held by a configured pri
       .filter((s) => [s.Action].flat().includes('secretsmanager:DescribeSecret'))
       .flatMap((s) => [s.Resource].flat().map((r: CfnJson) => r.Ref))
       .filter((ref: string) => ref?.startsWith('AdminCredential'));
-    expect([...new Set(described)].sort()).toEqual(
-      [
-        'AdminCredentialcanary',
-        'AdminCredentialops',
-        'AdminCredentialprivacyH1',
-        'AdminCredentialprivacyH2',
-        'AdminCredentialsupport',
-      ].sort(),
-    );
+    expect([...new Set(described)].sort()).toEqual(EVERY_CREDENTIAL);
   });
 
   it("denies PutSecretValue on each holder's secret to every principal but the rotation function", () => {
