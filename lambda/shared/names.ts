@@ -263,6 +263,8 @@ export const EnvVar = {
   dlqUrl: 'DLQ_URL',
   /** How long after a rotation the previous Twilio auth token still verifies (config rotation.previousTokenGraceMinutes). */
   twilioPreviousTokenGraceSeconds: 'TWILIO_PREVIOUS_TOKEN_GRACE_SECONDS',
+  /** Rotation functions: the oldest a pending version may be when finishSecret makes it current (pending-age.ts). */
+  rotationMaxPendingAgeSeconds: 'ROTATION_MAX_PENDING_AGE_SECONDS',
   /** How long after a rotation the previous admin token is still accepted. */
   adminTokenGraceSeconds: 'ADMIN_TOKEN_GRACE_SECONDS',
   /** Failed admin authentications from one source IP, within the window, that start a lockout. */

@@ -4,6 +4,7 @@ import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-toke
 import { DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS } from '../../lambda/shared/env-config.js';
 import { AdminRole, CANARY_HOLDER_ID } from '../../lambda/shared/names.js';
 import { isE164 } from '../../lambda/shared/phone.js';
+import { graceFloorMs } from '../../lambda/shared/rotation/pending-age.js';
 import { CREDENTIAL_ID } from '../../lambda/shared/secret-values.js';
 import { VoiceConfig } from '../../lambda/shared/voice-config.js';
 import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
@@ -17,8 +18,6 @@ import { sampleValueProblems } from './sample-values.js';
  */
 export const MAX_ADMIN_HOLDERS = 8;
 export const MAX_ADMIN_HOLDER_ID_CHARS = 32;
-
-export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
 
 /** Room for the voice configuration in the webhook's environment (4 KB in all, the other variables ~1.5 KB). */
 export const VOICE_CONFIG_MAX_CHARS = 2048;
@@ -429,12 +428,15 @@ export const envConfigSchema = z
         message: 'must be <= waf.rateLimitPerIp (the admin limit is the tight one)',
       });
     }
-    const graceFloorMs = PROMOTION_DELAY_MS + cfg.secretCacheSeconds * 1000 + PREVIOUS_TOKEN_GRACE_MARGIN_MS;
-    if (cfg.rotation.previousTokenGraceMinutes * 60_000 < graceFloorMs) {
+    const floorMs = graceFloorMs({
+      promotionDelayMs: PROMOTION_DELAY_MS,
+      secretCacheMs: cfg.secretCacheSeconds * 1000,
+    });
+    if (cfg.rotation.previousTokenGraceMinutes * 60_000 < floorMs) {
       ctx.addIssue({
         code: 'custom',
         path: ['rotation', 'previousTokenGraceMinutes'],
-        message: `must be >= ${Math.ceil(graceFloorMs / 60_000)} (promotion delay + secretCacheSeconds + 1 minute margin)`,
+        message: `must be >= ${Math.ceil(floorMs / 60_000)} (promotion delay + secretCacheSeconds + 1 minute margin)`,
       });
     }
     const domain = cfg.api.customDomain;

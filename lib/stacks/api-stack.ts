@@ -16,6 +16,7 @@ import {
   VOICE_PATHS,
   WEBHOOK_PATHS,
 } from '../../lambda/shared/names.js';
+import { maxPendingAgeMs } from '../../lambda/shared/rotation/pending-age.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
 import { adminHoldersOf, type EnvConfig } from '../config/index.js';
@@ -105,6 +106,16 @@ export class ApiStack extends Stack {
       description: `Signalgate ${config.envName}: Twilio auth tokens, admin token, blind-index key`,
       removalPolicy: removalPolicyOf(config.removalPolicies.keys),
     });
+    // A rotation refuses to promote a version created so long ago that its predecessor would get less than
+    // the grace to switch over (rotate-secret.ts, pending-age.ts).
+    const pendingAgeSeconds = (promotionDelayMs: number) =>
+      Math.floor(
+        maxPendingAgeMs({
+          graceMs: config.rotation.previousTokenGraceMinutes * 60_000,
+          promotionDelayMs,
+          secretCacheMs: config.secretCacheSeconds * 1000,
+        }) / 1000,
+      );
     // Rotation Lambdas stay out of the VPC: they talk to Secrets Manager (and Twilio) only, never the database.
     // AppSecrets' addRotationSchedule grants them read/write on their secrets and the secrets key.
     this.rotateAdminToken = new HardenedFunction(this, 'RotateAdminToken', {
@@ -116,6 +127,7 @@ export class ApiStack extends Stack {
       environment: {
         [EnvVar.environment]: config.envName,
         [EnvVar.serviceName]: ServiceName.rotateAdminToken,
+        [EnvVar.rotationMaxPendingAgeSeconds]: String(pendingAgeSeconds(0)),
       },
     });
     this.rotateTwilioToken = new HardenedFunction(this, 'RotateTwilioToken', {
@@ -129,6 +141,7 @@ export class ApiStack extends Stack {
       environment: {
         [EnvVar.environment]: config.envName,
         [EnvVar.serviceName]: ServiceName.rotateTwilioToken,
+        [EnvVar.rotationMaxPendingAgeSeconds]: String(pendingAgeSeconds(PROMOTION_DELAY_MS)),
       },
     });
     this.secrets = new AppSecrets(this, 'Secrets', {

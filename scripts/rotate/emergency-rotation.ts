@@ -13,6 +13,7 @@ import {
 
 const CURRENT = 'AWSCURRENT';
 const PREVIOUS = 'AWSPREVIOUS';
+const PENDING = 'AWSPENDING';
 
 /** The secret has no rotation configured, so there is nothing to run (nothing was changed). */
 export class RotationNotEnabledError extends Error {
@@ -26,7 +27,7 @@ export class RotationNotEnabledError extends Error {
 export class RotationTimeoutError extends Error {
   constructor(secretId: string, seconds: number) {
     super(
-      `the rotation of ${secretId} did not finish within ${seconds} s; the previous value was NOT revoked (see the rotation function's logs)`,
+      `the rotation of ${secretId} did not finish within ${seconds} s (AWSCURRENT not on the new version, or AWSPENDING still set: the service's switch-over did not complete); the previous value was NOT revoked (see the rotation function's logs)`,
     );
     this.name = 'RotationTimeoutError';
   }
@@ -81,7 +82,11 @@ export async function emergencyRotation(
 
   const deadline = now() + timeoutMs;
   let after = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
-  while (versionWith(after, CURRENT) !== newVersionId) {
+  // Finished, the service's switch included: our rotation functions take AWSPENDING off only after
+  // finishSecret's promotion (Twilio's included) succeeded (rotate-secret.ts). AWSCURRENT on the new version
+  // alone is not enough: a Twilio promotion that failed after the label moved leaves Twilio signing with the
+  // previous token, and revoking it then would refuse every genuine webhook.
+  while (versionWith(after, CURRENT) !== newVersionId || versionWith(after, PENDING) !== undefined) {
     if (now() >= deadline) throw new RotationTimeoutError(secretId, Math.round(timeoutMs / 1000));
     await sleep(options.pollMs ?? 5_000);
     after = await client.send(new DescribeSecretCommand({ SecretId: secretId }));

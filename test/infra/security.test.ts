@@ -168,6 +168,21 @@ describe.each(ENVS)('%s security', (env) => {
     for (const v of admin) expect(v.ADMIN_TOKEN_GRACE_SECONDS).toBe('600');
   });
 
+  it('bounds how old a version a rotation may promote, so its predecessor keeps the grace to switch over', () => {
+    const byService = Object.fromEntries(
+      Object.values(synth.json.api.Resources)
+        .filter((r) => r.Type === 'AWS::Lambda::Function')
+        .map((f) => f.Properties?.Environment?.Variables ?? {})
+        .filter((v) => 'ROTATION_MAX_PENDING_AGE_SECONDS' in v)
+        .map((v) => [v.SIGNALGATE_SERVICE, v.ROTATION_MAX_PENDING_AGE_SECONDS]),
+    );
+    // Grace 600 s − cache 300 s − margin 60 s, and for Twilio also its 20 s promotion delay.
+    expect(byService).toEqual({
+      'signalgate-rotate-admin-token': '240',
+      'signalgate-rotate-twilio-token': '220',
+    });
+  });
+
   it('has no IAM statement allowing every action', () => {
     for (const { id, s } of identityStatements(env)) {
       expect(asArray(s.Action), `${id}`).not.toContain('*');

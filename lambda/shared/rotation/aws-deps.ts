@@ -11,9 +11,11 @@ import { SecretsManagerRotationStore } from './secrets-manager-rotation-store.js
 
 /** @param service the function's ServiceName, on every log line */
 export function createAwsRotationDeps(config: RotationConfig, service: string): RotationDeps {
+  const maxPendingAgeSeconds = config[EnvVar.rotationMaxPendingAgeSeconds];
   return {
     store: new SecretsManagerRotationStore(new SecretsManagerClient(sdkClientOptions())),
     metrics: createEmfMetrics(config[EnvVar.environment]),
     logger: createLogger(service),
+    ...(maxPendingAgeSeconds !== undefined ? { maxPendingAgeMs: maxPendingAgeSeconds * 1000 } : {}),
   };
 }

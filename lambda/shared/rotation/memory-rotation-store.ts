@@ -23,7 +23,7 @@ interface Secret {
   readonly versions: Map<string, Version>;
 }
 
-export type StoreOperation = 'describe' | 'getValue' | 'putPending' | 'promote';
+export type StoreOperation = 'describe' | 'getValue' | 'putPending' | 'promote' | 'clearPending';
 
 export class MemoryRotationStore implements RotationSecretStore, SecretSource {
   readonly #secrets = new Map<string, Secret>();
@@ -108,6 +108,21 @@ export class MemoryRotationStore implements RotationSecretStore, SecretSource {
     to.stages.add(Stage.current);
   }
 
+  async createdAt(secretId: string, versionId: string): Promise<number | undefined> {
+    const version = this.#secret(secretId).versions.get(versionId);
+    return version?.value === undefined ? undefined : version.createdAt;
+  }
+
+  async clearPending(secretId: string, versionId: string): Promise<void> {
+    this.#maybeFail('clearPending');
+    this.#secret(secretId).versions.get(versionId)?.stages.delete(Stage.pending);
+  }
+
+  /** What the version's stages are now (tests). */
+  stagesOf(secretId: string, versionId: string): readonly string[] {
+    return [...(this.#secret(secretId).versions.get(versionId)?.stages ?? [])];
+  }
+
   async getVersions(secretId: string): Promise<SecretVersions> {
     const secret = this.#secret(secretId);
     const current = this.#find(secret, { stage: Stage.current });
@@ -146,7 +161,11 @@ export class MemoryRotationStore implements RotationSecretStore, SecretSource {
     for (const version of secret.versions.values()) version.stages.delete(stage);
     const version = secret.versions.get(versionId);
     if (version) {
-      version.value ??= init.value;
+      // As Secrets Manager's CreatedDate: when the value was stored (RotateSecret's empty version has none).
+      if (version.value === undefined && init.value !== undefined) {
+        version.value = init.value;
+        version.createdAt = init.createdAt;
+      }
       version.stages.add(stage);
     } else {
       secret.versions.set(versionId, {

@@ -33,6 +33,15 @@ export interface RotationDeps {
   readonly store: RotationSecretStore;
   readonly metrics: Metrics;
   readonly logger: Logger;
+  /**
+   * The oldest a pending version may be when finishSecret would make it current (pending-age.ts); absent: no
+   * bound. The readers accept the previous value for a grace measured from the current version's creation,
+   * so a version created long before its promotion (Secrets Manager retrying a failed rotation) would leave
+   * its predecessor, still what Twilio signs with until the promotion, no grace at all.
+   */
+  readonly maxPendingAgeMs?: number;
+  /** @default Date.now */
+  readonly now?: () => number;
 }
 
 /** The secret or the event is not in a state rotation can proceed from (a fault, not a retry case). */
@@ -62,6 +71,7 @@ export function makeRotationHandler(
         parsed.data.SecretId,
         parsed.data.ClientRequestToken,
         step,
+        deps,
       );
       deps.logger.info(LogEvent.rotationStep, {
         kind: strategy.kind,
@@ -93,6 +103,7 @@ export async function rotateStep(
   secretId: string,
   token: string,
   step: RotationStep,
+  options: Pick<RotationDeps, 'maxPendingAgeMs' | 'now'> = {},
 ): Promise<string> {
   const description = await store.describe(secretId);
   if (!description.rotationEnabled) throw new RotationStateError('rotation is not enabled on the secret');
@@ -142,6 +153,7 @@ export async function rotateStep(
           throw new RotationStateError('the secret has no AWSCURRENT version');
         // The new value must exist before it becomes current, or every reader would break.
         await required(store, secretId, { versionId: token }, 'the rotation version');
+        await refuseStalePending(store, secretId, token, options);
         await store.promote(secretId, token, currentVersion);
         outcome = 'promoted';
       }
@@ -149,9 +161,36 @@ export async function rotateStep(
         const current = await required(store, secretId, { versionId: token }, 'the rotation version');
         await strategy.completePromotion(current, await store.getValue(secretId, { stage: Stage.previous }));
       }
+      // Done, the service switched over included: no AWSPENDING left is what `npm run rotate --
+      // --revoke-previous` waits for before it revokes the previous value (scripts/rotate/emergency-rotation.ts).
+      await store.clearPending(secretId, token);
       return outcome;
     }
   }
+}
+
+/**
+ * Refuses to make a pending version current once it is older than maxPendingAgeMs, and takes AWSPENDING off
+ * it so the next rotation starts clean (RotateSecret refuses to start while AWSPENDING sits on a version that
+ * is not current). The rotation fails, the alarm fires, the previous value stays current: nothing is refused.
+ */
+async function refuseStalePending(
+  store: RotationSecretStore,
+  secretId: string,
+  token: string,
+  options: Pick<RotationDeps, 'maxPendingAgeMs' | 'now'>,
+): Promise<void> {
+  if (options.maxPendingAgeMs === undefined) return;
+  const createdAt = await store.createdAt(secretId, token);
+  if (createdAt === undefined) return;
+  const ageMs = (options.now ?? Date.now)() - createdAt;
+  if (ageMs <= options.maxPendingAgeMs) return;
+  await store.clearPending(secretId, token);
+  throw new RotationStateError(
+    `the pending version was created ${Math.round(ageMs / 1000)} s ago, more than ${Math.round(
+      options.maxPendingAgeMs / 1000,
+    )} s: made current now, its predecessor would get less than the grace to switch over; nothing was promoted, rotate again`,
+  );
 }
 
 async function required(

@@ -6,6 +6,8 @@ import { EnvVar } from '../names.js';
 
 export const RotationConfig = z.object({
   [EnvVar.environment]: z.string().min(1),
+  // Absent: no bound (the local stack, tests); lib/stacks sets it from the environment's grace (pending-age.ts).
+  [EnvVar.rotationMaxPendingAgeSeconds]: z.coerce.number().int().min(0).max(86_400).optional(),
 });
 export type RotationConfig = z.infer<typeof RotationConfig>;
 

@@ -27,6 +27,10 @@ export interface RotationSecretStore {
    * Moves AWSCURRENT to `toVersionId`; Secrets Manager then labels the old current AWSPREVIOUS by itself.
    */
   promote(secretId: string, toVersionId: string, fromVersionId: string): Promise<void>;
+  /** When the version's value was stored (GetSecretValue's CreatedDate, epoch ms); undefined without a value. */
+  createdAt(secretId: string, versionId: string): Promise<number | undefined>;
+  /** Removes AWSPENDING from the version (no-op when it is not there). */
+  clearPending(secretId: string, versionId: string): Promise<void>;
 }
 
 /** The version currently labelled `stage`, if any. */

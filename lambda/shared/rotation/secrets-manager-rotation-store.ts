@@ -55,6 +55,30 @@ export class SecretsManagerRotationStore implements RotationSecretStore {
     );
   }
 
+  async createdAt(secretId: string, versionId: string): Promise<number | undefined> {
+    try {
+      const out = await this.#client.send(
+        new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }),
+      );
+      return out.CreatedDate?.getTime();
+    } catch (error) {
+      if ((error as { name?: string }).name === 'ResourceNotFoundException') return undefined;
+      throw error;
+    }
+  }
+
+  async clearPending(secretId: string, versionId: string): Promise<void> {
+    const described = await this.describe(secretId);
+    if (!described.versions[versionId]?.includes(Stage.pending)) return;
+    await this.#client.send(
+      new UpdateSecretVersionStageCommand({
+        SecretId: secretId,
+        VersionStage: Stage.pending,
+        RemoveFromVersionId: versionId,
+      }),
+    );
+  }
+
   async promote(secretId: string, toVersionId: string, fromVersionId: string): Promise<void> {
     await this.#client.send(
       new UpdateSecretVersionStageCommand({

@@ -38,6 +38,8 @@ class FakeSecretsManager implements SecretSource {
   readonly calls: string[] = [];
   rotationEnabled = true;
   finishAfterPolls = 2;
+  /** finishSecret moved AWSCURRENT, then the service's promotion failed: AWSPENDING stays on the new version. */
+  promotionFails = false;
   #pending: string | undefined;
   #polls = 0;
 
@@ -86,7 +88,7 @@ class FakeSecretsManager implements SecretSource {
         v.stages = v.stages.filter((s) => s !== 'AWSCURRENT').concat('AWSPREVIOUS');
     }
     const fresh = this.versions.get(this.#pending as string) as Version;
-    fresh.stages = ['AWSCURRENT'];
+    fresh.stages = this.promotionFails ? ['AWSPENDING', 'AWSCURRENT'] : ['AWSCURRENT'];
     this.#pending = undefined;
   }
 
@@ -149,6 +151,27 @@ describe('emergency rotation', () => {
       }),
     ).rejects.toThrow(RotationTimeoutError);
     expect(sm.calls.some((c) => c.startsWith('UpdateSecretVersionStage'))).toBe(false);
+  });
+
+  it('revokes nothing when the label moved but the service switch failed (AWSPENDING left on the new version)', async () => {
+    let t = 0;
+    const sm = new FakeSecretsManager('s', 'old', { now: () => t }, () => 'new');
+    sm.promotionFails = true;
+    const error = await emergencyRotation(sm, {
+      secretId: 's',
+      revokePrevious: true,
+      timeoutMs: 30_000,
+      switchOverMs: 40_000,
+      now: () => t,
+      sleep: async (ms) => {
+        t += ms;
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RotationTimeoutError);
+    expect((error as Error).message).toContain('AWSPENDING still set');
+    // Twilio still signs with the old token: it must stay AWSPREVIOUS.
+    expect(sm.calls.some((c) => c.startsWith('UpdateSecretVersionStage'))).toBe(false);
+    expect((await sm.getVersions()).previous).toBe('old');
   });
 
   it('changes nothing on a secret without rotation', async () => {

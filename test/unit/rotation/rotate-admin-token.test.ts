@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { adminTokenRotation } from '../../../lambda/rotate-admin-token/admin-token-rotation.js';
 import { MetricName } from '../../../lambda/shared/names.js';
+import { ManualClock } from '../../helpers/webhook-fixture.js';
 import { rotationHarness, SECRET_ID } from './rotation-harness.js';
 
 const initial = JSON.stringify({ token: 'a'.repeat(43) });
@@ -102,5 +103,40 @@ describe('admin token rotation', () => {
     );
     expect(await h.current()).toBe(withRole);
     expect(h.metric(MetricName.RotationFailures)).toBe(1);
+  });
+
+  it('refuses to promote a pending version older than the bound: the old token stays current, AWSPENDING is cleared', async () => {
+    const clock = new ManualClock();
+    const h = rotationHarness(adminTokenRotation(), initial, clock, { maxPendingAgeMs: 220_000 });
+    const version = h.store.startRotation(SECRET_ID);
+    await h.step('createSecret', version);
+    await h.step('setSecret', version);
+    await h.step('testSecret', version);
+    // Secrets Manager retrying a failed rotation reuses this version: its CreatedDate stays createSecret's.
+    clock.advance(221_000);
+    await expect(h.step('finishSecret', version)).rejects.toThrow(
+      'the pending version was created 221 s ago, more than 220 s',
+    );
+    expect(await h.current()).toBe(initial);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual([]);
+    expect(h.metric(MetricName.RotationFailures)).toBe(1);
+    // The next rotation starts clean and promotes.
+    clock.advance(1_000);
+    await h.rotate();
+    expect(tokenOf(await h.current())).not.toBe(tokenOf(initial));
+    expect(await h.previous()).toBe(initial);
+  });
+
+  it('promotes a pending version within the bound and leaves no AWSPENDING once finished', async () => {
+    const clock = new ManualClock();
+    const h = rotationHarness(adminTokenRotation(), initial, clock, { maxPendingAgeMs: 220_000 });
+    const version = h.store.startRotation(SECRET_ID);
+    await h.step('createSecret', version);
+    clock.advance(220_000);
+    await h.step('setSecret', version);
+    await h.step('testSecret', version);
+    await h.step('finishSecret', version);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSCURRENT']);
+    expect(await h.previous()).toBe(initial);
   });
 });

@@ -10,7 +10,12 @@ import { sumMetric } from '../../helpers/emf.js';
 
 export const SECRET_ID = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signalgate-test';
 
-export function rotationHarness(strategy: RotationStrategy, initialValue: string, clock?: Clock) {
+export function rotationHarness(
+  strategy: RotationStrategy,
+  initialValue: string,
+  clock?: Clock,
+  options: { maxPendingAgeMs?: number } = {},
+) {
   const store = new MemoryRotationStore(clock);
   store.create(SECRET_ID, initialValue);
   const logs: string[] = [];
@@ -19,6 +24,8 @@ export function rotationHarness(strategy: RotationStrategy, initialValue: string
     store,
     metrics: createEmfMetrics('test', (line) => emf.push(line)),
     logger: createLogger('signalgate-rotation-test', (line) => logs.push(line)),
+    ...(options.maxPendingAgeMs !== undefined ? { maxPendingAgeMs: options.maxPendingAgeMs } : {}),
+    ...(clock ? { now: () => clock.now() } : {}),
   }));
   const step = (Step: RotationStep, token: string) =>
     handler({ Step, SecretId: SECRET_ID, ClientRequestToken: token });

@@ -1,0 +1,26 @@
+// How old a pending version may be when a rotation makes it current. The readers (webhook, admin API) accept
+// the previous value for `grace` from the current version's creation (secret-values.ts previousWithinGrace),
+// and Twilio keeps signing with it until the promotion: creation → promotion must leave it the promotion delay,
+// a reader's cache age and a margin. One rule for lib/config's grace floor and the rotation functions' bound.
+
+/** Slack beyond the promotion delay and the cache age, so no genuine request lands on the boundary. */
+export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
+
+export interface GraceBudget {
+  /** rotation.previousTokenGraceMinutes, in ms. */
+  readonly graceMs: number;
+  /** Between moving AWSCURRENT and the service's switch (PROMOTION_DELAY_MS for Twilio, 0 for admin). */
+  readonly promotionDelayMs: number;
+  /** secretCacheSeconds, in ms: how long a reader may still hold the old current. */
+  readonly secretCacheMs: number;
+}
+
+/** The smallest grace that covers a promotion started at once: config refuses less. */
+export function graceFloorMs(budget: Omit<GraceBudget, 'graceMs'>): number {
+  return budget.promotionDelayMs + budget.secretCacheMs + PREVIOUS_TOKEN_GRACE_MARGIN_MS;
+}
+
+/** What is left of the grace for the time between createSecret and finishSecret (≥ 0 where config holds). */
+export function maxPendingAgeMs(budget: GraceBudget): number {
+  return Math.max(0, budget.graceMs - graceFloorMs(budget));
+}
