@@ -7,6 +7,7 @@ import {
   SecretsManagerHttpSource,
 } from '../shared/adapters/aws-fetch/secrets-manager-http-source.js';
 import { SQS_PROTOCOL, SqsHttpQueue } from '../shared/adapters/aws-fetch/sqs-http-queue.js';
+import { invocationDeadline } from '../shared/invocation.js';
 import { createLogger } from '../shared/logger.js';
 import { createEmfMetrics } from '../shared/metrics.js';
 import { EnvVar, ServiceName } from '../shared/names.js';
@@ -28,7 +29,7 @@ export function createAwsWebhookDeps(config: WebhookConfig): WebhookDeps {
     ...(config[EnvVar.awsSessionToken] ? { sessionToken: config[EnvVar.awsSessionToken] } : {}),
   };
   const client = (protocol: typeof KMS_PROTOCOL | typeof SECRETS_MANAGER_PROTOCOL | typeof SQS_PROTOCOL) =>
-    new AwsJsonClient({ ...protocol, region, credentials });
+    new AwsJsonClient({ ...protocol, region, credentials, deadline: invocationDeadline });
   return buildWebhookDeps({
     publicBaseUrl: config[EnvVar.publicBaseUrl],
     ...(config[EnvVar.webhookQuery] ? { webhookQuery: config[EnvVar.webhookQuery] } : {}),

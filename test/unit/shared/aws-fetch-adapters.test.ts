@@ -549,6 +549,36 @@ describe('AwsJsonClient retries and timeouts', () => {
     expect(calls.count).toBe(1);
   });
 
+  it("stops at the invocation's deadline when it comes before the call's own total", async () => {
+    const { calls, fetchFn } = hanging();
+    const c = leanClient(KMS_PROTOCOL, fetchFn, {
+      maxAttempts: 10,
+      attemptTimeoutMs: 5_000,
+      totalTimeoutMs: 6_500,
+      deadline: () => Date.now() + 50,
+      sleep: async () => undefined,
+    });
+    const started = Date.now();
+    const error = await c.call('Decrypt', {}).catch((e: unknown) => e);
+    // Ended by the deadline (50 ms), not by the attempt's 5 s or the call's 6.5 s.
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(error).toMatchObject({ name: 'TimeoutError', attempts: 1 });
+    expect(calls.count).toBe(1);
+  });
+
+  it('makes no call at all once the deadline has passed, and says why', async () => {
+    const { calls, fetchFn } = hanging();
+    const c = leanClient(KMS_PROTOCOL, fetchFn, { deadline: () => Date.now() - 1 });
+    const error = await c.call('Decrypt', { CiphertextBlob: 'c2VjcmV0' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AwsServiceError);
+    expect(error).toMatchObject({
+      name: 'TimeoutError',
+      attempts: 0,
+      message: expect.stringContaining('no time left in this invocation'),
+    });
+    expect(calls.count).toBe(0);
+  });
+
   it('gives each of its 3 default attempts its own abort signal', async () => {
     const signals: AbortSignal[] = [];
     const recording = (async (_input: string | URL | Request, init?: RequestInit) => {

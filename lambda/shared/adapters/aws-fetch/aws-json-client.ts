@@ -35,6 +35,12 @@ export interface AwsJsonClientOptions {
    * @default 6500
    */
   readonly totalTimeoutMs?: number;
+  /**
+   * When every call must have given up, whatever its own budget (epoch ms, read per call): the Lambda
+   * invocation's deadline (invocation.ts), so that three calls in a row of up to totalTimeoutMs each cannot
+   * outlast the function's timeout. @default none
+   */
+  readonly deadline?: () => number | undefined;
   /** @default 3, like the SDK's standard retry mode (SDK_MAX_ATTEMPTS) */
   readonly maxAttempts?: number;
   /** @default 100 — full jitter: the wait before attempt n+1 is random() × min(1 s, base × 2ⁿ) */
@@ -107,6 +113,7 @@ export class AwsJsonClient {
   readonly #fetch: typeof fetch;
   readonly #attemptTimeoutMs: number;
   readonly #totalTimeoutMs: number;
+  readonly #deadline: () => number | undefined;
   readonly #maxAttempts: number;
   readonly #baseDelayMs: number;
   readonly #now: () => number;
@@ -123,6 +130,7 @@ export class AwsJsonClient {
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#attemptTimeoutMs = options.attemptTimeoutMs ?? 2000;
     this.#totalTimeoutMs = options.totalTimeoutMs ?? 6500;
+    this.#deadline = options.deadline ?? (() => undefined);
     this.#maxAttempts = options.maxAttempts ?? 3;
     this.#baseDelayMs = options.retryBaseDelayMs ?? 100;
     this.#now = options.now ?? Date.now;
@@ -134,9 +142,20 @@ export class AwsJsonClient {
   async call(operation: string, input: Readonly<Record<string, unknown>>): Promise<Record<string, unknown>> {
     const name = `${this.#service}:${operation}`;
     const body = JSON.stringify(input);
-    const total = AbortSignal.timeout(this.#totalTimeoutMs);
+    const deadline = this.#deadline();
+    const budgetMs =
+      deadline === undefined ? this.#totalTimeoutMs : Math.min(this.#totalTimeoutMs, deadline - this.#now());
+    if (budgetMs <= 0) {
+      throw new AwsServiceError({
+        type: 'TimeoutError',
+        message: 'no time left in this invocation for another call',
+        operation: name,
+        attempts: 0,
+      });
+    }
+    const total = AbortSignal.timeout(budgetMs);
     for (let attempt = 1; ; attempt++) {
-      const outcome = await this.#attempt(name, operation, body, attempt, total);
+      const outcome = await this.#attempt(name, operation, body, attempt, total, budgetMs);
       if (outcome.ok) return outcome.value;
       if (attempt >= this.#maxAttempts || total.aborted || !(await retryable(outcome.error)))
         throw outcome.error;
@@ -151,6 +170,7 @@ export class AwsJsonClient {
     body: string,
     attempt: number,
     total: AbortSignal,
+    budgetMs: number,
   ): Promise<{ ok: true; value: Record<string, unknown> } | { ok: false; error: AwsServiceError }> {
     let response: Response;
     let text: string;
@@ -186,7 +206,7 @@ export class AwsJsonClient {
         error: new AwsServiceError({
           type: timedOut ? 'TimeoutError' : 'NetworkError',
           message: timedOut
-            ? `no answer within ${this.#attemptTimeoutMs} ms (${this.#totalTimeoutMs} ms for every attempt)`
+            ? `no answer within ${this.#attemptTimeoutMs} ms (${budgetMs} ms for every attempt)`
             : 'request failed',
           operation: name,
           attempts: attempt,
