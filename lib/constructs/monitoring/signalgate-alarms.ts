@@ -332,6 +332,9 @@ export class SignalgateAlarms extends Construct {
     // and the alarm back to OK, in the first minute without one; the next dead letter is a new ALARM, a new page.
     // Not NumberOfMessagesSent: it misses messages SQS moves to the DLQ under the redrive policy (SQS developer
     // guide, available CloudWatch metrics); ApproximateNumberOfMessagesVisible counts them as they land.
+    // DIFF needs an earlier value: SQS stops publishing for a queue inactive for 6 hours, and the canary's
+    // /admin/health (GetQueueAttributes on the DLQ) is what keeps it active; without a canary (dev) the first
+    // dead letter after a quiet spell may not page here, only a day later as DlqOldestMessageAge (RUNBOOK).
     this.add(
       'DlqNotEmpty',
       RunbookSection.dlqNotEmpty,
