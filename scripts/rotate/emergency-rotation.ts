@@ -18,7 +18,9 @@ const PENDING = 'AWSPENDING';
 /** The secret has no rotation configured, so there is nothing to run (nothing was changed). */
 export class RotationNotEnabledError extends Error {
   constructor(secretId: string) {
-    super(`rotation is not enabled on ${secretId}: deploy the stack first (nothing was changed)`);
+    super(
+      `rotation is not enabled on ${secretId}: deploy the stack first, or for a Twilio token set twilio.rotationEnabled once the real token is stored; to replace a leaked token by hand see docs/RUNBOOK.md#emergency-rotation (nothing was changed)`,
+    );
     this.name = 'RotationNotEnabledError';
   }
 }
