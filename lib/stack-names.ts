@@ -1,4 +1,5 @@
-// Names the deployed stacks are found by: stack names and the outputs operator tools (npm run verify) read.
+// Names the deployed stacks are found by: stack names, the outputs operator tools (npm run verify) read, and the
+// fixed names of the roles one stack's policy names in another.
 
 export type StackPart = 'network' | 'data' | 'api' | 'monitoring';
 
@@ -22,3 +23,24 @@ export const OutputKey = {
   /** Only where the canary exists (it caches the first Twilio token and the admin credentials). */
   canaryFunctionName: 'CanaryFunctionName',
 } as const;
+
+/** The functions whose roles may use the PII key: the webhook seals records, the admin function opens them. */
+export type PiiKeyUser = 'webhook' | 'admin';
+export const PII_KEY_USERS: readonly PiiKeyUser[] = ['webhook', 'admin'];
+
+/** IAM's limit on a role name. */
+const MAX_ROLE_NAME_LENGTH = 64;
+
+/**
+ * Fixed name of a PII key user's execution role, `signalgate-<env>-<region>-<function>`: the PII key's policy (data
+ * stack) names these roles by ARN without a reference to the api stack that creates them. IAM names are global to
+ * the account, so the region is in the name too: the same environment deployed to two regions gets two role pairs,
+ * each admitted only by its own region's key.
+ */
+export function piiKeyUserRoleName(envName: string, region: string, user: PiiKeyUser): string {
+  const name = `signalgate-${envName}-${region}-${user}`;
+  if (name.length > MAX_ROLE_NAME_LENGTH) {
+    throw new Error(`piiKeyUserRoleName: "${name}" is longer than IAM's ${MAX_ROLE_NAME_LENGTH} characters`);
+  }
+  return name;
+}

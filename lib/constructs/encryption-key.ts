@@ -1,5 +1,5 @@
 // A customer managed KMS key with yearly rotation, an alias and a pinned logical ID.
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -13,15 +13,23 @@ export interface EncryptionKeyProps {
   readonly description: string;
   readonly removalPolicy: RemovalPolicy;
   /**
-   * Restricts encrypt/decrypt to principals tagged `PII_ACCESS_TAG = value` (the roles of the
-   * functions that seal and open records). The account keeps key administration through the default
-   * root statement; an explicit Deny overrides any IAM policy that grants kms:Decrypt on `*`.
+   * The only principals that may use the key (KMS_USE_ACTIONS): the named IAM roles of this account, which must
+   * also carry `PII_ACCESS_TAG = tagValue`. The account keeps key administration through the default root
+   * statement; an explicit Deny overrides any IAM policy that grants kms:Decrypt on `*`.
    * @default - usable by any principal the account's IAM policies allow
    */
-  readonly cryptoOnlyForTag?: string;
+  readonly usableOnlyBy?: KeyUsers;
 }
 
-/** Role tag that admits a principal to the PII key's cryptographic operations (value: the environment). */
+/** The roles admitted to a key's use (EncryptionKeyProps.usableOnlyBy). */
+export interface KeyUsers {
+  /** Role names (no path) in the key's account; they need not exist yet (the policy only compares ARNs). */
+  readonly roleNames: readonly string[];
+  /** Value of PII_ACCESS_TAG on those roles (the environment). */
+  readonly tagValue: string;
+}
+
+/** Role tag every key user carries as well (value: the environment); on its own it admits nobody. */
 export const PII_ACCESS_TAG = 'signalgate:pii-access';
 
 /** The key's cryptographic operations: everything that turns ciphertext into plaintext or back. */
@@ -32,8 +40,27 @@ export const KMS_CRYPTO_ACTIONS = [
   'kms:ReEncrypt*',
 ] as const;
 
+/**
+ * What a key restricted to its users denies everyone else: the cryptographic operations, and CreateGrant, which
+ * hands them to a grantee (no AWS service needs a grant on such a key: only our functions call KMS with it).
+ */
+export const KMS_USE_ACTIONS = [...KMS_CRYPTO_ACTIONS, 'kms:CreateGrant'] as const;
+
+/** IAM's role name rule (letters, digits, `+=,.@_-`; 1-64 characters). */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+
 /** Symmetric CMK, automatic rotation on (ARCHITECTURE §4), 30-day deletion window. */
 export function encryptionKey(scope: Construct, id: string, props: EncryptionKeyProps): kms.Key {
+  if (props.usableOnlyBy) {
+    const problems = [
+      ...(props.usableOnlyBy.roleNames.length === 0 ? ['usableOnlyBy.roleNames: at least one role'] : []),
+      ...props.usableOnlyBy.roleNames
+        .filter((name) => !ROLE_NAME.test(name))
+        .map((name) => `usableOnlyBy.roleNames: "${name}" is not an IAM role name`),
+      ...(props.usableOnlyBy.tagValue === '' ? ['usableOnlyBy.tagValue: must not be empty'] : []),
+    ];
+    if (problems.length > 0) throw new Error(`encryptionKey ${id}:\n  - ${problems.join('\n  - ')}`);
+  }
   const key = new kms.Key(scope, id, {
     alias: props.alias,
     description: props.description,
@@ -57,18 +84,50 @@ export function encryptionKey(scope: Construct, id: string, props: EncryptionKey
       },
     }),
   );
-  if (props.cryptoOnlyForTag !== undefined) {
-    key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CryptoOnlyForTaggedRoles',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: [...KMS_CRYPTO_ACTIONS],
-        resources: ['*'],
-        // A principal without the tag (or with another environment's value) is denied even with kms:Decrypt on *.
-        conditions: { StringNotEquals: { [`aws:PrincipalTag/${PII_ACCESS_TAG}`]: props.cryptoOnlyForTag } },
-      }),
-    );
-  }
+  if (props.usableOnlyBy) restrictUse(key, props.usableOnlyBy);
   return key;
+}
+
+/**
+ * Two Denies, each on its own (a principal is denied unless both its role ARN and its tag match):
+ * - by role ARN, the control: aws:PrincipalArn of a role session is the role's ARN, set by STS, never by the caller
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn).
+ *   A condition, not a Principal element: KMS refuses a key policy whose principals do not exist yet
+ *   (https://docs.aws.amazon.com/kms/latest/APIReference/API_PutKeyPolicy.html), and the roles are created after
+ *   this key, in another stack. Compared as a string, the ARN still names the role when a deploy replaces it,
+ *   which a Principal (bound to the role's unique id) would not.
+ * - by tag, which alone admits nobody: session tags (AssumeRole, GetFederationToken) override a role's own tags
+ *   (https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html). Kept: untagging a role cuts it off
+ *   without a deploy, and the tag lets the renamed roles work under the older tag-only policy while an upgrade
+ *   deploys the api stack first (docs/DEPLOY.md).
+ */
+function restrictUse(key: kms.Key, users: KeyUsers): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'UseOnlyByNamedRoles',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: [...KMS_USE_ACTIONS],
+      resources: ['*'],
+      // A negated operator with several values denies a principal matching none of them; an anonymous request
+      // has no aws:PrincipalArn and is denied too.
+      conditions: {
+        ArnNotEquals: {
+          'aws:PrincipalArn': users.roleNames.map(
+            (name) => `arn:${Aws.PARTITION}:iam::${Aws.ACCOUNT_ID}:role/${name}`,
+          ),
+        },
+      },
+    }),
+  );
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'UseOnlyByTaggedRoles',
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: [...KMS_USE_ACTIONS],
+      resources: ['*'],
+      conditions: { StringNotEquals: { [`aws:PrincipalTag/${PII_ACCESS_TAG}`]: users.tagValue } },
+    }),
+  );
 }

@@ -52,6 +52,12 @@ export interface HardenedFunctionProps {
    * @default false (the SDK clients are bundled, pinned by the lock file)
    */
   readonly useRuntimeAwsSdk?: boolean;
+  /**
+   * Fixed name of the execution role, for a role that a policy in another stack names by ARN. IAM names are
+   * global to the account: the caller makes it unique (environment, region).
+   * @default - a name CloudFormation generates
+   */
+  readonly roleName?: string;
 }
 
 /** Node 24 / arm64 `NodejsFunction` bundled locally by esbuild, with a least-privilege role of its own. */
@@ -84,6 +90,7 @@ export class HardenedFunction extends Construct {
     // Own role instead of the AWS managed execution policies: logs only to its own group.
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      roleName: props.roleName,
       description: `Execution role of ${props.description}`,
       inlinePolicies: {
         Logs: new iam.PolicyDocument({

@@ -9,6 +9,7 @@ import { DatabaseMigration } from '../constructs/database-migration.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
 import { removalPolicyOf } from '../constructs/per-resource.js';
 import { PostgresDatabase } from '../constructs/postgres-database.js';
+import { PII_KEY_USERS, piiKeyUserRoleName } from '../stack-names.js';
 
 export interface DataStackProps extends StackProps {
   readonly config: EnvConfig;
@@ -39,8 +40,12 @@ export class DataStack extends Stack {
       alias: `${prefix}/pii`,
       description: `Signalgate ${config.envName}: envelope encryption of message PII`,
       removalPolicy: keyRemoval,
-      // Only the webhook (seals) and admin (opens) roles, tagged in the api stack, may use it.
-      cryptoOnlyForTag: config.envName,
+      // Only the webhook (seals) and admin (opens) roles may use it: created in the api stack under these fixed
+      // names, so this policy needs no reference to that stack.
+      usableOnlyBy: {
+        roleNames: PII_KEY_USERS.map((user) => piiKeyUserRoleName(config.envName, config.region, user)),
+        tagValue: config.envName,
+      },
     });
     this.secretsKey = encryptionKey(this, 'DatabaseSecretsKey', {
       logicalId: 'DatabaseSecretsKey',

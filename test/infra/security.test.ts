@@ -4,8 +4,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
+import { encryptionKey } from '../../lib/constructs/encryption-key.js';
+import { piiKeyUserRoleName } from '../../lib/stack-names.js';
+import { type KeyRequest, keyPolicyDenies } from './helpers/key-policy-denies.js';
 import {
   allResources,
   type CfnJson,
@@ -109,49 +113,169 @@ describe.each(ENVS)('%s security', (env) => {
     }
   });
 
-  it('lets only the webhook and admin roles encrypt or decrypt with the PII key, keeping administration for the account', () => {
+  // The roles the PII key admits, written out: `signalgate-<env>-<region>-<function>` (IAM names are account-wide).
+  const WEBHOOK_ROLE = `signalgate-${env}-eu-west-1-webhook`;
+  const ADMIN_ROLE = `signalgate-${env}-eu-west-1-admin`;
+  const ACCOUNT = { dev: '480957213364', staging: '480957213365', prod: '480957213366' }[env];
+  const piiKeyStatements = (): CfnJson[] => {
     const keys = Object.values(synth.json.data.Resources).filter((r) => r.Type === 'AWS::KMS::Key');
-    const pii = keys.find((k) =>
+    const pii = keys.filter((k) =>
       String(k.Properties.Description).includes('envelope encryption of message PII'),
     );
-    const statements: CfnJson[] = pii?.Properties.KeyPolicy.Statement ?? [];
-    // KMS evaluates an explicit Deny before any Allow, from the key policy or from IAM.
-    const deny = statements.find((st) => st.Effect === 'Deny' && st.Sid === 'CryptoOnlyForTaggedRoles');
-    expect(deny).toMatchObject({
-      Principal: { AWS: '*' },
-      Resource: '*',
-      Condition: { StringNotEquals: { 'aws:PrincipalTag/signalgate:pii-access': env } },
-    });
-    expect(asArray(deny?.Action)).toEqual(
-      expect.arrayContaining(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*']),
-    );
-    // The account root keeps the key's administration (the deny names only cryptographic actions).
-    const admin = statements.find(
-      (st) => st.Effect === 'Allow' && JSON.stringify(st.Principal).includes(':root'),
-    );
-    expect(asArray(admin?.Action)).toContain('kms:*');
-    for (const action of asArray<string>(deny?.Action))
-      expect(action).not.toMatch(/^kms:(Put|Schedule|Disable|Create|Update|Delete|\*)/);
+    expect(pii).toHaveLength(1);
+    return pii[0]?.Properties.KeyPolicy.Statement;
+  };
+  const roleArnInPolicy = (name: string) => ({
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':iam::', { Ref: 'AWS::AccountId' }, `:role/${name}`],
+    ],
+  });
+  const USE_ACTIONS = [
+    'kms:CreateGrant',
+    'kms:Decrypt',
+    'kms:Encrypt',
+    'kms:GenerateDataKey*',
+    'kms:ReEncrypt*',
+  ];
 
-    // Exactly the roles of the functions that seal (webhook) and open (admin) records carry the tag.
-    const resources = synth.json.api.Resources;
-    const tagged = Object.entries(resources)
-      .filter(([, r]) => r.Type === 'AWS::IAM::Role')
-      .filter(([, r]) =>
-        (r.Properties.Tags ?? []).some(
-          (t: { Key: string; Value: string }) => t.Key === 'signalgate:pii-access' && t.Value === env,
-        ),
-      )
-      .map(([id]) => id)
-      .sort();
-    const roleOf = (variable: string) =>
-      Object.values(resources)
-        .filter(
-          (r) =>
-            r.Type === 'AWS::Lambda::Function' && variable in (r.Properties?.Environment?.Variables ?? {}),
-        )
-        .map((r) => r.Properties.Role['Fn::GetAtt'][0] as string);
-    expect(tagged).toEqual([...roleOf('TWILIO_TOKEN_SECRET_ARNS'), ...roleOf('ADMIN_HOLDERS')].sort());
+  it('writes the PII key policy as: administration for the account, use only by the webhook and admin roles by ARN and by tag', () => {
+    expect(piiKeyStatements()).toEqual([
+      {
+        Action: 'kms:*',
+        Effect: 'Allow',
+        Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },
+        Resource: '*',
+      },
+      {
+        Sid: 'CreateGrantOnlyForAwsResources',
+        Action: 'kms:CreateGrant',
+        Condition: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: '*',
+      },
+      {
+        Sid: 'UseOnlyByNamedRoles',
+        Action: USE_ACTIONS,
+        Condition: {
+          ArnNotEquals: { 'aws:PrincipalArn': [roleArnInPolicy(WEBHOOK_ROLE), roleArnInPolicy(ADMIN_ROLE)] },
+        },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: '*',
+      },
+      {
+        Sid: 'UseOnlyByTaggedRoles',
+        Action: USE_ACTIONS,
+        Condition: { StringNotEquals: { 'aws:PrincipalTag/signalgate:pii-access': env } },
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Resource: '*',
+      },
+    ]);
+  });
+
+  it('refuses the PII key to every principal but the webhook and admin roles, a session that tags itself like them included', () => {
+    const statements = piiKeyStatements();
+    const denied = (request: KeyRequest) =>
+      keyPolicyDenies(statements, request, { account: ACCOUNT, partition: 'aws' });
+    const iamArn = (resource: string) => `arn:aws:iam::${ACCOUNT}:${resource}`;
+    const tag = { 'signalgate:pii-access': env };
+
+    // The key users keep their operations (which one each may call is up to its IAM policy).
+    expect(
+      denied({
+        action: 'kms:GenerateDataKey',
+        principalArn: iamArn(`role/${WEBHOOK_ROLE}`),
+        principalTags: tag,
+      }),
+    ).toBe(false);
+    expect(
+      denied({ action: 'kms:Decrypt', principalArn: iamArn(`role/${ADMIN_ROLE}`), principalTags: tag }),
+    ).toBe(false);
+
+    // Session tags (AssumeRole with sts:TagSession, GetFederationToken) override a role's tags: a caller can carry
+    // the key users' tag, never their role ARN.
+    const forged = [
+      iamArn('role/ops-automation'),
+      iamArn('user/alice'),
+      `arn:aws:sts::${ACCOUNT}:federated-user/alice`,
+      iamArn('root'),
+      iamArn(`role/signalgate-${env === 'prod' ? 'staging' : 'prod'}-eu-west-1-webhook`),
+      iamArn(`role/signalgate-${env}-us-east-1-admin`),
+      `arn:aws:iam::111122223333:role/${ADMIN_ROLE}`,
+    ];
+    const operations = [
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:GenerateDataKeyWithoutPlaintext',
+      'kms:ReEncryptFrom',
+    ];
+    for (const principalArn of forged) {
+      for (const action of operations)
+        expect(denied({ action, principalArn, principalTags: tag }), `${principalArn} ${action}`).toBe(true);
+      // Nor through a grant that an AWS service creates on its behalf.
+      expect(
+        denied({
+          action: 'kms:CreateGrant',
+          principalArn,
+          principalTags: tag,
+          context: { 'kms:GrantIsForAWSResource': 'true' },
+        }),
+        `${principalArn} CreateGrant`,
+      ).toBe(true);
+    }
+    expect(denied({ action: 'kms:Decrypt', principalTags: tag }), 'anonymous').toBe(true);
+    // A key user whose tag was removed is cut off too.
+    expect(denied({ action: 'kms:Decrypt', principalArn: iamArn(`role/${ADMIN_ROLE}`) })).toBe(true);
+
+    // Administration stays with the account (the root statement allows kms:*; no Deny touches these).
+    for (const action of [
+      'kms:PutKeyPolicy',
+      'kms:ScheduleKeyDeletion',
+      'kms:DisableKey',
+      'kms:EnableKeyRotation',
+      'kms:DescribeKey',
+      'kms:RevokeGrant',
+    ])
+      expect(denied({ action, principalArn: iamArn('root') }), action).toBe(false);
+  });
+
+  it('gives the PII key users, and no other function, the role names the key policy admits', () => {
+    const resources = allResources(synth);
+    const roleName = (part: string, fn: CfnJson): string | undefined => {
+      const roleId = fn.Properties?.Role?.['Fn::GetAtt']?.[0];
+      return resources.find((r) => r.part === part && r.id === roleId)?.props.RoleName;
+    };
+    const functions = resources.filter((r) => r.type === 'AWS::Lambda::Function');
+    const variables = (fn: (typeof functions)[number]) => fn.props.Environment?.Variables ?? {};
+    const webhook = functions.filter((f) => 'TWILIO_TOKEN_SECRET_ARNS' in variables(f));
+    const admin = functions.filter((f) => 'ADMIN_HOLDERS' in variables(f));
+    expect(webhook.map((f) => roleName(f.part, { Properties: f.props }))).toEqual([WEBHOOK_ROLE]);
+    expect(admin.map((f) => roleName(f.part, { Properties: f.props }))).toEqual([ADMIN_ROLE]);
+    // Every function handed the PII key is one of them.
+    expect(
+      functions
+        .filter((f) => 'KMS_KEY_ID' in variables(f))
+        .map((f) => roleName(f.part, { Properties: f.props }))
+        .sort(),
+    ).toEqual([ADMIN_ROLE, WEBHOOK_ROLE]);
+    // No other role, in any stack, carries either name or the key users' tag.
+    const named = resources.filter(
+      (r) => r.type === 'AWS::IAM::Role' && [WEBHOOK_ROLE, ADMIN_ROLE].includes(r.props.RoleName),
+    );
+    expect(named).toHaveLength(2);
+    const tagged = resources.filter(
+      (r) =>
+        r.type === 'AWS::IAM::Role' &&
+        (r.props.Tags ?? []).some((t: { Key: string }) => t.Key === 'signalgate:pii-access'),
+    );
+    expect(tagged.map((r) => r.props.RoleName).sort()).toEqual([ADMIN_ROLE, WEBHOOK_ROLE]);
+    for (const r of tagged) expect(r.props.Tags).toContainEqual({ Key: 'signalgate:pii-access', Value: env });
   });
 
   it('bounds the previous Twilio and admin tokens to the configured grace (10 minutes), not hours', () => {
@@ -221,6 +345,33 @@ describe.each(ENVS)('%s security', (env) => {
         part,
       ).toEqual([]);
     }
+  });
+});
+
+describe('PII key user role names', () => {
+  it('fit IAM in the longest environment and region names there are', () => {
+    expect(piiKeyUserRoleName('staging', 'ap-southeast-5', 'webhook')).toBe(
+      'signalgate-staging-ap-southeast-5-webhook',
+    );
+  });
+
+  it('refuse a name longer than IAM allows (64 characters) at synth', () => {
+    expect(() => piiKeyUserRoleName('staging', `eu-${'west'.repeat(12)}-1`, 'webhook')).toThrow(
+      /longer than IAM's 64 characters/,
+    );
+  });
+
+  it('are required by a key restricted to its users: an empty list fails the synth', () => {
+    const stack = new Stack(new App(), 'KeyOnly');
+    expect(() =>
+      encryptionKey(stack, 'Key', {
+        logicalId: 'Key',
+        alias: 'test/key',
+        description: 'test',
+        removalPolicy: RemovalPolicy.DESTROY,
+        usableOnlyBy: { roleNames: [], tagValue: 'dev' },
+      }),
+    ).toThrow(/usableOnlyBy.roleNames: at least one role/);
   });
 });
 

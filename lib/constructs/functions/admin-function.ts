@@ -6,6 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { DbRole, EnvVar } from '../../../lambda/shared/names.js';
 import { lambdaEntry } from '../../paths.js';
+import { piiKeyUserRoleName } from '../../stack-names.js';
 import type { AppSecrets } from '../app-secrets.js';
 import { PII_ACCESS_TAG } from '../encryption-key.js';
 import { grantDescribeSecrets, grantOpen, grantQueueDepth, grantReadMetrics } from '../function-grants.js';
@@ -38,6 +39,7 @@ export class AdminFunction extends HardenedFunction {
     };
     super(scope, id, {
       entry: props.entry ?? lambdaEntry('admin'),
+      roleName: piiKeyUserRoleName(config.envName, config.region, 'admin'),
       description: 'Signalgate: admin API (health, metrics, subject export and erasure, retention, audit)',
       memorySize: 512,
       // API Gateway's integration timeout (29 s): the function never outlives the request it answers.

@@ -6,6 +6,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { EnvVar, ServiceName } from '../../../lambda/shared/names.js';
 import { lambdaEntry } from '../../paths.js';
+import { piiKeyUserRoleName } from '../../stack-names.js';
 import type { AppSecrets } from '../app-secrets.js';
 import { PII_ACCESS_TAG } from '../encryption-key.js';
 import { grantSeal, grantSendEnvelope } from '../function-grants.js';
@@ -26,6 +27,7 @@ export class WebhookFunction extends HardenedFunction {
     const { config, secrets } = props;
     super(scope, id, {
       entry: props.entry ?? lambdaEntry('webhook'),
+      roleName: piiKeyUserRoleName(config.envName, config.region, 'webhook'),
       description: 'Signalgate: verifies, validates, seals and queues Twilio webhooks',
       memorySize: 512,
       timeout: Duration.seconds(10),
@@ -48,7 +50,7 @@ export class WebhookFunction extends HardenedFunction {
       },
     });
     grantSendEnvelope(this.function, props.queue, props.queueKey);
-    // The PII key's policy denies its crypto operations to every principal without this tag (data stack).
+    // The PII key's policy (data stack) denies its use to every principal but these named roles, tagged.
     Tags.of(this.function.role as iam.IRole).add(PII_ACCESS_TAG, config.envName);
     // Sealing only; decrypting is the admin function's job.
     grantSeal(this.function, props.piiKey, config.envName);
