@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdminRole } from '../lambda/shared/names.js';
 import { AdminCredential, CREDENTIAL_ID } from '../lambda/shared/secret-values.js';
 

@@ -1,7 +1,7 @@
 // The local stack's configuration: the one place it reads process.env and argv, validated with zod.
 
 import path from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ownNumbersList } from '../lambda/admin/admin-config.js';
 import { jsonVariable } from '../lambda/shared/env-config.js';
 import { TWILIO_AUTH_TOKEN_PATTERN } from '../lambda/shared/secret-values.js';

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import pg from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { runMigrations } from '../lambda/shared/db/migrate.js';
 import { poolFromUrl } from '../lambda/shared/db/pool.js';
 import { DbRole } from '../lambda/shared/names.js';

@@ -3,7 +3,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 
 const SecretsFile = z.object({
   version: z.literal(1),

@@ -5,7 +5,7 @@
 // Exits 1 if any genuine delivery was refused or any forged one accepted; 2 on a usage error.
 
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Route } from '../lambda/shared/names.js';
 import { localPaths } from '../local/config.js';
 import { readSecretsFile } from '../local/local-secrets.js';

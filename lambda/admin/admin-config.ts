@@ -1,6 +1,6 @@
 // The admin Lambdas' configuration: the only place they read process.env, validated with zod.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
 import {
   DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,

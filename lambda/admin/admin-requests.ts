@@ -1,7 +1,7 @@
 // The admin request bodies and the export cursor (ARCHITECTURE §2), validated with zod: anything else
 // (malformed JSON, an extra field, a wrong type, a number that is not E.164) is one generic 400.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { AdminLimit } from '../shared/names.js';
 import { isE164 } from '../shared/phone.js';
 import type { ExportPhase, ExportPosition } from './ports.js';

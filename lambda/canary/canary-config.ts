@@ -1,5 +1,5 @@
 // The canary's configuration: the only place it reads process.env, validated with zod.
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';
 import { publicBaseUrlSchema, webhookQuerySchema } from '../shared/webhook-url.js';

@@ -1,6 +1,6 @@
 // The ingest Lambda's configuration: the only place it reads process.env, validated with zod.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { DbProxyEnv } from '../shared/db/db-proxy-env.js';
 import { loadConfigFrom } from '../shared/env-config.js';
 import { EnvVar } from '../shared/names.js';

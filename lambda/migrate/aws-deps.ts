@@ -3,7 +3,7 @@
 
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
-import { z } from 'zod';
+import * as z from 'zod';
 import { sdkClientOptions } from '../shared/adapters/aws/sdk-client-options.js';
 import { SecretsManagerSource } from '../shared/adapters/aws/secrets-manager-source.js';
 import { createLogger } from '../shared/logger.js';

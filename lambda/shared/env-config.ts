@@ -1,6 +1,6 @@
 // Reads a function's environment through its zod schema, failing fast with the variables named.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 // Defaults shared by the functions' config schemas and their local wiring (which reads no environment),
 // defined once so the local stack runs with what AWS runs with.

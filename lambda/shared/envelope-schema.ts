@@ -2,7 +2,7 @@
 // with these types, ingest parses them again with this schema (a queue is an input too). Limits and
 // ID patterns are defined here once, so anything the webhook queues, ingest can store.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { SyntheticKind } from './names.js';
 import {
   CALL_DIRECTIONS,

@@ -1,6 +1,6 @@
 // The secrets Signalgate reads: their JSON shapes (zod), what is derived from them once per value, and the grace rule.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { type BlindIndexer, createBlindIndexer } from './blind-index.js';
 import { AdminRole } from './names.js';
 import type { SecretSource, SecretVersions } from './ports.js';

@@ -1,7 +1,7 @@
 // The voice configuration of an environment (issue 14): which TwiML answers an incoming call. One
 // schema for the CDK config (lib/config), the local stack and the webhook's VOICE_CONFIG variable.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** How long a stream health-check result is trusted, by default (seconds). */
 export const DEFAULT_HEALTH_CHECK_SECONDS = 30;

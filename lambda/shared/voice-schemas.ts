@@ -7,7 +7,7 @@
 // (https://www.twilio.com/docs/voice/api/call-resource#call-status-values). Only the fields named
 // here are read; every parameter Twilio signed, these and the rest, is sealed with the payload.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A Call SID: `CA` and 32 hex digits. */
 export const CALL_SID_PATTERN = /^CA[0-9a-fA-F]{32}$/;

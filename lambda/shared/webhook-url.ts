@@ -3,7 +3,7 @@
 // Gateway hands the Lambda only decoded query parameters, and guessing their spelling would verify URLs
 // nobody configured.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The public base URL Twilio calls, without a trailing slash. A query or fragment would land before the route. */
 export const publicBaseUrlSchema = z

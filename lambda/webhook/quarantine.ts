@@ -3,7 +3,7 @@
 // over routes: any signed webhook (messages, statuses, voice calls and their callbacks) can be quarantined.
 
 import { createHash } from 'node:crypto';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { BlindIndexer } from '../shared/blind-index.js';
 import {
   FAILED_CHECK_PATTERN,

@@ -6,7 +6,7 @@
 // References: https://www.twilio.com/docs/messaging/guides/webhook-request and
 // https://www.twilio.com/docs/messaging/guides/outbound-message-logging (status callbacks).
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_MEDIA } from '../shared/envelope-schema.js';
 
 /**

@@ -1,6 +1,6 @@
 // The webhook Lambda's configuration: the only place it reads process.env, validated with zod.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS,
   DEFAULT_SECRET_CACHE_SECONDS,

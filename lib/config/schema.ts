@@ -1,5 +1,5 @@
 // The typed, validated shape of one deployment environment's configuration (ARCHITECTURE §7).
-import { z } from 'zod';
+import * as z from 'zod';
 import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS } from '../../lambda/shared/env-config.js';
 import { AdminRole, CANARY_HOLDER_ID } from '../../lambda/shared/names.js';

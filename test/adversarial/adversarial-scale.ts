@@ -1,7 +1,7 @@
 // How hard the adversarial suite pushes: `npm test` runs it reduced, `npm run test:adversarial` in full.
 // The one place ADVERSARIAL_SCALE is read.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 export type ScaleName = 'reduced' | 'full';
 

@@ -1,6 +1,6 @@
 // The environment every function that reaches PostgreSQL through RDS Proxy with IAM auth shares.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { EnvVar } from '../names.js';
 
 /** Proxy endpoint, port, database and IAM database user; extended by each function's config schema. */

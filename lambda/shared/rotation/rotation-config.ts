@@ -1,6 +1,6 @@
 // The secret-rotation Lambdas' configuration (both rotate-* functions): the only place they read process.env.
 
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadConfigFrom } from '../env-config.js';
 import { EnvVar } from '../names.js';
 

@@ -1,6 +1,6 @@
 // The event Secrets Manager sends a rotation function, parsed so a malformed event is a clear fault.
 
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const RotationStep = z.enum(['createSecret', 'setSecret', 'testSecret', 'finishSecret']);
 export type RotationStep = z.infer<typeof RotationStep>;
