@@ -98,6 +98,28 @@ describe('module boundaries', () => {
     expect(reach.packages).not.toContain('pg');
   });
 
+  it("bundles zod's English messages only into the webhook: z is imported as a namespace (README decisions)", async () => {
+    // As deployed (bundled, minified, the SDK from the runtime): `import { z } from 'zod'` would pull every
+    // locale in, ~258 KB of the bundle.
+    const result = await build({
+      entryPoints: [path.resolve('lambda/webhook/handler.ts')],
+      bundle: true,
+      minify: true,
+      write: false,
+      platform: 'node',
+      target: 'node24',
+      format: 'cjs',
+      external: ['@aws-sdk/*'],
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const output = Object.values(result.metafile.outputs)[0];
+    const locales = Object.entries(output?.inputs ?? {})
+      .filter(([file, used]) => file.includes('zod/v4/locales/') && used.bytesInOutput > 0)
+      .map(([file]) => file.split('/').pop());
+    expect(locales).toEqual(['en.js']);
+  });
+
   it('sees a forbidden import where one is: the AWS wirings load the RDS signer, the entries their cores', async () => {
     // The checks above can fail: the same reading finds what is forbidden elsewhere where it is allowed.
     expect(awsSdkPackages(await reachOf('lambda/ingest/handler.ts'))).toContain('@aws-sdk/rds-signer');
