@@ -533,34 +533,21 @@ describe('AwsJsonClient retries and timeouts', () => {
     expect(calls.count).toBe(3);
   });
 
-  it('stops retrying once the total time is spent, even with attempts left', async () => {
+  // Each ends well before the attempt's own 5 s: by the call's total, or by the invocation's deadline when it
+  // comes before the call's own total (6.5 s).
+  it.each([
+    ['the total time is spent', { totalTimeoutMs: 50 }],
+    ["the invocation's deadline comes first", { totalTimeoutMs: 6_500, deadline: () => Date.now() + 50 }],
+  ] as const)('stops retrying once %s, even with attempts left', async (_, bound) => {
     const { calls, fetchFn } = hanging();
     const c = leanClient(KMS_PROTOCOL, fetchFn, {
       maxAttempts: 10,
       attemptTimeoutMs: 5_000,
-      totalTimeoutMs: 50,
+      ...bound,
       sleep: async () => undefined,
     });
     const started = Date.now();
     const error = await c.call('Decrypt', {}).catch((e: unknown) => e);
-    // Ended by the total bound, well before the attempt's own 5 s.
-    expect(Date.now() - started).toBeLessThan(2_000);
-    expect(error).toMatchObject({ name: 'TimeoutError', attempts: 1 });
-    expect(calls.count).toBe(1);
-  });
-
-  it("stops at the invocation's deadline when it comes before the call's own total", async () => {
-    const { calls, fetchFn } = hanging();
-    const c = leanClient(KMS_PROTOCOL, fetchFn, {
-      maxAttempts: 10,
-      attemptTimeoutMs: 5_000,
-      totalTimeoutMs: 6_500,
-      deadline: () => Date.now() + 50,
-      sleep: async () => undefined,
-    });
-    const started = Date.now();
-    const error = await c.call('Decrypt', {}).catch((e: unknown) => e);
-    // Ended by the deadline (50 ms), not by the attempt's 5 s or the call's 6.5 s.
     expect(Date.now() - started).toBeLessThan(2_000);
     expect(error).toMatchObject({ name: 'TimeoutError', attempts: 1 });
     expect(calls.count).toBe(1);
