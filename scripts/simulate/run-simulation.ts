@@ -2,13 +2,12 @@
 // twilio-node's own helper, and tallies how the stack answered.
 
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
 import { getExpectedTwilioSignature } from 'twilio/lib/webhooks/webhooks';
 import { Route } from '../../lambda/shared/names.js';
 import { inboundMessage, type Params, STATUS_SEQUENCE, statusCallback } from './payloads.js';
 import type { Progress } from './progress.js';
-import { emptyTally, percentile, type Tally } from './stats.js';
+import { sendJobs } from './send-jobs.js';
+import type { Tally } from './stats.js';
 
 export interface SimulationOptions {
   /** Where requests go, e.g. http://127.0.0.1:3000. */
@@ -153,100 +152,33 @@ export function planJobs(options: SimulationOptions) {
   return { jobs, messageSids, statusPairs, forgedMessageSids: forged.map((f) => f.messageSid) };
 }
 
-/** No HTTP answer at all (refused, reset, timed out): neither accepted nor refused by the stack. */
-export const NO_ANSWER = 0;
-
-/** Posts a job; resolves with the status (NO_ANSWER when none) and, when asked, the body text. */
-export function post(
-  agent: http.Agent,
-  target: URL,
-  job: Job<string>,
-  timeoutMs: number,
-  onBody?: (body: string) => void,
-): Promise<number> {
-  const client = target.protocol === 'https:' ? https : http;
-  return new Promise((resolve) => {
-    const request = client.request(
-      new URL(target.pathname.replace(/\/$/, '') + job.path, target),
-      {
-        method: 'POST',
-        agent,
-        headers: { ...job.headers, 'Content-Length': Buffer.byteLength(job.body) },
-        timeout: timeoutMs,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        if (onBody) response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        else response.resume();
-        response.on('end', () => {
-          onBody?.(Buffer.concat(chunks).toString('utf8'));
-          resolve(response.statusCode ?? 0);
-        });
-        response.on('error', () => resolve(NO_ANSWER));
-      },
-    );
-    request.on('timeout', () => request.destroy());
-    request.on('error', () => resolve(NO_ANSWER));
-    request.end(job.body);
-  });
-}
-
 function accepted(kind: JobKind, status: number): boolean {
   return kind === 'status' ? status === 204 : status === 200;
 }
 
 export async function runSimulation(options: SimulationOptions): Promise<SimulationReport> {
   const plan = planJobs(options);
-  const target = new URL(options.targetUrl);
-  const AgentClass = target.protocol === 'https:' ? https.Agent : http.Agent;
-  const agent = new AgentClass({ keepAlive: true, maxSockets: options.concurrency });
-  const tallies: Record<JobKind, Tally> = {
-    genuine: emptyTally(),
-    duplicate: emptyTally(),
-    forged: emptyTally(),
-    status: emptyTally(),
-  };
-  const statusCodes: Record<string, number> = {};
-  const latencies: number[] = [];
-  let next = 0;
-  let done = 0;
-  let unanswered = 0;
-  const started = performance.now();
-  const worker = async () => {
-    for (let i = next++; i < plan.jobs.length; i = next++) {
-      const job = plan.jobs[i] as Job;
-      const t0 = performance.now();
-      const status = await post(agent, target, job, options.timeoutMs ?? 10_000);
-      latencies.push(performance.now() - t0);
-      statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-      const tally = tallies[job.kind];
-      tally.sent++;
-      if (accepted(job.kind, status)) tally.accepted++;
-      else if (status === NO_ANSWER) unanswered++;
-      else tally.rejected++;
-      options.progress?.tick(++done);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  options.progress?.finish();
-  latencies.sort((a, b) => a - b);
+  const sent = await sendJobs<JobKind>({
+    ...options,
+    kinds: ['genuine', 'duplicate', 'forged', 'status'],
+    phases: [plan.jobs],
+    accepted,
+  });
   return {
-    sent: plan.jobs.length,
-    genuine: tallies.genuine,
-    duplicates: tallies.duplicate,
-    statusCallbacks: tallies.status,
-    forged: tallies.forged,
+    sent: sent.sent,
+    genuine: sent.tallies.genuine,
+    duplicates: sent.tallies.duplicate,
+    statusCallbacks: sent.tallies.status,
+    forged: sent.tallies.forged,
     messageSids: plan.messageSids,
     statusPairs: plan.statusPairs,
     forgedMessageSids: plan.forgedMessageSids,
-    statusCodes,
-    unanswered,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    requestsPerSecond: plan.jobs.length / Math.max(seconds, 0.001),
-    seconds,
+    statusCodes: sent.statusCodes,
+    unanswered: sent.unanswered,
+    p50Ms: sent.p50Ms,
+    p99Ms: sent.p99Ms,
+    requestsPerSecond: sent.requestsPerSecond,
+    seconds: sent.seconds,
   };
 }
 

@@ -2,8 +2,6 @@
 // callbacks and recordings, and forged calls, each signed with twilio-node's own helper; tallies what
 // the stack answered and which TwiML the calls got.
 
-import http from 'node:http';
-import https from 'node:https';
 import { Route } from '../../lambda/shared/names.js';
 import {
   CALL_STATUS_SEQUENCE,
@@ -13,8 +11,9 @@ import {
   recordingCallback,
 } from './payloads.js';
 import type { Progress } from './progress.js';
-import { type Job, NO_ANSWER, post, shuffle, signedJob } from './run-simulation.js';
-import { emptyTally, percentile, type Tally } from './stats.js';
+import { type Job, shuffle, signedJob } from './run-simulation.js';
+import { sendJobs } from './send-jobs.js';
+import type { Tally } from './stats.js';
 
 export interface VoiceSimulationOptions {
   readonly targetUrl: string;
@@ -135,71 +134,37 @@ function accepted(kind: VoiceJobKind, status: number): boolean {
 
 export async function runVoiceSimulation(options: VoiceSimulationOptions): Promise<VoiceSimulationReport> {
   const plan = planVoiceJobs(options);
-  const target = new URL(options.targetUrl);
-  const AgentClass = target.protocol === 'https:' ? https.Agent : http.Agent;
-  const agent: http.Agent = new AgentClass({ keepAlive: true, maxSockets: options.concurrency });
-  const tallies: Record<VoiceJobKind, Tally> = {
-    call: emptyTally(),
-    duplicate: emptyTally(),
-    status: emptyTally(),
-    recording: emptyTally(),
-    forged: emptyTally(),
-  };
   const twiml: Record<string, number> = {};
-  const statusCodes: Record<string, number> = {};
-  const latencies: number[] = [];
-  let next = 0;
-  let done = 0;
-  let unanswered = 0;
-  const started = performance.now();
   // The calls are answered before their callbacks are sent.
   const firstCallback = plan.callSids.length;
-  const run = async (from: number, to: number) => {
-    const worker = async () => {
-      for (let i = next++; i < to; i = next++) {
-        const job = plan.jobs[i] as Job<VoiceJobKind>;
-        const t0 = performance.now();
-        const status = await post(agent, target, job, options.timeoutMs ?? 10_000, (body) => {
-          if ((job.kind === 'call' || job.kind === 'duplicate') && status200(body))
-            twiml[twimlKind(body)] = (twiml[twimlKind(body)] ?? 0) + 1;
-        });
-        latencies.push(performance.now() - t0);
-        statusCodes[status] = (statusCodes[status] ?? 0) + 1;
-        const tally = tallies[job.kind];
-        tally.sent++;
-        if (accepted(job.kind, status)) tally.accepted++;
-        else if (status === NO_ANSWER) unanswered++;
-        else tally.rejected++;
-        options.progress?.tick(++done);
-      }
-    };
-    next = from;
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-  };
-  await run(0, firstCallback);
-  await run(firstCallback, plan.jobs.length);
-  const seconds = (performance.now() - started) / 1000;
-  agent.destroy();
-  options.progress?.finish();
-  latencies.sort((a, b) => a - b);
+  const sent = await sendJobs<VoiceJobKind>({
+    ...options,
+    kinds: ['call', 'duplicate', 'status', 'recording', 'forged'],
+    phases: [plan.jobs.slice(0, firstCallback), plan.jobs.slice(firstCallback)],
+    accepted,
+    onBody: (job, body) => {
+      if ((job.kind === 'call' || job.kind === 'duplicate') && status200(body))
+        twiml[twimlKind(body)] = (twiml[twimlKind(body)] ?? 0) + 1;
+    },
+  });
   return {
-    sent: plan.jobs.length,
-    calls: tallies.call,
-    duplicates: tallies.duplicate,
-    callStatuses: tallies.status,
-    recordings: tallies.recording,
-    forged: tallies.forged,
+    sent: sent.sent,
+    calls: sent.tallies.call,
+    duplicates: sent.tallies.duplicate,
+    callStatuses: sent.tallies.status,
+    recordings: sent.tallies.recording,
+    forged: sent.tallies.forged,
     twiml,
-    unanswered,
-    statusCodes,
+    unanswered: sent.unanswered,
+    statusCodes: sent.statusCodes,
     callSids: plan.callSids,
     callStatusKeys: plan.callStatusKeys,
     recordingSids: plan.recordingSids,
     forgedCallSids: plan.forgedCallSids,
-    p50Ms: percentile(latencies, 50),
-    p99Ms: percentile(latencies, 99),
-    requestsPerSecond: plan.jobs.length / Math.max(seconds, 0.001),
-    seconds,
+    p50Ms: sent.p50Ms,
+    p99Ms: sent.p99Ms,
+    requestsPerSecond: sent.requestsPerSecond,
+    seconds: sent.seconds,
   };
 }
 
