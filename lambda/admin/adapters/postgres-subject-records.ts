@@ -81,6 +81,20 @@ const FROM_US = "('epoch'::timestamptz + $2::bigint * interval '1 microsecond')"
 // a schema without the column (no flag then).
 const QUARANTINED = "(to_jsonb(t) ->> 'quarantined')::boolean AS quarantined";
 
+/** The columns every stored record has (what a subject's export shows of each), by their record names. */
+interface StoredColumns {
+  received_at: Date;
+  stored_at: Date;
+  sealed: Buffer;
+  at_us: string;
+}
+const storedFields = (r: StoredColumns) => ({
+  receivedAt: r.received_at,
+  storedAt: r.stored_at,
+  sealed: r.sealed,
+  atMicros: r.at_us,
+});
+
 interface QuarantinedRow {
   id: string;
   route: string;
@@ -107,10 +121,7 @@ const toQuarantined = (r: QuarantinedRow): StoredQuarantined => ({
   fromIndex: r.from_index,
   toIndex: r.to_index,
   otherIndexes: r.other_indexes,
-  receivedAt: r.received_at,
-  storedAt: r.stored_at,
-  sealed: r.sealed,
-  atMicros: r.at_us,
+  ...storedFields(r),
 });
 
 const toMessage = (r: MessageRow): StoredMessage => ({
@@ -118,10 +129,7 @@ const toMessage = (r: MessageRow): StoredMessage => ({
   accountSid: r.account_sid,
   messagingServiceSid: r.messaging_service_sid,
   numMedia: r.num_media,
-  receivedAt: r.received_at,
-  storedAt: r.stored_at,
-  sealed: r.sealed,
-  atMicros: r.at_us,
+  ...storedFields(r),
   fromIndex: r.from_index,
   toIndex: r.to_index,
   ...(r.quarantined === null ? {} : { quarantined: r.quarantined }),
@@ -132,10 +140,7 @@ const toStatus = (r: StatusRow): StoredStatus => ({
   messageSid: r.message_sid,
   status: r.status,
   errorCode: r.error_code,
-  receivedAt: r.received_at,
-  storedAt: r.stored_at,
-  sealed: r.sealed,
-  atMicros: r.at_us,
+  ...storedFields(r),
   fromIndex: r.from_index,
   toIndex: r.to_index,
   ...(r.quarantined === null ? {} : { quarantined: r.quarantined }),
@@ -206,10 +211,7 @@ const VOICE_PHASES: readonly VoicePhaseSpec[] = [
         accountSid: r.account_sid,
         status: r.status,
         direction: r.direction,
-        receivedAt: r.received_at,
-        storedAt: r.stored_at,
-        sealed: r.sealed,
-        atMicros: r.at_us,
+        ...storedFields(r),
         fromIndex: r.from_index,
         toIndex: r.to_index,
       },
@@ -230,10 +232,7 @@ const VOICE_PHASES: readonly VoicePhaseSpec[] = [
         status: r.status,
         sequenceNumber: r.sequence_number,
         callDuration: r.call_duration,
-        receivedAt: r.received_at,
-        storedAt: r.stored_at,
-        sealed: r.sealed,
-        atMicros: r.at_us,
+        ...storedFields(r),
         fromIndex: r.from_index,
         toIndex: r.to_index,
       },
@@ -253,10 +252,7 @@ const VOICE_PHASES: readonly VoicePhaseSpec[] = [
         status: r.status,
         duration: r.duration,
         callIndex: r.call_index,
-        receivedAt: r.received_at,
-        storedAt: r.stored_at,
-        sealed: r.sealed,
-        atMicros: r.at_us,
+        ...storedFields(r),
       },
     }),
   },
