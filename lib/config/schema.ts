@@ -1,6 +1,5 @@
 // The typed, validated shape of one deployment environment's configuration (ARCHITECTURE §7).
 import * as z from 'zod';
-import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import { DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS } from '../../lambda/shared/env-config.js';
 import { AdminRole, CANARY_HOLDER_ID } from '../../lambda/shared/names.js';
 import { isE164 } from '../../lambda/shared/phone.js';
@@ -8,9 +7,9 @@ import { graceFloorMs } from '../../lambda/shared/rotation/pending-age.js';
 import { CREDENTIAL_ID } from '../../lambda/shared/secret-values.js';
 import { VoiceConfig } from '../../lambda/shared/voice-config.js';
 import { webhookQuerySchema } from '../../lambda/shared/webhook-url.js';
+import { ROTATION_TIMINGS } from './rotation-timings.js';
 import { sampleValueProblems } from './sample-values.js';
 
-/** Margin on top of promotion delay + secret cache age before a previous token stops verifying. */
 /**
  * Admin holders an environment may configure (the canary's own comes on top), and their id length: each holder
  * puts its id and secret ARN in the admin function's environment, which Lambda limits to 4 KB
@@ -280,10 +279,6 @@ export const envConfigSchema = z
       message: `must fit in ${VOICE_CONFIG_MAX_CHARS} characters as JSON (Lambda's 4 KB environment limit)`,
     }),
     /**
-     * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,
-     * confirmed stored; 0 turns it off. It needs a Twilio account (twilio.accountSids) to sign with.
-     */
-    /**
      * Admin API holders (ARCHITECTURE §2, §5): one Secrets Manager secret each, `<prefix>/admin-credential/<id>`,
      * holding only the token; the role is this config's, passed to the admin function, never read from the
      * secret. At least two `privacy` holders: four-eyes needs a requester and a different approver.
@@ -318,6 +313,10 @@ export const envConfigSchema = z
         }),
       ),
     }),
+    /**
+     * The canary (ARCHITECTURE §6): a signed synthetic message through the public URL every `everyMinutes`,
+     * confirmed stored; 0 turns it off. It needs a Twilio account (twilio.accountSids) to sign with.
+     */
     canary: z.strictObject({ everyMinutes: z.number().int().min(0).max(60) }).default({ everyMinutes: 0 }),
     /**
      * Pages when no real message is stored for `silentMinutes` (0: off). CloudWatch evaluates at most one day.
@@ -332,7 +331,9 @@ export const envConfigSchema = z
       /**
        * How long the previous Twilio auth token and the previous admin token stay valid after a
        * rotation (ARCHITECTURE §3): at least the promotion delay + secret cache age + a minute, so no
-       * genuine webhook is refused mid-switch; at most an hour, so a leaked old token dies with it.
+       * genuine webhook is refused mid-switch, plus three rotation steps at their timeout, so a slow rotation
+       * is not refused as stale (lambda/shared/rotation/pending-age.ts); at most an hour, so a leaked old
+       * token dies with it.
        */
       previousTokenGraceMinutes: z
         .number()
@@ -428,15 +429,14 @@ export const envConfigSchema = z
         message: 'must be <= waf.rateLimitPerIp (the admin limit is the tight one)',
       });
     }
-    const floorMs = graceFloorMs({
-      promotionDelayMs: PROMOTION_DELAY_MS,
-      secretCacheMs: cfg.secretCacheSeconds * 1000,
-    });
+    const floorMs = Math.max(
+      ...Object.values(ROTATION_TIMINGS).map((timing) => graceFloorMs(timing, cfg.secretCacheSeconds * 1000)),
+    );
     if (cfg.rotation.previousTokenGraceMinutes * 60_000 < floorMs) {
       ctx.addIssue({
         code: 'custom',
         path: ['rotation', 'previousTokenGraceMinutes'],
-        message: `must be >= ${Math.ceil(floorMs / 60_000)} (promotion delay + secretCacheSeconds + 1 minute margin)`,
+        message: `must be >= ${Math.ceil(floorMs / 60_000)} (promotion delay + secretCacheSeconds + 1 minute margin + three rotation steps at their timeout)`,
       });
     }
     const domain = cfg.api.customDomain;
@@ -513,12 +513,20 @@ export function parseEnvConfig(envName: string, input: unknown, context: Problem
 }
 
 /**
+ * The Twilio account the canary signs as, or undefined where no canary runs: it is on (`everyMinutes` > 0)
+ * and has an account to sign with (the first of twilio.accountSids).
+ */
+export function canaryAccountOf(config: Pick<EnvConfig, 'canary' | 'twilio'>): string | undefined {
+  return config.canary.everyMinutes > 0 ? config.twilio.accountSids[0] : undefined;
+}
+
+/**
  * Every admin holder of an environment: the configured ones, and the canary's own `reader` wherever the
- * canary runs (it needs a Twilio account to sign with). One secret each; the CDK app and npm run rotate agree.
+ * canary runs. One secret each; the CDK app and npm run rotate agree.
  */
 export function adminHoldersOf(
   config: Pick<EnvConfig, 'admin' | 'canary' | 'twilio'>,
 ): Array<{ id: string; role: AdminRole; principalArn?: string }> {
-  const canary = config.canary.everyMinutes > 0 && config.twilio.accountSids.length > 0;
+  const canary = canaryAccountOf(config) !== undefined;
   return [...config.admin.holders, ...(canary ? [{ id: CANARY_HOLDER_ID, role: AdminRole.reader }] : [])];
 }

@@ -7,7 +7,6 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
-import { PROMOTION_DELAY_MS } from '../../lambda/rotate-twilio-token/twilio-token-rotation.js';
 import {
   EnvVar,
   Route,
@@ -16,10 +15,11 @@ import {
   VOICE_PATHS,
   WEBHOOK_PATHS,
 } from '../../lambda/shared/names.js';
-import { maxPendingAgeMs } from '../../lambda/shared/rotation/pending-age.js';
+import { maxPendingAgeMs, type RotationTiming } from '../../lambda/shared/rotation/pending-age.js';
 import { MAX_WEBHOOK_BODY_BYTES } from '../../lambda/shared/webhook-limits.js';
 import { webhookUrl } from '../../lambda/shared/webhook-url.js';
-import { adminHoldersOf, type EnvConfig } from '../config/index.js';
+import { adminHoldersOf, canaryAccountOf, type EnvConfig } from '../config/index.js';
+import { ROTATION_TIMINGS } from '../config/rotation-timings.js';
 import { AppSecrets } from '../constructs/app-secrets.js';
 import { encryptionKey } from '../constructs/encryption-key.js';
 import { AdminFunction } from '../constructs/functions/admin-function.js';
@@ -108,7 +108,7 @@ export class ApiStack extends Stack {
     });
     // A rotation refuses to promote a version created so long ago that its predecessor would get less than
     // the grace to switch over (rotate-secret.ts, pending-age.ts).
-    const pendingAgeSeconds = (promotionDelayMs: number) =>
+    const pendingAgeSeconds = ({ promotionDelayMs }: RotationTiming) =>
       Math.floor(
         maxPendingAgeMs({
           graceMs: config.rotation.previousTokenGraceMinutes * 60_000,
@@ -121,13 +121,13 @@ export class ApiStack extends Stack {
     this.rotateAdminToken = new HardenedFunction(this, 'RotateAdminToken', {
       entry: props.entries?.rotateAdminToken ?? lambdaEntry('rotate-admin-token'),
       description: 'Signalgate: rotates the admin token (Secrets Manager rotation steps)',
-      timeout: Duration.seconds(30),
+      timeout: Duration.millis(ROTATION_TIMINGS.admin.stepTimeoutMs),
       logRetention,
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
         [EnvVar.serviceName]: ServiceName.rotateAdminToken,
-        [EnvVar.rotationMaxPendingAgeSeconds]: String(pendingAgeSeconds(0)),
+        [EnvVar.rotationMaxPendingAgeSeconds]: String(pendingAgeSeconds(ROTATION_TIMINGS.admin)),
       },
     });
     this.rotateTwilioToken = new HardenedFunction(this, 'RotateTwilioToken', {
@@ -135,13 +135,13 @@ export class ApiStack extends Stack {
       description:
         'Signalgate: rotates Twilio auth tokens via the secondary token (Secrets Manager rotation steps)',
       // finishSecret waits PROMOTION_DELAY_MS between moving AWSCURRENT and promoting at Twilio.
-      timeout: Duration.millis(PROMOTION_DELAY_MS + 40_000),
+      timeout: Duration.millis(ROTATION_TIMINGS.twilio.stepTimeoutMs),
       logRetention,
       logRemovalPolicy,
       environment: {
         [EnvVar.environment]: config.envName,
         [EnvVar.serviceName]: ServiceName.rotateTwilioToken,
-        [EnvVar.rotationMaxPendingAgeSeconds]: String(pendingAgeSeconds(PROMOTION_DELAY_MS)),
+        [EnvVar.rotationMaxPendingAgeSeconds]: String(pendingAgeSeconds(ROTATION_TIMINGS.twilio)),
       },
     });
     this.secrets = new AppSecrets(this, 'Secrets', {
@@ -230,16 +230,16 @@ export class ApiStack extends Stack {
       targets: [new targets.LambdaFunction(this.retention.function, { retryAttempts: 2 })],
     });
 
-    const firstAccount = config.twilio.accountSids[0];
-    if (config.canary.everyMinutes > 0 && firstAccount !== undefined) {
-      const firstSecret = this.secrets.twilioAuthTokens.get(firstAccount);
-      if (!firstSecret) throw new Error(`ApiStack: no secret for ${firstAccount}`);
+    const canaryAccount = canaryAccountOf(config);
+    if (canaryAccount !== undefined) {
+      const canarySecret = this.secrets.twilioAuthTokens.get(canaryAccount);
+      if (!canarySecret) throw new Error(`ApiStack: no secret for ${canaryAccount}`);
       // Out of the VPC: it calls the public URL like Twilio does, and the admin function by Invoke.
       const canary = new CanaryFunction(this, 'Canary', {
         config,
         logs,
         publicBaseUrl: this.api.publicBaseUrl,
-        twilioSecret: firstSecret,
+        twilioSecret: canarySecret,
         secrets: this.secrets,
         adminFunction: this.admin.function,
         entry: props.entries?.canary,

@@ -99,16 +99,24 @@ describe('environment config', () => {
     expect(prod.removalPolicies.database).not.toBe('destroy');
   });
 
-  it('bounds the previous-token grace between promotion delay + secret cache age + a minute and an hour', () => {
-    // dev caches secrets 300 s; the Twilio rotation waits 20 s before promoting: 380 s, so 7 minutes at least.
+  it('bounds the previous-token grace between the switch-over plus a slow rotation and an hour', () => {
+    // dev caches secrets 300 s; the Twilio rotation waits 20 s before promoting, a minute of margin: 380 s of
+    // switch-over. Its function's timeout is 60 s, and Secrets Manager runs three steps before finishSecret:
+    // 180 s more, 560 s in all, so 10 minutes at least (9 would leave a slow rotation refused as stale).
     const withGrace = (minutes: number) => ({
       ...dev,
       rotation: { ...dev.rotation, previousTokenGraceMinutes: minutes },
     });
-    expect(() => parseEnvConfig('dev', withGrace(6))).toThrow(
-      'rotation.previousTokenGraceMinutes: must be >= 7 (promotion delay + secretCacheSeconds + 1 minute margin)',
+    expect(() => parseEnvConfig('dev', withGrace(9))).toThrow(
+      'rotation.previousTokenGraceMinutes: must be >= 10 (promotion delay + secretCacheSeconds + 1 minute margin + three rotation steps at their timeout)',
     );
-    expect(parseEnvConfig('dev', withGrace(7)).rotation.previousTokenGraceMinutes).toBe(7);
+    expect(parseEnvConfig('dev', withGrace(10)).rotation.previousTokenGraceMinutes).toBe(10);
+    // A shorter cache lowers the floor: 30 s cache → 20 + 30 + 60 + 180 = 290 s, 5 minutes.
+    const shortCache = { ...withGrace(5), secretCacheSeconds: 30 };
+    expect(parseEnvConfig('dev', shortCache).rotation.previousTokenGraceMinutes).toBe(5);
+    expect(() => parseEnvConfig('dev', { ...shortCache, rotation: { ...shortCache.rotation, previousTokenGraceMinutes: 4 } })).toThrow(
+      'must be >= 5',
+    );
     expect(() => parseEnvConfig('dev', withGrace(61))).toThrow(ConfigValidationError);
     expect(parseEnvConfig('dev', dev).rotation.previousTokenGraceMinutes).toBe(10);
   });

@@ -6,6 +6,12 @@
 /** Slack beyond the promotion delay and the cache age, so no genuine request lands on the boundary. */
 export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
 
+/**
+ * Secrets Manager runs createSecret (which creates the version), setSecret and testSecret before finishSecret,
+ * each an invocation of the rotation function that may take up to its timeout.
+ */
+export const ROTATION_STEPS_BEFORE_FINISH = 3;
+
 export interface GraceBudget {
   /** rotation.previousTokenGraceMinutes, in ms. */
   readonly graceMs: number;
@@ -15,12 +21,29 @@ export interface GraceBudget {
   readonly secretCacheMs: number;
 }
 
-/** The smallest grace that covers a promotion started at once: config refuses less. */
-export function graceFloorMs(budget: Omit<GraceBudget, 'graceMs'>): number {
-  return budget.promotionDelayMs + budget.secretCacheMs + PREVIOUS_TOKEN_GRACE_MARGIN_MS;
+/** A rotation function's timing: what the grace must cover besides the cache age. */
+export interface RotationTiming {
+  readonly promotionDelayMs: number;
+  /** The rotation function's timeout: how long one step may take. */
+  readonly stepTimeoutMs: number;
 }
 
 /** What is left of the grace for the time between createSecret and finishSecret (≥ 0 where config holds). */
 export function maxPendingAgeMs(budget: GraceBudget): number {
-  return Math.max(0, budget.graceMs - graceFloorMs(budget));
+  return Math.max(0, budget.graceMs - switchOverMs(budget));
+}
+
+/**
+ * The smallest grace config accepts: the switch-over (promotion delay + cache age + margin) plus a rotation
+ * whose first three steps each run to the timeout, so a slow but healthy rotation is never refused as stale.
+ */
+export function graceFloorMs(timing: RotationTiming, secretCacheMs: number): number {
+  return (
+    switchOverMs({ promotionDelayMs: timing.promotionDelayMs, secretCacheMs }) +
+    ROTATION_STEPS_BEFORE_FINISH * timing.stepTimeoutMs
+  );
+}
+
+function switchOverMs(budget: Omit<GraceBudget, 'graceMs'>): number {
+  return budget.promotionDelayMs + budget.secretCacheMs + PREVIOUS_TOKEN_GRACE_MARGIN_MS;
 }
