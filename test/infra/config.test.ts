@@ -114,9 +114,12 @@ describe('environment config', () => {
     // A shorter cache lowers the floor: 30 s cache → 20 + 30 + 60 + 180 = 290 s, 5 minutes.
     const shortCache = { ...withGrace(5), secretCacheSeconds: 30 };
     expect(parseEnvConfig('dev', shortCache).rotation.previousTokenGraceMinutes).toBe(5);
-    expect(() => parseEnvConfig('dev', { ...shortCache, rotation: { ...shortCache.rotation, previousTokenGraceMinutes: 4 } })).toThrow(
-      'must be >= 5',
-    );
+    expect(() =>
+      parseEnvConfig('dev', {
+        ...shortCache,
+        rotation: { ...shortCache.rotation, previousTokenGraceMinutes: 4 },
+      }),
+    ).toThrow('must be >= 5');
     expect(() => parseEnvConfig('dev', withGrace(61))).toThrow(ConfigValidationError);
     expect(parseEnvConfig('dev', dev).rotation.previousTokenGraceMinutes).toBe(10);
   });

@@ -23,6 +23,14 @@ interface Secret {
   readonly versions: Map<string, Version>;
 }
 
+/** RotateSecret's InvalidRequestException while an earlier rotation's AWSPENDING is not on AWSCURRENT. */
+export class RotationInProgressError extends Error {
+  constructor() {
+    super("A previous rotation isn't complete: AWSPENDING is on a version that is not AWSCURRENT");
+    this.name = 'RotationInProgressError';
+  }
+}
+
 export type StoreOperation = 'describe' | 'getValue' | 'putPending' | 'promote' | 'clearPending';
 
 export class MemoryRotationStore implements RotationSecretStore, SecretSource {
@@ -50,10 +58,19 @@ export class MemoryRotationStore implements RotationSecretStore, SecretSource {
     this.#secret(secretId).rotationEnabled = enabled;
   }
 
-  /** What RotateSecret does before invoking the function: a new, empty version staged AWSPENDING. */
+  /**
+   * What RotateSecret does before invoking the function: a new, empty version staged AWSPENDING. Like
+   * RotateSecret it refuses while AWSPENDING sits on a version that is not AWSCURRENT: AWS reads that as
+   * a previous rotation still in progress (RotateSecret API reference).
+   */
   startRotation(secretId: string): string {
+    const secret = this.#secret(secretId);
+    const inProgress = [...secret.versions.values()].some(
+      (version) => version.stages.has(Stage.pending) && !version.stages.has(Stage.current),
+    );
+    if (inProgress) throw new RotationInProgressError();
     const versionId = randomUUID();
-    this.#moveLabel(this.#secret(secretId), Stage.pending, versionId, {
+    this.#moveLabel(secret, Stage.pending, versionId, {
       value: undefined,
       createdAt: this.#clock.now(),
     });
@@ -132,6 +149,7 @@ export class MemoryRotationStore implements RotationSecretStore, SecretSource {
       current: current.value,
       ...(previous?.value !== undefined ? { previous: previous.value } : {}),
       currentCreatedAt: current.createdAt,
+      ...(current.stages.has(Stage.pending) ? { rotationUnfinished: true as const } : {}),
     };
   }
 

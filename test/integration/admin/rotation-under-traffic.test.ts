@@ -103,6 +103,57 @@ describe('Twilio token rotation under webhook traffic', () => {
   });
 });
 
+describe('Twilio token rotation whose promotion at Twilio keeps failing', () => {
+  it('accepts the old token past the grace until the rotation finished, then only within the grace', async () => {
+    const clock = new ManualClock();
+    const store = new MemoryRotationStore(clock);
+    const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
+    const oldToken = twilio.primary;
+    store.create(TWILIO_SECRET, JSON.stringify({ accountSid: ACCOUNT_SID, authToken: oldToken }));
+    store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
+    const logs: string[] = [];
+    const deps = buildWebhookDeps({
+      publicBaseUrl: 'https://hooks.example.test/v1',
+      keyProvider: new LocalKeyProvider(randomBytes(32)),
+      secretSource: store,
+      secretCacheMs: 60_000,
+      tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET },
+      blindIndexSecretId: BLIND_SECRET,
+      queue: new MemoryQueue(),
+      metrics: createEmfMetrics('test', (line) => logs.push(line)),
+      logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
+      clock,
+      previousTokenGraceMs: GRACE_MS,
+    });
+    const webhook = makeWebhookHandler(async () => deps);
+    const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
+    const status = async (token: string) =>
+      (await webhook(signedWebhookEvent({ token, params: inboundParams() }))).statusCode;
+
+    const version = store.startRotation(TWILIO_SECRET);
+    for (const s of ['createSecret', 'setSecret', 'testSecret'] as const) await step(s, version);
+    const newToken = twilio.secondary as string;
+    // AWSCURRENT moves, then Twilio refuses the promotion: Twilio keeps signing with the old primary.
+    twilio.failNext = 'promoteSecondaryToken';
+    await expect(step('finishSecret', version)).rejects.toThrow('injected promoteSecondaryToken failure');
+    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
+
+    // The grace (counted from the new version's creation) and every cache age pass while it stays failed.
+    clock.advance(GRACE_MS + 61_000);
+    expect(twilio.primary).toBe(oldToken);
+    expect(await status(oldToken)).toBe(200); // genuine: Twilio's primary, and Twilio does not retry a 403
+    expect(await status(newToken)).toBe(200);
+
+    // Secrets Manager's retry completes the promotion and takes AWSPENDING off: the grace rules again.
+    await step('finishSecret', version);
+    expect(twilio.primary).toBe(newToken);
+    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSCURRENT']);
+    clock.advance(61_000); // past the secret cache's age
+    expect(await status(oldToken)).toBe(403); // Twilio deleted it at the promotion: only a thief signs with it
+    expect(await status(newToken)).toBe(200);
+  });
+});
+
 describe('admin token rotation under admin traffic', () => {
   let db: TestDatabase;
   beforeAll(async () => {

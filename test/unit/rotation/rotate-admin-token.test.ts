@@ -63,6 +63,19 @@ describe('admin token rotation', () => {
     expect(tokenOf(await h.current())).not.toBe(tokenOf(initial));
   });
 
+  it('blocks the next RotateSecret while an unfinished rotation holds AWSPENDING off AWSCURRENT, as AWS does', async () => {
+    const h = rotationHarness(adminTokenRotation(), initial);
+    const version = h.store.startRotation(SECRET_ID);
+    await h.step('createSecret', version);
+    expect(() => h.store.startRotation(SECRET_ID)).toThrow("A previous rotation isn't complete");
+    await h.step('setSecret', version);
+    await h.step('testSecret', version);
+    await h.step('finishSecret', version);
+    // Finished: AWSPENDING is gone (or would sit on AWSCURRENT), so a new rotation may start.
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSCURRENT']);
+    expect(h.store.startRotation(SECRET_ID)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('refuses a version that is not staged AWSPENDING and a secret whose rotation is disabled', async () => {
     const h = rotationHarness(adminTokenRotation(), initial);
     await expect(h.step('createSecret', 'not-a-version')).rejects.toThrow(/not a version/);
