@@ -40,32 +40,41 @@ function rotator(strategy: RotationStrategy, store: MemoryRotationStore, secretI
     handler({ Step: step, SecretId: secretId, ClientRequestToken: token });
 }
 
+/**
+ * A webhook reading one Twilio secret from a MemoryRotationStore (60 s cache, GRACE_MS), that secret's
+ * rotation function over a fake Twilio account, and the status the webhook answers a request signed with a token.
+ */
+function twilioWebhookUnderRotation() {
+  const clock = new ManualClock();
+  const store = new MemoryRotationStore(clock);
+  const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
+  const oldToken = twilio.primary;
+  store.create(TWILIO_SECRET, JSON.stringify({ accountSid: ACCOUNT_SID, authToken: oldToken }));
+  store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
+  const logs: string[] = [];
+  const deps = buildWebhookDeps({
+    publicBaseUrl: 'https://hooks.example.test/v1',
+    keyProvider: new LocalKeyProvider(randomBytes(32)),
+    secretSource: store,
+    secretCacheMs: 60_000,
+    tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET },
+    blindIndexSecretId: BLIND_SECRET,
+    queue: new MemoryQueue(),
+    metrics: createEmfMetrics('test', (line) => logs.push(line)),
+    logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
+    clock,
+    previousTokenGraceMs: GRACE_MS,
+  });
+  const webhook = makeWebhookHandler(async () => deps);
+  const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
+  const status = async (token: string) =>
+    (await webhook(signedWebhookEvent({ token, params: inboundParams() }))).statusCode;
+  return { clock, store, twilio, oldToken, logs, step, status };
+}
+
 describe('Twilio token rotation under webhook traffic', () => {
   it('accepts the old token until the previous version is gone and the new one from when it is current', async () => {
-    const clock = new ManualClock();
-    const store = new MemoryRotationStore(clock);
-    const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
-    const oldToken = twilio.primary;
-    store.create(TWILIO_SECRET, JSON.stringify({ accountSid: ACCOUNT_SID, authToken: oldToken }));
-    store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
-    const logs: string[] = [];
-    const webhook = makeWebhookHandler(async () => deps);
-    const deps = buildWebhookDeps({
-      publicBaseUrl: 'https://hooks.example.test/v1',
-      keyProvider: new LocalKeyProvider(randomBytes(32)),
-      secretSource: store,
-      secretCacheMs: 60_000,
-      tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET },
-      blindIndexSecretId: BLIND_SECRET,
-      queue: new MemoryQueue(),
-      metrics: createEmfMetrics('test', (line) => logs.push(line)),
-      logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
-      clock,
-      previousTokenGraceMs: 15 * 60_000,
-    });
-    const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
-    const status = async (token: string) =>
-      (await webhook(signedWebhookEvent({ token, params: inboundParams() }))).statusCode;
+    const { clock, store, twilio, oldToken, logs, step, status } = twilioWebhookUnderRotation();
     /** Past the verifier's forced-refresh interval, as a few seconds of real traffic would be. */
     const later = () => clock.advance(11_000);
 
@@ -105,30 +114,7 @@ describe('Twilio token rotation under webhook traffic', () => {
 
 describe('Twilio token rotation whose promotion at Twilio keeps failing', () => {
   it('accepts the old token past the grace until the rotation finished, then only within the grace', async () => {
-    const clock = new ManualClock();
-    const store = new MemoryRotationStore(clock);
-    const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
-    const oldToken = twilio.primary;
-    store.create(TWILIO_SECRET, JSON.stringify({ accountSid: ACCOUNT_SID, authToken: oldToken }));
-    store.create(BLIND_SECRET, JSON.stringify({ key: randomBytes(32).toString('hex') }));
-    const logs: string[] = [];
-    const deps = buildWebhookDeps({
-      publicBaseUrl: 'https://hooks.example.test/v1',
-      keyProvider: new LocalKeyProvider(randomBytes(32)),
-      secretSource: store,
-      secretCacheMs: 60_000,
-      tokenSecrets: { [ACCOUNT_SID]: TWILIO_SECRET },
-      blindIndexSecretId: BLIND_SECRET,
-      queue: new MemoryQueue(),
-      metrics: createEmfMetrics('test', (line) => logs.push(line)),
-      logger: createLogger('signalgate-webhook', (line) => logs.push(line)),
-      clock,
-      previousTokenGraceMs: GRACE_MS,
-    });
-    const webhook = makeWebhookHandler(async () => deps);
-    const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
-    const status = async (token: string) =>
-      (await webhook(signedWebhookEvent({ token, params: inboundParams() }))).statusCode;
+    const { clock, store, twilio, oldToken, logs, step, status } = twilioWebhookUnderRotation();
 
     const version = store.startRotation(TWILIO_SECRET);
     for (const s of ['createSecret', 'setSecret', 'testSecret'] as const) await step(s, version);
@@ -151,6 +137,8 @@ describe('Twilio token rotation whose promotion at Twilio keeps failing', () => 
     clock.advance(61_000); // past the secret cache's age
     expect(await status(oldToken)).toBe(403); // Twilio deleted it at the promotion: only a thief signs with it
     expect(await status(newToken)).toBe(200);
+    expect(logs.join('\n')).not.toContain(oldToken);
+    expect(logs.join('\n')).not.toContain(newToken);
   });
 });
 
