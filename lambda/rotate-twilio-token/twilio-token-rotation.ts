@@ -7,14 +7,21 @@
 // it signs with the new token, which is already AWSCURRENT. Promoting first would leave a window in
 // which Twilio signs with a token no reader knows yet. A crash between the two is repaired by the
 // next finishSecret (it checks which token Twilio holds as primary) or, failing that, by the next
-// rotation's createSecret (reconcileCurrent).
+// rotation's createSecret (reconcileCurrent). A promotion Twilio refused while it still signs with the
+// old token is rolled back (AWSCURRENT returns to the old version, rotate-secret.ts), so the webhook keeps
+// accepting what Twilio signs with after the grace too, and never accepts the old token longer than that
+// once Twilio has dropped it.
 //
 // Between the two it waits PROMOTION_DELAY_MS: a webhook instance that fetched the token just before
 // AWSCURRENT moved may refetch only MIN_SECRET_REFRESH_MS later (the refresh on a signature miss is
 // rate-limited against forgery floods), and Secrets Manager needs a moment to serve the new stage.
 // Promoting sooner would refuse genuine webhooks in that gap (found by test/adversarial).
 
-import { RotationStateError, type RotationStrategy } from '../shared/rotation/rotate-secret.js';
+import {
+  PromotionRefusedError,
+  RotationStateError,
+  type RotationStrategy,
+} from '../shared/rotation/rotate-secret.js';
 import { MIN_SECRET_REFRESH_MS } from '../shared/secret-cache.js';
 import { parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
 import type { TwilioAccounts } from './twilio-accounts.js';
@@ -38,6 +45,8 @@ export interface TwilioTokenRotationOptions {
   /** @default a timer; tests pass one that records the wait */
   readonly sleep?: (ms: number) => Promise<void>;
 }
+
+const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const timerSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -64,6 +73,15 @@ export function twilioTokenRotation(
     await twilio.promoteSecondaryToken(accountSid, callWith);
   }
 
+  async function whichIsPrimary(
+    next: TwilioTokenSecret,
+    old: TwilioTokenSecret | undefined,
+  ): Promise<'new' | 'previous' | undefined> {
+    if (await twilio.isPrimary(next.accountSid, next.authToken)) return 'new';
+    if (old !== undefined && (await twilio.isPrimary(old.accountSid, old.authToken))) return 'previous';
+    return undefined;
+  }
+
   return {
     kind: 'Twilio auth token',
     async reconcileCurrent(current) {
@@ -85,13 +103,27 @@ export function twilioTokenRotation(
       if (old !== undefined && old.accountSid !== next.accountSid) {
         throw new RotationStateError('the new Twilio token belongs to another account');
       }
-      // The old primary is certain to hold the right to promote; once it is gone, the new token is primary anyway.
-      await ensurePrimary(
-        next.accountSid,
-        next.authToken,
-        old?.authToken ?? next.authToken,
-        promotionDelayMs,
-      );
+      try {
+        // The old primary is certain to hold the right to promote; once it is gone, the new token is primary anyway.
+        await ensurePrimary(
+          next.accountSid,
+          next.authToken,
+          old?.authToken ?? next.authToken,
+          promotionDelayMs,
+        );
+      } catch (error) {
+        // Where does Twilio stand? A lost answer may hide a promotion that happened; an unreachable Twilio
+        // leaves it unknown (the label stays moved, Secrets Manager's retry finishes it).
+        const primary = await whichIsPrimary(next, old).catch(() => undefined);
+        if (primary === 'new') return;
+        if (primary === 'previous') {
+          throw new PromotionRefusedError(
+            `Twilio did not promote the new auth token and still signs with the previous one (${errorText(error)})`,
+            { cause: error },
+          );
+        }
+        throw error;
+      }
     },
   };
 }

@@ -68,14 +68,7 @@ export class TwilioTokenDirectory {
     const current = this.#authToken(versions.current);
     if (!isTwilioAuthToken(current)) return [];
     const tokens = [current];
-    // Until the rotation finished, Twilio may still sign with the previous token (its promotion failed and
-    // Secrets Manager retries it), however long that takes: refusing it would drop genuine webhooks.
-    // An emergency revocation waits for the rotation to finish (scripts/rotate/emergency-rotation.ts).
-    if (
-      versions.previous !== undefined &&
-      (versions.rotationUnfinished === true ||
-        previousWithinGrace(versions, this.#graceMs, this.#clock.now()))
-    ) {
+    if (previousWithinGrace(versions, this.#graceMs, this.#clock.now())) {
       const previous = this.#authToken(versions.previous as string);
       if (isTwilioAuthToken(previous)) tokens.push(previous);
     }

@@ -18,6 +18,9 @@ import { sampleValueProblems } from './sample-values.js';
 export const MAX_ADMIN_HOLDERS = 8;
 export const MAX_ADMIN_HOLDER_ID_CHARS = 32;
 
+/** The longest rotation.previousTokenGraceMinutes: a leaked old token dies within the hour. */
+export const MAX_PREVIOUS_TOKEN_GRACE_MINUTES = 60;
+
 /** Room for the voice configuration in the webhook's environment (4 KB in all, the other variables ~1.5 KB). */
 export const VOICE_CONFIG_MAX_CHARS = 2048;
 
@@ -339,7 +342,7 @@ export const envConfigSchema = z
         .number()
         .int()
         .min(1)
-        .max(60)
+        .max(MAX_PREVIOUS_TOKEN_GRACE_MINUTES)
         .default(DEFAULT_PREVIOUS_TOKEN_GRACE_SECONDS / 60),
     }),
   })
@@ -432,11 +435,17 @@ export const envConfigSchema = z
     const floorMs = Math.max(
       ...Object.values(ROTATION_TIMINGS).map((timing) => graceFloorMs(timing, cfg.secretCacheSeconds * 1000)),
     );
-    if (cfg.rotation.previousTokenGraceMinutes * 60_000 < floorMs) {
+    if (floorMs > MAX_PREVIOUS_TOKEN_GRACE_MINUTES * 60_000) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['secretCacheSeconds'],
+        message: `too long: no rotation.previousTokenGraceMinutes up to ${MAX_PREVIOUS_TOKEN_GRACE_MINUTES} would cover it with a rotation (needs ${Math.ceil(floorMs / 60_000)})`,
+      });
+    } else if (cfg.rotation.previousTokenGraceMinutes * 60_000 < floorMs) {
       ctx.addIssue({
         code: 'custom',
         path: ['rotation', 'previousTokenGraceMinutes'],
-        message: `must be >= ${Math.ceil(floorMs / 60_000)} (promotion delay + secretCacheSeconds + 1 minute margin + three rotation steps at their timeout)`,
+        message: `must be >= ${Math.ceil(floorMs / 60_000)} (promotion delay + secretCacheSeconds + 1 minute margin + three rotation steps at their timeout, with start-ups)`,
       });
     }
     const domain = cfg.api.customDomain;

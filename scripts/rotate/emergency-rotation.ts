@@ -29,7 +29,7 @@ export class RotationNotEnabledError extends Error {
 export class RotationTimeoutError extends Error {
   constructor(secretId: string, seconds: number) {
     super(
-      `the rotation of ${secretId} did not finish within ${seconds} s (AWSCURRENT not on the new version, or AWSPENDING still set: the service's switch-over did not complete); the previous value was NOT revoked (see the rotation function's logs)`,
+      `the rotation of ${secretId} did not finish within ${seconds} s (AWSCURRENT not on the new version: the rotation failed, or moved it back after Twilio refused the promotion; or AWSPENDING still set: the service's switch-over did not complete); the previous value was NOT revoked (see the rotation function's logs)`,
     );
     this.name = 'RotationTimeoutError';
   }

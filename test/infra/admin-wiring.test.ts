@@ -148,6 +148,17 @@ describe.each(ENVS)('%s admin wiring', (env) => {
     expect(fn(stack.rotateTwilioToken).Timeout * 1000).toBeGreaterThanOrEqual(PROMOTION_DELAY_MS + 30_000);
   });
 
+  it('lets each rotation function promote a version made by three steps that ran to its timeout', () => {
+    // Secrets Manager runs createSecret, setSecret and testSecret before finishSecret, each up to the
+    // function's Timeout after a start-up of up to 10 s (Lambda's Init limit), and finishSecret starts up
+    // before it checks the version's age: the bound the function enforces must leave that much.
+    for (const construct of [stack.rotateAdminToken, stack.rotateTwilioToken]) {
+      const props = fn(construct);
+      const boundSeconds = Number(props.Environment.Variables.ROTATION_MAX_PENDING_AGE_SECONDS);
+      expect(boundSeconds).toBeGreaterThanOrEqual(3 * (props.Timeout + 10) + 10);
+    }
+  });
+
   it('keeps both rotation Lambdas out of the VPC with only their environment and service name', () => {
     for (const [construct, service] of [
       [stack.rotateAdminToken, ServiceName.rotateAdminToken],

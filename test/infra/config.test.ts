@@ -101,25 +101,27 @@ describe('environment config', () => {
 
   it('bounds the previous-token grace between the switch-over plus a slow rotation and an hour', () => {
     // dev caches secrets 300 s; the Twilio rotation waits 20 s before promoting, a minute of margin: 380 s of
-    // switch-over. Its function's timeout is 60 s, and Secrets Manager runs three steps before finishSecret:
-    // 180 s more, 560 s in all, so 10 minutes at least (9 would leave a slow rotation refused as stale).
-    const withGrace = (minutes: number) => ({
+    // switch-over. Its function's timeout is 60 s, Lambda's start-up up to 10 s outside it, and Secrets Manager
+    // runs three steps before finishSecret, which starts up too: 3 × 70 + 10 = 220 s more, 600 s in all, so
+    // 10 minutes at least (9 would leave a slow rotation refused as stale). The admin rotation (30 s, no
+    // promotion delay) needs 300 + 60 + 3 × 40 + 10 = 490 s: Twilio's sets the floor.
+    const withGrace = (minutes: number, secretCacheSeconds = 300) => ({
       ...dev,
+      secretCacheSeconds,
       rotation: { ...dev.rotation, previousTokenGraceMinutes: minutes },
     });
-    expect(() => parseEnvConfig('dev', withGrace(9))).toThrow(
-      'rotation.previousTokenGraceMinutes: must be >= 10 (promotion delay + secretCacheSeconds + 1 minute margin + three rotation steps at their timeout)',
-    );
+    const graceProblem = (message: string) =>
+      `rotation.previousTokenGraceMinutes: must be >= ${message} (promotion delay + secretCacheSeconds + 1 minute margin + three rotation steps at their timeout, with start-ups)`;
+    expect(() => parseEnvConfig('dev', withGrace(9))).toThrow(graceProblem('10'));
     expect(parseEnvConfig('dev', withGrace(10)).rotation.previousTokenGraceMinutes).toBe(10);
-    // A shorter cache lowers the floor: 30 s cache → 20 + 30 + 60 + 180 = 290 s, 5 minutes.
-    const shortCache = { ...withGrace(5), secretCacheSeconds: 30 };
-    expect(parseEnvConfig('dev', shortCache).rotation.previousTokenGraceMinutes).toBe(5);
-    expect(() =>
-      parseEnvConfig('dev', {
-        ...shortCache,
-        rotation: { ...shortCache.rotation, previousTokenGraceMinutes: 4 },
-      }),
-    ).toThrow('must be >= 5');
+    // A 30 s cache: 20 + 30 + 60 + 220 = 330 s, so 6 minutes.
+    expect(() => parseEnvConfig('dev', withGrace(5, 30))).toThrow(graceProblem('6'));
+    expect(parseEnvConfig('dev', withGrace(6, 30)).rotation.previousTokenGraceMinutes).toBe(6);
+    // A 3300 s cache needs 3600 s, the hour; 3301 s leaves no grace up to the hour that fits.
+    expect(parseEnvConfig('dev', withGrace(60, 3300)).secretCacheSeconds).toBe(3300);
+    expect(() => parseEnvConfig('dev', withGrace(60, 3301))).toThrow(
+      'secretCacheSeconds: too long: no rotation.previousTokenGraceMinutes up to 60 would cover it with a rotation (needs 61)',
+    );
     expect(() => parseEnvConfig('dev', withGrace(61))).toThrow(ConfigValidationError);
     expect(parseEnvConfig('dev', dev).rotation.previousTokenGraceMinutes).toBe(10);
   });

@@ -12,6 +12,12 @@ export const PREVIOUS_TOKEN_GRACE_MARGIN_MS = 60_000;
  */
 export const ROTATION_STEPS_BEFORE_FINISH = 3;
 
+/**
+ * Lambda's Init phase may take up to 10 s and runs outside the function's timeout: one per step, finishSecret's
+ * own included, since it checks the pending version's age only after its start-up.
+ */
+export const LAMBDA_INIT_MAX_MS = 10_000;
+
 export interface GraceBudget {
   /** rotation.previousTokenGraceMinutes, in ms. */
   readonly graceMs: number;
@@ -35,12 +41,14 @@ export function maxPendingAgeMs(budget: GraceBudget): number {
 
 /**
  * The smallest grace config accepts: the switch-over (promotion delay + cache age + margin) plus a rotation
- * whose first three steps each run to the timeout, so a slow but healthy rotation is never refused as stale.
+ * whose first three steps each run to the timeout after the longest start-up, and finishSecret's start-up,
+ * so a slow but healthy rotation is never refused as stale.
  */
 export function graceFloorMs(timing: RotationTiming, secretCacheMs: number): number {
   return (
     switchOverMs({ promotionDelayMs: timing.promotionDelayMs, secretCacheMs }) +
-    ROTATION_STEPS_BEFORE_FINISH * timing.stepTimeoutMs
+    ROTATION_STEPS_BEFORE_FINISH * (LAMBDA_INIT_MAX_MS + timing.stepTimeoutMs) +
+    LAMBDA_INIT_MAX_MS
   );
 }
 

@@ -4,7 +4,9 @@
 // Every step is idempotent, because Secrets Manager retries a failed step and may invoke one twice:
 // createSecret keeps an existing AWSPENDING value, finishSecret moves AWSCURRENT only if it has not
 // moved yet and then always runs the strategy's completePromotion (so a crash between the label
-// move and the service-side promotion converges on the next run). Failures count RotationFailures,
+// move and the service-side promotion converges on the next run). A promotion the service refused,
+// while it verifiably still uses the previous value, moves AWSCURRENT back: the readers must accept
+// what the service uses for as long as it does, not only for the grace. Failures count RotationFailures,
 // are logged and rethrown so Secrets Manager marks the rotation failed and the alarm fires.
 // Reference: https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html
 
@@ -25,7 +27,11 @@ export interface RotationStrategy {
   setPending?(pending: string, current: string): Promise<void>;
   /** testSecret: throws when the pending value does not work; nothing has been promoted then. */
   testPending(pending: string): Promise<void>;
-  /** finishSecret, after AWSCURRENT moved: switch the service over. Must be idempotent. */
+  /**
+   * finishSecret, after AWSCURRENT moved: switch the service over. Must be idempotent. Throws
+   * PromotionRefusedError only when the service verifiably still uses `previous` (finishSecret then rolls
+   * AWSCURRENT back); any other error leaves the label moved for Secrets Manager's retry.
+   */
   completePromotion?(current: string, previous: string | undefined): Promise<void>;
 }
 
@@ -49,6 +55,14 @@ export class RotationStateError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'RotationStateError';
+  }
+}
+
+/** The service refused to switch over and still uses the previous value (checked, not assumed). */
+export class PromotionRefusedError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'PromotionRefusedError';
   }
 }
 
@@ -148,6 +162,8 @@ export async function rotateStep(
     case 'finishSecret': {
       const currentVersion = versionWithStage(description, Stage.current);
       let outcome = 'already current';
+      // What the service used before this rotation: where a refused promotion rolls back to.
+      let previousVersion = versionWithStage(description, Stage.previous);
       if (currentVersion !== token) {
         if (currentVersion === undefined)
           throw new RotationStateError('the secret has no AWSCURRENT version');
@@ -155,11 +171,20 @@ export async function rotateStep(
         await required(store, secretId, { versionId: token }, 'the rotation version');
         await refuseStalePending(store, secretId, token, options);
         await store.promote(secretId, token, currentVersion);
+        previousVersion = currentVersion;
         outcome = 'promoted';
       }
       if (strategy.completePromotion) {
         const current = await required(store, secretId, { versionId: token }, 'the rotation version');
-        await strategy.completePromotion(current, await store.getValue(secretId, { stage: Stage.previous }));
+        try {
+          await strategy.completePromotion(
+            current,
+            await store.getValue(secretId, { stage: Stage.previous }),
+          );
+        } catch (error) {
+          if (!(error instanceof PromotionRefusedError) || previousVersion === undefined) throw error;
+          await rollBack(store, secretId, token, previousVersion, error);
+        }
       }
       // Done, the service switched over included: no AWSPENDING left is what `npm run rotate --
       // --revoke-previous` waits for before it revokes the previous value (scripts/rotate/emergency-rotation.ts).
@@ -190,6 +215,26 @@ async function refuseStalePending(
     `the pending version was created ${Math.round(ageMs / 1000)} s ago, more than ${Math.round(
       options.maxPendingAgeMs / 1000,
     )} s: made current now, its predecessor would get less than the grace to switch over; nothing was promoted, rotate again`,
+  );
+}
+
+/**
+ * Makes the previous version current again and takes AWSPENDING off the refused one, then fails the rotation:
+ * the readers accept the value the service still uses as current (no grace to run out), the refused version
+ * becomes AWSPREVIOUS, outside the grace counted from the old current's creation, and the next rotation starts
+ * clean (RotateSecret refuses to start while AWSPENDING sits on a version that is not current).
+ */
+async function rollBack(
+  store: RotationSecretStore,
+  secretId: string,
+  token: string,
+  previousVersion: string,
+  refusal: PromotionRefusedError,
+): Promise<never> {
+  await store.promote(secretId, previousVersion, token);
+  await store.clearPending(secretId, token);
+  throw new RotationStateError(
+    `${refusal.message}; AWSCURRENT moved back to the previous version: nothing was rotated, rotate again`,
   );
 }
 

@@ -88,9 +88,10 @@ describe('Twilio token rotation under webhook traffic', () => {
     const newToken = twilio.secondary as string;
     expect(await status(newToken)).toBe(403); // only pending: Twilio does not sign with it yet
 
-    // finishSecret crashes between moving AWSCURRENT and promoting at Twilio.
-    twilio.failNext = 'promoteSecondaryToken';
-    await expect(step('finishSecret', version)).rejects.toThrow('injected promoteSecondaryToken failure');
+    // Twilio becomes unreachable between moving AWSCURRENT and promoting: finishSecret fails, the label stays.
+    twilio.outage = true;
+    await expect(step('finishSecret', version)).rejects.toThrow('Twilio unreachable');
+    twilio.outage = false;
     later();
     expect(await status(newToken)).toBe(200); // current now
     expect(await status(oldToken)).toBe(200); // still Twilio's primary, accepted as AWSPREVIOUS
@@ -112,33 +113,40 @@ describe('Twilio token rotation under webhook traffic', () => {
   });
 });
 
-describe('Twilio token rotation whose promotion at Twilio keeps failing', () => {
-  it('accepts the old token past the grace until the rotation finished, then only within the grace', async () => {
+describe('Twilio token rotation whose promotion Twilio refuses', () => {
+  it('keeps accepting the token Twilio signs with past the grace, and the refused one never', async () => {
     const { clock, store, twilio, oldToken, logs, step, status } = twilioWebhookUnderRotation();
-
     const version = store.startRotation(TWILIO_SECRET);
     for (const s of ['createSecret', 'setSecret', 'testSecret'] as const) await step(s, version);
-    const newToken = twilio.secondary as string;
-    // AWSCURRENT moves, then Twilio refuses the promotion: Twilio keeps signing with the old primary.
+    const refused = twilio.secondary as string;
+    clock.advance(11_000);
+    expect(await status(oldToken)).toBe(200);
+
+    // AWSCURRENT moves, then Twilio refuses the promotion and keeps signing with the old primary.
     twilio.failNext = 'promoteSecondaryToken';
-    await expect(step('finishSecret', version)).rejects.toThrow('injected promoteSecondaryToken failure');
-    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
-
-    // The grace (counted from the new version's creation) and every cache age pass while it stays failed.
-    clock.advance(GRACE_MS + 61_000);
+    await expect(step('finishSecret', version)).rejects.toThrow('AWSCURRENT moved back');
     expect(twilio.primary).toBe(oldToken);
-    expect(await status(oldToken)).toBe(200); // genuine: Twilio's primary, and Twilio does not retry a 403
-    expect(await status(newToken)).toBe(200);
+    expect(await status(oldToken)).toBe(200);
 
-    // Secrets Manager's retry completes the promotion and takes AWSPENDING off: the grace rules again.
-    await step('finishSecret', version);
-    expect(twilio.primary).toBe(newToken);
-    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSCURRENT']);
-    clock.advance(61_000); // past the secret cache's age
-    expect(await status(oldToken)).toBe(403); // Twilio deleted it at the promotion: only a thief signs with it
+    // Well past the grace and every cache age, with no rotation since: Twilio's token still verifies
+    // (a 403 would drop it: Twilio does not retry a 4xx), the refused secondary does not.
+    clock.advance(GRACE_MS + 61_000);
+    expect(await status(oldToken)).toBe(200);
+    expect(await status(refused)).toBe(403);
+
+    // The next rotation promotes; the old token then lasts the grace and no longer.
+    const next = store.startRotation(TWILIO_SECRET);
+    for (const s of STEPS) await step(s, next);
+    const newToken = twilio.primary;
+    expect(newToken).not.toBe(oldToken);
+    clock.advance(11_000);
     expect(await status(newToken)).toBe(200);
-    expect(logs.join('\n')).not.toContain(oldToken);
-    expect(logs.join('\n')).not.toContain(newToken);
+    expect(await status(oldToken)).toBe(200); // signed just before the switch, within the grace
+    clock.advance(GRACE_MS + 61_000);
+    expect(await status(oldToken)).toBe(403); // Twilio deleted it at the promotion: only a thief signs with it
+    expect(await status(refused)).toBe(403);
+    expect(await status(newToken)).toBe(200);
+    for (const token of [oldToken, refused, newToken]) expect(logs.join('\n')).not.toContain(token);
   });
 });
 

@@ -10,6 +10,10 @@ export class FakeTwilioAccounts implements TwilioAccounts {
   readonly calls: string[] = [];
   /** The next call of this operation throws (a crash or a Twilio outage at that exact point). */
   failNext: keyof TwilioAccounts | undefined;
+  /** The next call of this operation takes effect at Twilio, then its answer is lost (a timeout). */
+  loseAnswerOfNext: keyof TwilioAccounts | undefined;
+  /** Every call throws while this is set (Twilio's API unreachable). */
+  outage = false;
 
   constructor(
     readonly accountSid: string,
@@ -41,6 +45,10 @@ export class FakeTwilioAccounts implements TwilioAccounts {
     if (this.secondary === undefined) throw new Error('Twilio: no secondary auth token to promote');
     this.primary = this.secondary;
     this.secondary = undefined;
+    if (this.loseAnswerOfNext === 'promoteSecondaryToken') {
+      this.loseAnswerOfNext = undefined;
+      throw new Error('promoteSecondaryToken: socket hang up');
+    }
   }
 
   #enter(operation: keyof TwilioAccounts, accountSid: string, authToken: string): void {
@@ -52,6 +60,7 @@ export class FakeTwilioAccounts implements TwilioAccounts {
   }
 
   #fault(operation: keyof TwilioAccounts): void {
+    if (this.outage) throw new Error(`${operation}: Twilio unreachable`);
     if (this.failNext === operation) {
       this.failNext = undefined;
       throw new Error(`injected ${operation} failure`);

@@ -77,18 +77,21 @@ describe('Twilio auth token rotation', () => {
     expect(h.metric(MetricName.RotationFailures)).toBe(1);
   });
 
-  it('moves AWSCURRENT before promoting at Twilio, and a finishSecret re-run after a crash between them converges', async () => {
+  it('moves AWSCURRENT before promoting at Twilio, and a finishSecret re-run after Twilio was unreachable converges', async () => {
     const { twilio, oldToken, ...h } = setup();
     const version = h.store.startRotation(SECRET_ID);
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
     const newToken = twilio.secondary as string;
-    twilio.failNext = 'promoteSecondaryToken';
-    await expect(h.step('finishSecret', version)).rejects.toThrow(/injected/);
-    // Crashed in between: the webhook already knows the new token, Twilio still signs with the old (AWSPREVIOUS).
+    twilio.outage = true;
+    await expect(h.step('finishSecret', version)).rejects.toThrow(/Twilio unreachable/);
+    // Where Twilio stands is unknown: the label stays moved (the webhook already knows the new token, and the
+    // old one as AWSPREVIOUS within the grace), and AWSPENDING stays for Secrets Manager's retry.
     expect(tokenOf(await h.current())).toBe(newToken);
     expect(tokenOf(await h.previous())).toBe(oldToken);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
     expect(twilio.primary).toBe(oldToken);
 
+    twilio.outage = false;
     await h.step('finishSecret', version);
     expect(twilio.primary).toBe(newToken);
     await h.step('finishSecret', version);
@@ -101,8 +104,9 @@ describe('Twilio auth token rotation', () => {
     const first = h.store.startRotation(SECRET_ID);
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, first);
     const firstToken = twilio.secondary as string;
-    twilio.failNext = 'promoteSecondaryToken';
-    await expect(h.step('finishSecret', first)).rejects.toThrow('injected promoteSecondaryToken failure');
+    twilio.outage = true;
+    await expect(h.step('finishSecret', first)).rejects.toThrow(/Twilio unreachable/);
+    twilio.outage = false;
     // Secrets Manager gave up on that rotation; the next one starts with the label moved but Twilio unchanged.
     await h.rotate();
     expect(tokenOf(await h.previous())).toBe(firstToken);
@@ -128,15 +132,56 @@ describe('Twilio auth token rotation', () => {
     expect(twilio.calls).not.toContain('promoteSecondaryToken');
   });
 
+  it('moves AWSCURRENT back when Twilio refused the promotion and still signs with the old token', async () => {
+    const { twilio, oldToken, ...h } = setup();
+    const version = h.store.startRotation(SECRET_ID);
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const refused = twilio.secondary as string;
+    twilio.failNext = 'promoteSecondaryToken';
+    await expect(h.step('finishSecret', version)).rejects.toThrow(
+      'Twilio did not promote the new auth token and still signs with the previous one (injected promoteSecondaryToken failure); AWSCURRENT moved back to the previous version: nothing was rotated, rotate again',
+    );
+    // The secret says what Twilio does: the old token current (no grace to run out), the refused one
+    // previous (outside the grace, which counts from the old version's creation), no AWSPENDING left.
+    expect(twilio.primary).toBe(oldToken);
+    expect(tokenOf(await h.current())).toBe(oldToken);
+    expect(tokenOf(await h.previous())).toBe(refused);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPREVIOUS']);
+    expect(h.metric(MetricName.RotationFailures)).toBe(1);
+    // Secrets Manager's retry of that rotation finds its version no longer pending and changes nothing.
+    await expect(h.step('finishSecret', version)).rejects.toThrow('not staged AWSPENDING');
+    expect(tokenOf(await h.current())).toBe(oldToken);
+    // The next rotation starts clean and promotes.
+    await h.rotate();
+    expect(tokenOf(await h.current())).toBe(twilio.primary);
+    expect(tokenOf(await h.previous())).toBe(oldToken);
+    expect(twilio.primary).not.toBe(oldToken);
+  });
+
+  it('finishes when the promotion happened at Twilio but its answer was lost', async () => {
+    const { twilio, oldToken, ...h } = setup();
+    const version = h.store.startRotation(SECRET_ID);
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const newToken = twilio.secondary as string;
+    twilio.loseAnswerOfNext = 'promoteSecondaryToken';
+    await h.step('finishSecret', version);
+    expect(twilio.primary).toBe(newToken);
+    expect(tokenOf(await h.current())).toBe(newToken);
+    expect(tokenOf(await h.previous())).toBe(oldToken);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSCURRENT']);
+    expect(h.metric(MetricName.RotationFailures)).toBe(0);
+  });
+
   it('never writes a token into its logs', async () => {
     const { twilio, oldToken, ...h } = setup();
     twilio.failNext = 'promoteSecondaryToken';
     const version = h.store.startRotation(SECRET_ID);
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const refused = twilio.secondary as string;
     await expect(h.step('finishSecret', version)).rejects.toThrow('injected promoteSecondaryToken failure');
-    await h.step('finishSecret', version);
+    await h.rotate();
     const output = [...h.logs, ...h.emf].join('\n');
-    expect(output).not.toContain(oldToken);
-    expect(output).not.toContain(twilio.primary);
+    expect(output).toContain('rotation.failed'); // the refusal was logged, so the check below reads something
+    for (const token of [oldToken, refused, twilio.primary]) expect(output).not.toContain(token);
   });
 });
