@@ -3,9 +3,14 @@
 // function starts without parsing it.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { TwilioAccounts } from './twilio-accounts.js';
+import {
+  TWILIO_REQUEST_TIMEOUT_MS,
+  type TwilioAccounts,
+  TwilioRequestRefusedError,
+} from './twilio-accounts.js';
 
 type BaseClient = import('twilio/lib/base/BaseTwilio').Client;
+type RequestClient = import('twilio/lib/base/RequestClient');
 type AccountsDomain = import('twilio/lib/rest/Accounts');
 
 interface Clients {
@@ -18,15 +23,36 @@ function commonJs<T extends object>(module: T): T {
   return (module as { default?: T }).default ?? module;
 }
 
-async function clientsFor(accountSid: string, authToken: string): Promise<Clients> {
+async function clientsFor(
+  accountSid: string,
+  authToken: string,
+  httpClient: RequestClient | undefined,
+): Promise<Clients> {
   const [baseModule, accountsModule] = await Promise.all([
     import('twilio/lib/base/BaseTwilio.js'),
     import('twilio/lib/rest/Accounts.js'),
   ]);
   const { Client } = commonJs(baseModule);
   const Accounts = commonJs(accountsModule) as unknown as new (client: BaseClient) => AccountsDomain;
-  const base = new Client(accountSid, authToken);
+  const base = new Client(accountSid, authToken, {
+    timeout: TWILIO_REQUEST_TIMEOUT_MS,
+    ...(httpClient ? { httpClient } : {}),
+  });
   return { base, accounts: new Accounts(base) };
+}
+
+/** The HTTP status of a twilio-node RestException, if the error is one. */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** A 4xx answer means Twilio applied nothing; anything else (timeouts, 5xx) leaves it unknown. */
+function refusalOrSame(operation: string, error: unknown): unknown {
+  const status = statusOf(error);
+  return status !== undefined && status >= 400 && status < 500
+    ? new TwilioRequestRefusedError(operation, status, { cause: error })
+    : error;
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -34,8 +60,15 @@ function sameSecret(a: string, b: string): boolean {
 }
 
 export class TwilioNodeAccounts implements TwilioAccounts {
+  readonly #httpClient: RequestClient | undefined;
+
+  /** `httpClient`: twilio-node's transport (tests answer as Twilio's API would; default: HTTPS). */
+  constructor(options: { readonly httpClient?: RequestClient } = {}) {
+    this.#httpClient = options.httpClient;
+  }
+
   async createSecondaryToken(accountSid: string, authToken: string): Promise<string> {
-    const { accounts } = await clientsFor(accountSid, authToken);
+    const { accounts } = await clientsFor(accountSid, authToken, this.#httpClient);
     const created = await accounts.v1.secondaryAuthToken().create();
     if (!created.secondaryAuthToken) throw new Error('Twilio returned no secondary auth token');
     return created.secondaryAuthToken;
@@ -52,13 +85,28 @@ export class TwilioNodeAccounts implements TwilioAccounts {
   }
 
   async promoteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
-    const { accounts } = await clientsFor(accountSid, authToken);
-    await accounts.v1.authTokenPromotion().update();
+    const { accounts } = await clientsFor(accountSid, authToken, this.#httpClient);
+    try {
+      await accounts.v1.authTokenPromotion().update();
+    } catch (error) {
+      throw refusalOrSame('the auth token promotion', error);
+    }
+  }
+
+  async deleteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
+    const { accounts } = await clientsFor(accountSid, authToken, this.#httpClient);
+    try {
+      await accounts.v1.secondaryAuthToken().remove();
+    } catch (error) {
+      // No secondary token: nothing to delete.
+      if (statusOf(error) === 404) return;
+      throw error;
+    }
   }
 
   /** GET /2010-04-01/Accounts/{sid}.json, the cheapest authenticated call; undefined on 401. */
   async #fetchAccount(accountSid: string, authToken: string): Promise<{ auth_token?: unknown } | undefined> {
-    const { base } = await clientsFor(accountSid, authToken);
+    const { base } = await clientsFor(accountSid, authToken, this.#httpClient);
     const response = (await base.request({
       method: 'get',
       uri: `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}.json`,

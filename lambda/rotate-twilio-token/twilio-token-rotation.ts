@@ -7,10 +7,10 @@
 // it signs with the new token, which is already AWSCURRENT. Promoting first would leave a window in
 // which Twilio signs with a token no reader knows yet. A crash between the two is repaired by the
 // next finishSecret (it checks which token Twilio holds as primary) or, failing that, by the next
-// rotation's createSecret (reconcileCurrent). A promotion Twilio refused while it still signs with the
-// old token is rolled back (AWSCURRENT returns to the old version, rotate-secret.ts), so the webhook keeps
-// accepting what Twilio signs with after the grace too, and never accepts the old token longer than that
-// once Twilio has dropped it.
+// rotation's createSecret (reconcileCurrent). A promotion Twilio refused (4xx: nothing applied) is rolled
+// back (AWSCURRENT returns to the old version, rotate-secret.ts), so the webhook keeps accepting what Twilio
+// signs with after the grace too. An outcome finishSecret cannot know (a timeout, a 5xx) leaves AWSPENDING on
+// the new current version, and the webhook accepts the old token up to UNFINISHED_ROTATION_MAX_MS meanwhile.
 //
 // Between the two it waits PROMOTION_DELAY_MS: a webhook instance that fetched the token just before
 // AWSCURRENT moved may refetch only MIN_SECRET_REFRESH_MS later (the refresh on a signature miss is
@@ -24,7 +24,7 @@ import {
 } from '../shared/rotation/rotate-secret.js';
 import { MIN_SECRET_REFRESH_MS } from '../shared/secret-cache.js';
 import { parseSecret, TwilioTokenSecret } from '../shared/secret-values.js';
-import type { TwilioAccounts } from './twilio-accounts.js';
+import { type TwilioAccounts, TwilioRequestRefusedError } from './twilio-accounts.js';
 
 /** The pending token did not authenticate at Twilio: nothing was promoted. */
 export class TwilioTokenTestError extends Error {
@@ -73,15 +73,6 @@ export function twilioTokenRotation(
     await twilio.promoteSecondaryToken(accountSid, callWith);
   }
 
-  async function whichIsPrimary(
-    next: TwilioTokenSecret,
-    old: TwilioTokenSecret | undefined,
-  ): Promise<'new' | 'previous' | undefined> {
-    if (await twilio.isPrimary(next.accountSid, next.authToken)) return 'new';
-    if (old !== undefined && (await twilio.isPrimary(old.accountSid, old.authToken))) return 'previous';
-    return undefined;
-  }
-
   return {
     kind: 'Twilio auth token',
     async reconcileCurrent(current) {
@@ -97,7 +88,7 @@ export function twilioTokenRotation(
       const { accountSid, authToken } = parse('pending Twilio auth token', pending);
       if (!(await twilio.authenticates(accountSid, authToken))) throw new TwilioTokenTestError();
     },
-    async completePromotion(current, previous) {
+    async completePromotion(current, previous, { firstAttempt }) {
       const next = parse('new Twilio auth token', current);
       const old = previous === undefined ? undefined : parse('previous Twilio auth token', previous);
       if (old !== undefined && old.accountSid !== next.accountSid) {
@@ -112,16 +103,25 @@ export function twilioTokenRotation(
           promotionDelayMs,
         );
       } catch (error) {
-        // Where does Twilio stand? A lost answer may hide a promotion that happened; an unreachable Twilio
-        // leaves it unknown (the label stays moved, Secrets Manager's retry finishes it).
-        const primary = await whichIsPrimary(next, old).catch(() => undefined);
-        if (primary === 'new') return;
-        if (primary === 'previous') {
+        // A lost answer may hide a promotion that happened: then it is done.
+        if (await twilio.isPrimary(next.accountSid, next.authToken).catch(() => false)) return;
+        // Only a refusal (4xx) of the first attempt proves Twilio still signs with the old token: a timeout or
+        // a 5xx may still take effect, a retry's refusal may follow an earlier attempt that did (its old token
+        // is gone: 401), and Twilio's account reads may lag a promotion by up to a minute, so "the old token
+        // is primary" proves nothing. Refused: drop the secondary (a live credential nobody will promote) and
+        // roll back.
+        if (error instanceof TwilioRequestRefusedError && firstAttempt && old !== undefined) {
+          const deleted = await twilio.deleteSecondaryToken(old.accountSid, old.authToken).then(
+            () => 'its secondary token was deleted',
+            () => 'its secondary token could not be deleted: delete it in the Twilio console',
+          );
           throw new PromotionRefusedError(
-            `Twilio did not promote the new auth token and still signs with the previous one (${errorText(error)})`,
+            `Twilio refused to promote the new auth token and still signs with the previous one (${errorText(error)}); ${deleted}`,
             { cause: error },
           );
         }
+        // Unknown: the label stays moved and AWSPENDING stays on it; the webhook accepts both tokens
+        // meanwhile (twilio-tokens.ts), and Secrets Manager's retry or the next rotation finishes the promotion.
         throw error;
       }
     },

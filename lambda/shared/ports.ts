@@ -41,6 +41,12 @@ export interface SecretVersions {
   readonly previous?: string;
   /** When the current version was created (epoch ms), where the source knows it. */
   readonly currentCreatedAt?: number;
+  /**
+   * The current version still carries AWSPENDING: a rotation moved AWSCURRENT to it and has not finished
+   * (the rotation function takes the label off only after the service switched over, Twilio's promotion
+   * included: rotate-secret.ts finishSecret). Absent when the source does not know or it has finished.
+   */
+  readonly rotationUnfinished?: true;
 }
 
 /** Reads secrets by id (an ARN in AWS, a name locally). Throws on faults; never logs values. */

@@ -11,6 +11,15 @@ import {
   TwilioTokenSecret,
 } from '../shared/secret-values.js';
 
+/**
+ * How long the previous token may verify while a rotation is unfinished (AWSPENDING still on the current
+ * version: finishSecret could not tell whether Twilio promoted the new token, so Twilio may still sign with
+ * the old one), counted from the current version's creation. Long enough for on-call, paged by the failed
+ * rotation, to finish it (docs/RUNBOOK.md#rotation-failures); bounded, because if Twilio did switch, the old
+ * token is then only a thief's.
+ */
+export const UNFINISHED_ROTATION_MAX_MS = 6 * 60 * 60_000;
+
 /** AccountSid → secret id; the key `*` (local stack only) matches any AccountSid. */
 export type TokenSecretMap = Readonly<Record<string, string>>;
 export const ANY_ACCOUNT = '*';
@@ -19,7 +28,8 @@ export interface TwilioTokenDirectoryOptions {
   /**
    * How long after a rotation the previous token still verifies: promotion delay + secret cache age +
    * margin (ARCHITECTURE §3), from the environment's config. Twilio deletes the old primary token
-   * when the secondary is promoted, so past this window only a thief could sign with it.
+   * when the secondary is promoted, so past this window only a thief could sign with it. While the
+   * rotation is unfinished the window is UNFINISHED_ROTATION_MAX_MS instead.
    */
   readonly previousGraceMs: number;
   readonly clock?: Clock;
@@ -68,7 +78,10 @@ export class TwilioTokenDirectory {
     const current = this.#authToken(versions.current);
     if (!isTwilioAuthToken(current)) return [];
     const tokens = [current];
-    if (previousWithinGrace(versions, this.#graceMs, this.#clock.now())) {
+    const graceMs = versions.rotationUnfinished
+      ? Math.max(this.#graceMs, UNFINISHED_ROTATION_MAX_MS)
+      : this.#graceMs;
+    if (previousWithinGrace(versions, graceMs, this.#clock.now())) {
       const previous = this.#authToken(versions.previous as string);
       if (isTwilioAuthToken(previous)) tokens.push(previous);
     }

@@ -149,6 +149,7 @@ export class MemoryRotationStore implements RotationSecretStore, SecretSource {
       current: current.value,
       ...(previous?.value !== undefined ? { previous: previous.value } : {}),
       currentCreatedAt: current.createdAt,
+      ...(current.stages.has(Stage.pending) ? { rotationUnfinished: true as const } : {}),
     };
   }
 

@@ -28,11 +28,16 @@ export interface RotationStrategy {
   /** testSecret: throws when the pending value does not work; nothing has been promoted then. */
   testPending(pending: string): Promise<void>;
   /**
-   * finishSecret, after AWSCURRENT moved: switch the service over. Must be idempotent. Throws
-   * PromotionRefusedError only when the service verifiably still uses `previous` (finishSecret then rolls
+   * finishSecret, after AWSCURRENT moved: switch the service over. Must be idempotent. `firstAttempt`: this
+   * invocation moved the label, so no earlier switch-over was tried for this version. Throws
+   * PromotionRefusedError only on a first attempt the service refused, applying nothing (finishSecret then rolls
    * AWSCURRENT back); any other error leaves the label moved for Secrets Manager's retry.
    */
-  completePromotion?(current: string, previous: string | undefined): Promise<void>;
+  completePromotion?(
+    current: string,
+    previous: string | undefined,
+    attempt: { readonly firstAttempt: boolean },
+  ): Promise<void>;
 }
 
 export interface RotationDeps {
@@ -162,8 +167,6 @@ export async function rotateStep(
     case 'finishSecret': {
       const currentVersion = versionWithStage(description, Stage.current);
       let outcome = 'already current';
-      // What the service used before this rotation: where a refused promotion rolls back to.
-      let previousVersion = versionWithStage(description, Stage.previous);
       if (currentVersion !== token) {
         if (currentVersion === undefined)
           throw new RotationStateError('the secret has no AWSCURRENT version');
@@ -171,19 +174,21 @@ export async function rotateStep(
         await required(store, secretId, { versionId: token }, 'the rotation version');
         await refuseStalePending(store, secretId, token, options);
         await store.promote(secretId, token, currentVersion);
-        previousVersion = currentVersion;
         outcome = 'promoted';
       }
       if (strategy.completePromotion) {
         const current = await required(store, secretId, { versionId: token }, 'the rotation version');
+        const firstAttempt = currentVersion !== token && currentVersion !== undefined;
         try {
           await strategy.completePromotion(
             current,
             await store.getValue(secretId, { stage: Stage.previous }),
+            { firstAttempt },
           );
         } catch (error) {
-          if (!(error instanceof PromotionRefusedError) || previousVersion === undefined) throw error;
-          await rollBack(store, secretId, token, previousVersion, error);
+          if (!(error instanceof PromotionRefusedError) || !firstAttempt) throw error;
+          // Moved by this invocation, from currentVersion: the service still uses that one.
+          await rollBack(store, secretId, token, currentVersion as string, error);
         }
       }
       // Done, the service switched over included: no AWSPENDING left is what `npm run rotate --

@@ -122,8 +122,8 @@ describe('Twilio token rotation whose promotion Twilio refuses', () => {
     clock.advance(11_000);
     expect(await status(oldToken)).toBe(200);
 
-    // AWSCURRENT moves, then Twilio refuses the promotion and keeps signing with the old primary.
-    twilio.failNext = 'promoteSecondaryToken';
+    // AWSCURRENT moves, then Twilio refuses (4xx) the promotion and keeps signing with the old primary.
+    twilio.refuseNext = 'promoteSecondaryToken';
     await expect(step('finishSecret', version)).rejects.toThrow('AWSCURRENT moved back');
     expect(twilio.primary).toBe(oldToken);
     expect(await status(oldToken)).toBe(200);
@@ -147,6 +147,52 @@ describe('Twilio token rotation whose promotion Twilio refuses', () => {
     expect(await status(refused)).toBe(403);
     expect(await status(newToken)).toBe(200);
     for (const token of [oldToken, refused, newToken]) expect(logs.join('\n')).not.toContain(token);
+  });
+});
+
+describe('Twilio token rotation while Twilio is unreachable', () => {
+  it('accepts both tokens past the grace while the rotation is unfinished, up to the ceiling', async () => {
+    const { clock, store, twilio, oldToken, logs, step, status } = twilioWebhookUnderRotation();
+    const version = store.startRotation(TWILIO_SECRET);
+    for (const s of ['createSecret', 'setSecret', 'testSecret'] as const) await step(s, version);
+    const newToken = twilio.secondary as string;
+    // AWSCURRENT moves, then Twilio's API stops answering: whether the promotion happened is unknown.
+    twilio.outage = true;
+    await expect(step('finishSecret', version)).rejects.toThrow('Twilio unreachable');
+    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
+
+    // Past the grace and every cache age: Twilio may sign with either, so both verify.
+    clock.advance(GRACE_MS + 61_000);
+    expect(await status(oldToken)).toBe(200);
+    expect(await status(newToken)).toBe(200);
+    // Six hours after the new version was created (the ceiling, UNFINISHED_ROTATION_MAX_MS written out):
+    clock.advance(6 * 60 * 60_000 - GRACE_MS - 61_000 - 1_000);
+    expect(await status(oldToken)).toBe(200);
+    clock.advance(62_000); // past the ceiling and the cache age
+    expect(await status(oldToken)).toBe(403);
+    expect(await status(newToken)).toBe(200);
+
+    // Twilio answers again; Secrets Manager's retry (or the operator, RUNBOOK) finishes the promotion.
+    twilio.outage = false;
+    await step('finishSecret', version);
+    expect(twilio.primary).toBe(newToken);
+    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSCURRENT']);
+    clock.advance(61_000);
+    expect(await status(oldToken)).toBe(403);
+    expect(await status(newToken)).toBe(200);
+    for (const token of [oldToken, newToken]) expect(logs.join('\n')).not.toContain(token);
+  });
+
+  it('accepts the old token only within the grace once the rotation finished', async () => {
+    const { clock, store, twilio, oldToken, step, status } = twilioWebhookUnderRotation();
+    const version = store.startRotation(TWILIO_SECRET);
+    for (const s of STEPS) await step(s, version);
+    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSCURRENT']);
+    clock.advance(GRACE_MS - 61_000);
+    expect(await status(oldToken)).toBe(200);
+    clock.advance(122_000); // past the grace and the cache age
+    expect(await status(oldToken)).toBe(403);
+    expect(await status(twilio.primary)).toBe(200);
   });
 });
 

@@ -2,7 +2,10 @@
 // promotion makes the secondary primary and deletes the old primary.
 
 import { randomBytes } from 'node:crypto';
-import type { TwilioAccounts } from '../../../lambda/rotate-twilio-token/twilio-accounts.js';
+import {
+  type TwilioAccounts,
+  TwilioRequestRefusedError,
+} from '../../../lambda/rotate-twilio-token/twilio-accounts.js';
 
 export class FakeTwilioAccounts implements TwilioAccounts {
   primary: string;
@@ -14,6 +17,11 @@ export class FakeTwilioAccounts implements TwilioAccounts {
   loseAnswerOfNext: keyof TwilioAccounts | undefined;
   /** Every call throws while this is set (Twilio's API unreachable). */
   outage = false;
+  /** The next call of this operation is answered 4xx (TwilioRequestRefusedError) and applies nothing. */
+  refuseNext: keyof TwilioAccounts | undefined;
+  /** isPrimary answers from a read this stale: what was primary before the last promotion (Twilio's propagation). */
+  staleReads = false;
+  #primaryBeforePromotion: string | undefined;
 
   constructor(
     readonly accountSid: string,
@@ -37,12 +45,14 @@ export class FakeTwilioAccounts implements TwilioAccounts {
   async isPrimary(accountSid: string, authToken: string): Promise<boolean> {
     this.#fault('isPrimary');
     this.calls.push('isPrimary');
-    return accountSid === this.accountSid && authToken === this.primary;
+    const primary = this.staleReads ? (this.#primaryBeforePromotion ?? this.primary) : this.primary;
+    return accountSid === this.accountSid && authToken === primary;
   }
 
   async promoteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
     this.#enter('promoteSecondaryToken', accountSid, authToken);
     if (this.secondary === undefined) throw new Error('Twilio: no secondary auth token to promote');
+    this.#primaryBeforePromotion = this.primary;
     this.primary = this.secondary;
     this.secondary = undefined;
     if (this.loseAnswerOfNext === 'promoteSecondaryToken') {
@@ -51,8 +61,17 @@ export class FakeTwilioAccounts implements TwilioAccounts {
     }
   }
 
+  async deleteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
+    this.#enter('deleteSecondaryToken', accountSid, authToken);
+    this.secondary = undefined;
+  }
+
   #enter(operation: keyof TwilioAccounts, accountSid: string, authToken: string): void {
     this.#fault(operation);
+    if (this.refuseNext === operation) {
+      this.refuseNext = undefined;
+      throw new TwilioRequestRefusedError(operation, 400);
+    }
     this.calls.push(operation);
     if (accountSid !== this.accountSid || (authToken !== this.primary && authToken !== this.secondary)) {
       throw new Error('Twilio: 401 authenticate');

@@ -132,18 +132,20 @@ describe('Twilio auth token rotation', () => {
     expect(twilio.calls).not.toContain('promoteSecondaryToken');
   });
 
-  it('moves AWSCURRENT back when Twilio refused the promotion and still signs with the old token', async () => {
+  it('moves AWSCURRENT back and deletes the secondary when Twilio refused (4xx) the first promotion attempt', async () => {
     const { twilio, oldToken, ...h } = setup();
     const version = h.store.startRotation(SECRET_ID);
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
     const refused = twilio.secondary as string;
-    twilio.failNext = 'promoteSecondaryToken';
+    twilio.refuseNext = 'promoteSecondaryToken';
     await expect(h.step('finishSecret', version)).rejects.toThrow(
-      'Twilio did not promote the new auth token and still signs with the previous one (injected promoteSecondaryToken failure); AWSCURRENT moved back to the previous version: nothing was rotated, rotate again',
+      'Twilio refused to promote the new auth token and still signs with the previous one (Twilio refused promoteSecondaryToken with HTTP 400); its secondary token was deleted; AWSCURRENT moved back to the previous version: nothing was rotated, rotate again',
     );
     // The secret says what Twilio does: the old token current (no grace to run out), the refused one
-    // previous (outside the grace, which counts from the old version's creation), no AWSPENDING left.
+    // previous (outside the grace, which counts from the old version's creation), no AWSPENDING left;
+    // Twilio holds no secondary token any more.
     expect(twilio.primary).toBe(oldToken);
+    expect(twilio.secondary).toBeUndefined();
     expect(tokenOf(await h.current())).toBe(oldToken);
     expect(tokenOf(await h.previous())).toBe(refused);
     expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPREVIOUS']);
@@ -156,6 +158,44 @@ describe('Twilio auth token rotation', () => {
     expect(tokenOf(await h.current())).toBe(twilio.primary);
     expect(tokenOf(await h.previous())).toBe(oldToken);
     expect(twilio.primary).not.toBe(oldToken);
+  });
+
+  it('leaves the label and AWSPENDING for the retry when a lost answer meets a stale read (outcome unknown)', async () => {
+    const { twilio, oldToken, ...h } = setup();
+    const version = h.store.startRotation(SECRET_ID);
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const newToken = twilio.secondary as string;
+    // The promotion takes effect, its answer is lost, and Twilio's account read still shows the old primary.
+    twilio.loseAnswerOfNext = 'promoteSecondaryToken';
+    twilio.staleReads = true;
+    await expect(h.step('finishSecret', version)).rejects.toThrow('socket hang up');
+    expect(twilio.primary).toBe(newToken);
+    expect(tokenOf(await h.current())).toBe(newToken); // not rolled back onto a token Twilio deleted
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
+    // The retry, the read caught up, sees the promotion done and finishes.
+    twilio.staleReads = false;
+    await h.step('finishSecret', version);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSCURRENT']);
+    expect(tokenOf(await h.previous())).toBe(oldToken);
+    expect(twilio.calls.filter((c) => c === 'promoteSecondaryToken')).toHaveLength(1);
+  });
+
+  it("never rolls back on a retry's refusal: an earlier attempt may have promoted (the old token then gets 401)", async () => {
+    const { twilio, oldToken, ...h } = setup();
+    const version = h.store.startRotation(SECRET_ID);
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const newToken = twilio.secondary as string;
+    twilio.outage = true;
+    await expect(h.step('finishSecret', version)).rejects.toThrow('Twilio unreachable');
+    twilio.outage = false;
+    twilio.refuseNext = 'promoteSecondaryToken';
+    await expect(h.step('finishSecret', version)).rejects.toThrow('Twilio refused promoteSecondaryToken');
+    expect(tokenOf(await h.current())).toBe(newToken);
+    expect(tokenOf(await h.previous())).toBe(oldToken);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
+    expect(twilio.secondary).toBe(newToken); // not deleted: it may be the token about to be promoted
+    await h.step('finishSecret', version);
+    expect(twilio.primary).toBe(newToken);
   });
 
   it('finishes when the promotion happened at Twilio but its answer was lost', async () => {

@@ -269,6 +269,30 @@ describe('SecretsManagerHttpSource, differentially against SecretsManagerSource 
     expect(r.leanByStage.get('AWSCURRENT')?.headers['x-amz-target']).toBe('secretsmanager.GetSecretValue');
   });
 
+  it('reads an unfinished rotation from the AWSPENDING label on the current version, like the SDK adapter', async () => {
+    // GetSecretValue's VersionStages lists every label of the returned version: a rotation whose
+    // finishSecret moved AWSCURRENT but failed (Twilio's promotion) leaves AWSPENDING beside it.
+    const r = await run((req) =>
+      stage(req) === 'AWSCURRENT'
+        ? json(200, {
+            ARN: SECRET_ARN,
+            Name: 'signalgate/test/twilio',
+            SecretString: 'new',
+            VersionId: 'v-new',
+            VersionStages: ['AWSPENDING', 'AWSCURRENT'],
+            CreatedDate: 1764547200,
+          })
+        : version('old', 'AWSPREVIOUS', 1761955200),
+    );
+    expect(r.sdk.value).toEqual({
+      current: 'new',
+      previous: 'old',
+      currentCreatedAt: 1764547200000,
+      rotationUnfinished: true,
+    });
+    expect(r.lean.value).toEqual(r.sdk.value);
+  });
+
   it('reads no previous version when AWSPREVIOUS is ResourceNotFoundException, like the SDK adapter', async () => {
     const r = await run((req) =>
       stage(req) === 'AWSCURRENT'

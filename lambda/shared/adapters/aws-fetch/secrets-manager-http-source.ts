@@ -31,6 +31,10 @@ export class SecretsManagerHttpSource implements SecretSource {
       ...(typeof current.CreatedDate === 'number'
         ? { currentCreatedAt: Math.round(current.CreatedDate * 1000) }
         : {}),
+      // GetSecretValue answers every staging label of the version it returns.
+      ...(Array.isArray(current.VersionStages) && current.VersionStages.includes('AWSPENDING')
+        ? { rotationUnfinished: true as const }
+        : {}),
     };
   }
 

@@ -26,6 +26,8 @@ export class SecretsManagerSource implements SecretSource {
       current: current.SecretString,
       ...(previous?.SecretString !== undefined ? { previous: previous.SecretString } : {}),
       ...(current.CreatedDate ? { currentCreatedAt: current.CreatedDate.getTime() } : {}),
+      // GetSecretValue answers every staging label of the version it returns.
+      ...(current.VersionStages?.includes('AWSPENDING') ? { rotationUnfinished: true as const } : {}),
     };
   }
 
