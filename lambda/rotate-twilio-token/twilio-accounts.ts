@@ -6,10 +6,13 @@
  * TWILIO_CALLS_IN_FINISH_SECRET calls besides the promotion delay, and must end within the rotation function's
  * timeout so that what it found out is acted on (lib/config/rotation-timings.ts).
  */
-export const TWILIO_REQUEST_TIMEOUT_MS = 6_000;
+export const TWILIO_REQUEST_TIMEOUT_MS = 5_000;
 
-/** isPrimary and authenticates before the delay, the promotion, then isPrimary and deleteSecondaryToken. */
-export const TWILIO_CALLS_IN_FINISH_SECRET = 5;
+/**
+ * isPrimary and authenticates before the delay, the promotion, isPrimary after a failure, and after a
+ * rollback authenticates and deleteSecondaryToken (test/unit/rotation/rotate-twilio-token.test.ts counts them).
+ */
+export const TWILIO_CALLS_IN_FINISH_SECRET = 6;
 
 export interface TwilioAccounts {
   /** Creates the account's secondary auth token, authenticated with `authToken`; returns the new token. */
@@ -20,8 +23,8 @@ export interface TwilioAccounts {
   isPrimary(accountSid: string, authToken: string): Promise<boolean>;
   /**
    * Promotes the secondary token to primary; Twilio deletes the old primary at that moment. Throws
-   * TwilioRequestRefusedError when Twilio answered 4xx (nothing was applied); any other error leaves it unknown
-   * whether the promotion took effect (a timeout, a 5xx, a lost connection).
+   * TwilioRequestRefusedError when Twilio refused it with the old token still valid (400, 403, 429); any
+   * other error leaves it unknown whether the promotion took effect (a timeout, a 5xx, 401, 404).
    */
   promoteSecondaryToken(accountSid: string, authToken: string): Promise<void>;
   /** Deletes the account's secondary auth token (none: nothing to do). */

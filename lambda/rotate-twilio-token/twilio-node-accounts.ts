@@ -23,7 +23,8 @@ function commonJs<T extends object>(module: T): T {
   return (module as { default?: T }).default ?? module;
 }
 
-async function clientsFor(
+/** The base client (its transport bounded by TWILIO_REQUEST_TIMEOUT_MS) and the Accounts domain. */
+export async function twilioClientsFor(
   accountSid: string,
   authToken: string,
   httpClient: RequestClient | undefined,
@@ -47,10 +48,16 @@ function statusOf(error: unknown): number | undefined {
   return typeof status === 'number' ? status : undefined;
 }
 
-/** A 4xx answer means Twilio applied nothing; anything else (timeouts, 5xx) leaves it unknown. */
+/**
+ * Answers to a request sent with the old primary that show it was refused with that token still valid: 400
+ * (invalid request), 403 (not permitted), 429 (rate limited). Not 401 (the token is gone: perhaps an earlier
+ * promotion took it), not 404 (no secondary: perhaps an earlier promotion consumed it), not timeouts or 5xx.
+ */
+const REFUSED_STATUSES: ReadonlySet<number> = new Set([400, 403, 429]);
+
 function refusalOrSame(operation: string, error: unknown): unknown {
   const status = statusOf(error);
-  return status !== undefined && status >= 400 && status < 500
+  return status !== undefined && REFUSED_STATUSES.has(status)
     ? new TwilioRequestRefusedError(operation, status, { cause: error })
     : error;
 }
@@ -68,7 +75,7 @@ export class TwilioNodeAccounts implements TwilioAccounts {
   }
 
   async createSecondaryToken(accountSid: string, authToken: string): Promise<string> {
-    const { accounts } = await clientsFor(accountSid, authToken, this.#httpClient);
+    const { accounts } = await twilioClientsFor(accountSid, authToken, this.#httpClient);
     const created = await accounts.v1.secondaryAuthToken().create();
     if (!created.secondaryAuthToken) throw new Error('Twilio returned no secondary auth token');
     return created.secondaryAuthToken;
@@ -85,7 +92,7 @@ export class TwilioNodeAccounts implements TwilioAccounts {
   }
 
   async promoteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
-    const { accounts } = await clientsFor(accountSid, authToken, this.#httpClient);
+    const { accounts } = await twilioClientsFor(accountSid, authToken, this.#httpClient);
     try {
       await accounts.v1.authTokenPromotion().update();
     } catch (error) {
@@ -94,7 +101,7 @@ export class TwilioNodeAccounts implements TwilioAccounts {
   }
 
   async deleteSecondaryToken(accountSid: string, authToken: string): Promise<void> {
-    const { accounts } = await clientsFor(accountSid, authToken, this.#httpClient);
+    const { accounts } = await twilioClientsFor(accountSid, authToken, this.#httpClient);
     try {
       await accounts.v1.secondaryAuthToken().remove();
     } catch (error) {
@@ -106,7 +113,7 @@ export class TwilioNodeAccounts implements TwilioAccounts {
 
   /** GET /2010-04-01/Accounts/{sid}.json, the cheapest authenticated call; undefined on 401. */
   async #fetchAccount(accountSid: string, authToken: string): Promise<{ auth_token?: unknown } | undefined> {
-    const { base } = await clientsFor(accountSid, authToken, this.#httpClient);
+    const { base } = await twilioClientsFor(accountSid, authToken, this.#httpClient);
     const response = (await base.request({
       method: 'get',
       uri: `https://api.twilio.com/2010-04-01/Accounts/${encodeURIComponent(accountSid)}.json`,

@@ -108,15 +108,10 @@ export function twilioTokenRotation(
         // Only a refusal (4xx) of the first attempt proves Twilio still signs with the old token: a timeout or
         // a 5xx may still take effect, a retry's refusal may follow an earlier attempt that did (its old token
         // is gone: 401), and Twilio's account reads may lag a promotion by up to a minute, so "the old token
-        // is primary" proves nothing. Refused: drop the secondary (a live credential nobody will promote) and
-        // roll back.
+        // is primary" proves nothing. Refused: roll back (rotate-secret.ts), then discardRefused.
         if (error instanceof TwilioRequestRefusedError && firstAttempt && old !== undefined) {
-          const deleted = await twilio.deleteSecondaryToken(old.accountSid, old.authToken).then(
-            () => 'its secondary token was deleted',
-            () => 'its secondary token could not be deleted: delete it in the Twilio console',
-          );
           throw new PromotionRefusedError(
-            `Twilio refused to promote the new auth token and still signs with the previous one (${errorText(error)}); ${deleted}`,
+            `Twilio refused to promote the new auth token and still signs with the previous one (${errorText(error)})`,
             { cause: error },
           );
         }
@@ -124,6 +119,14 @@ export function twilioTokenRotation(
         // meanwhile (twilio-tokens.ts), and Secrets Manager's retry or the next rotation finishes the promotion.
         throw error;
       }
+    },
+    async discardRefused(refused, restored) {
+      // The refused token is Twilio's secondary: a live API credential nobody will promote.
+      const { accountSid, authToken } = parse('restored Twilio auth token', restored);
+      const secondary = parse('refused Twilio auth token', refused).authToken;
+      if (!(await twilio.authenticates(accountSid, secondary))) return 'no secondary token left at Twilio';
+      await twilio.deleteSecondaryToken(accountSid, authToken);
+      return 'its secondary token at Twilio was deleted';
     },
   };
 }

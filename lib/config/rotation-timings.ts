@@ -12,7 +12,7 @@ export const ROTATION_TIMINGS = {
   admin: { promotionDelayMs: 0, stepTimeoutMs: 30_000 },
   /**
    * Twilio auth tokens: finishSecret waits PROMOTION_DELAY_MS before promoting at Twilio and makes at most
-   * five Twilio calls, each bounded; 10 s more for its Secrets Manager calls. 60 s with today's values.
+   * six Twilio calls, each bounded; 10 s more for its Secrets Manager calls. 60 s with today's values.
    */
   twilio: {
     promotionDelayMs: PROMOTION_DELAY_MS,

@@ -146,7 +146,7 @@ describe.each(ENVS)('%s admin wiring', (env) => {
 
   it('gives the Twilio rotation time to wait out the webhook refresh interval before promoting', () => {
     expect(fn(stack.rotateTwilioToken).Timeout * 1000).toBeGreaterThanOrEqual(PROMOTION_DELAY_MS + 30_000);
-    // finishSecret: the 20 s delay, at most five Twilio calls of at most 6 s each (twilio-node's own default
+    // finishSecret: the 20 s delay, at most six Twilio calls of at most 5 s each (twilio-node's own default
     // is 30 s per call, which would not fit), 10 s for Secrets Manager: what it learns is always acted on.
     expect(fn(stack.rotateTwilioToken).Timeout).toBe(60);
     expect(fn(stack.rotateAdminToken).Timeout).toBe(30);

@@ -14,7 +14,12 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { LogEvent, MetricName } from '../names.js';
 import { RotationEvent, type RotationStep } from './rotation-event.js';
-import { type RotationSecretStore, Stage, versionWithStage } from './rotation-store.js';
+import {
+  type RotationSecretStore,
+  type SecretDescription,
+  Stage,
+  versionWithStage,
+} from './rotation-store.js';
 
 export interface RotationStrategy {
   /** For logs: which secret kind this rotates. */
@@ -38,6 +43,11 @@ export interface RotationStrategy {
     previous: string | undefined,
     attempt: { readonly firstAttempt: boolean },
   ): Promise<void>;
+  /**
+   * After a rollback (the labels already moved back): remove what createSecret made at the service, best
+   * effort; returns what it did, for the log.
+   */
+  discardRefused?(refused: string, restored: string): Promise<string>;
 }
 
 export interface RotationDeps {
@@ -164,39 +174,64 @@ export async function rotateStep(
       );
       return 'pending value tested';
     }
-    case 'finishSecret': {
-      const currentVersion = versionWithStage(description, Stage.current);
-      let outcome = 'already current';
-      if (currentVersion !== token) {
-        if (currentVersion === undefined)
-          throw new RotationStateError('the secret has no AWSCURRENT version');
-        // The new value must exist before it becomes current, or every reader would break.
-        await required(store, secretId, { versionId: token }, 'the rotation version');
-        await refuseStalePending(store, secretId, token, options);
-        await store.promote(secretId, token, currentVersion);
-        outcome = 'promoted';
-      }
-      if (strategy.completePromotion) {
-        const current = await required(store, secretId, { versionId: token }, 'the rotation version');
-        const firstAttempt = currentVersion !== token && currentVersion !== undefined;
-        try {
-          await strategy.completePromotion(
-            current,
-            await store.getValue(secretId, { stage: Stage.previous }),
-            { firstAttempt },
-          );
-        } catch (error) {
-          if (!(error instanceof PromotionRefusedError) || !firstAttempt) throw error;
-          // Moved by this invocation, from currentVersion: the service still uses that one.
-          await rollBack(store, secretId, token, currentVersion as string, error);
-        }
-      }
-      // Done, the service switched over included: no AWSPENDING left is what `npm run rotate --
-      // --revoke-previous` waits for before it revokes the previous value (scripts/rotate/emergency-rotation.ts).
-      await store.clearPending(secretId, token);
-      return outcome;
-    }
+    case 'finishSecret':
+      return finishRotation(strategy, store, secretId, token, description, options);
   }
+}
+
+/**
+ * finishSecret: makes the version current, then has the strategy switch the service over, then takes
+ * AWSPENDING off. A refused first switch-over rolls back; an unknown outcome leaves both labels for the retry.
+ */
+async function finishRotation(
+  strategy: RotationStrategy,
+  store: RotationSecretStore,
+  secretId: string,
+  token: string,
+  description: SecretDescription,
+  options: Pick<RotationDeps, 'maxPendingAgeMs' | 'now'>,
+): Promise<string> {
+  const stages = description.versions[token] ?? [];
+  if (stages.includes(Stage.previous) && !stages.includes(Stage.current)) {
+    // Made current once and moved back (a refused switch-over whose clean-up was cut short): never again.
+    await store.clearPending(secretId, token);
+    throw new RotationStateError('the rotation version was rolled back earlier: rotate again');
+  }
+  const currentVersion = versionWithStage(description, Stage.current);
+  if (currentVersion === undefined) throw new RotationStateError('the secret has no AWSCURRENT version');
+  // Only the invocation that moves the label knows no switch-over was tried for this version before.
+  const firstAttempt = currentVersion !== token;
+  if (firstAttempt) {
+    // The new value must exist before it becomes current, or every reader would break.
+    await required(store, secretId, { versionId: token }, 'the rotation version');
+    await refuseStalePending(store, secretId, token, options);
+    await store.promote(secretId, token, currentVersion);
+  }
+  const outcome = firstAttempt ? 'promoted' : 'already current';
+  if (!strategy.completePromotion) {
+    await store.clearPending(secretId, token);
+    return outcome;
+  }
+  const current = await required(store, secretId, { versionId: token }, 'the rotation version');
+  try {
+    await strategy.completePromotion(current, await store.getValue(secretId, { stage: Stage.previous }), {
+      firstAttempt,
+    });
+  } catch (error) {
+    if (!(error instanceof PromotionRefusedError) || !firstAttempt) throw error;
+    // Moved by this invocation, from currentVersion: the service still uses that one.
+    return rollBack(strategy, store, secretId, { refused: token, restored: currentVersion }, error);
+  }
+  if (!firstAttempt && (await olderThanPendingBound(store, secretId, token, options))) {
+    // Switched over late (a retry after an unknown outcome): the grace counted from the version's creation
+    // has passed, and Twilio may sign with the old token for a while yet. AWSPENDING stays, so readers keep
+    // the unfinished-rotation window (twilio-tokens.ts); the next rotation takes it.
+    return `${outcome}, switched over late: AWSPENDING kept`;
+  }
+  // Done, the service switched over included: no AWSPENDING left is what `npm run rotate --
+  // --revoke-previous` waits for before it revokes the previous value (scripts/rotate/emergency-rotation.ts).
+  await store.clearPending(secretId, token);
+  return outcome;
 }
 
 /**
@@ -204,6 +239,18 @@ export async function rotateStep(
  * it so the next rotation starts clean (RotateSecret refuses to start while AWSPENDING sits on a version that
  * is not current). The rotation fails, the alarm fires, the previous value stays current: nothing is refused.
  */
+/** Whether the version was created longer ago than maxPendingAgeMs (false where unbounded or unknown). */
+async function olderThanPendingBound(
+  store: RotationSecretStore,
+  secretId: string,
+  token: string,
+  options: Pick<RotationDeps, 'maxPendingAgeMs' | 'now'>,
+): Promise<boolean> {
+  if (options.maxPendingAgeMs === undefined) return false;
+  const createdAt = await store.createdAt(secretId, token);
+  return createdAt !== undefined && (options.now ?? Date.now)() - createdAt > options.maxPendingAgeMs;
+}
+
 async function refuseStalePending(
   store: RotationSecretStore,
   secretId: string,
@@ -230,16 +277,28 @@ async function refuseStalePending(
  * clean (RotateSecret refuses to start while AWSPENDING sits on a version that is not current).
  */
 async function rollBack(
+  strategy: RotationStrategy,
   store: RotationSecretStore,
   secretId: string,
-  token: string,
-  previousVersion: string,
+  versions: { readonly refused: string; readonly restored: string },
   refusal: PromotionRefusedError,
 ): Promise<never> {
-  await store.promote(secretId, previousVersion, token);
-  await store.clearPending(secretId, token);
+  await store.promote(secretId, versions.restored, versions.refused);
+  await store.clearPending(secretId, versions.refused);
+  // Last, and best effort: the labels already say what the service uses.
+  let cleanUp = '';
+  if (strategy.discardRefused) {
+    const [refused, restored] = await Promise.all([
+      required(store, secretId, { versionId: versions.refused }, 'the refused version'),
+      required(store, secretId, { versionId: versions.restored }, 'the restored version'),
+    ]);
+    cleanUp = await strategy.discardRefused(refused, restored).then(
+      (done) => `; ${done}`,
+      (error: unknown) => `; clean-up failed (${error instanceof Error ? error.message : String(error)})`,
+    );
+  }
   throw new RotationStateError(
-    `${refusal.message}; AWSCURRENT moved back to the previous version: nothing was rotated, rotate again`,
+    `${refusal.message}; AWSCURRENT moved back to the previous version${cleanUp}: nothing was rotated, rotate again`,
   );
 }
 

@@ -14,7 +14,11 @@ import { MemoryQueue } from '../../../lambda/shared/adapters/local/memory-queue.
 import { createLogger } from '../../../lambda/shared/logger.js';
 import { createEmfMetrics } from '../../../lambda/shared/metrics.js';
 import { MemoryRotationStore } from '../../../lambda/shared/rotation/memory-rotation-store.js';
-import { makeRotationHandler, type RotationStrategy } from '../../../lambda/shared/rotation/rotate-secret.js';
+import {
+  makeRotationHandler,
+  type RotationDeps,
+  type RotationStrategy,
+} from '../../../lambda/shared/rotation/rotate-secret.js';
 import type { RotationStep } from '../../../lambda/shared/rotation/rotation-event.js';
 import { buildWebhookDeps } from '../../../lambda/webhook/build-webhook-deps.js';
 import { makeWebhookHandler } from '../../../lambda/webhook/make-webhook-handler.js';
@@ -30,8 +34,15 @@ const OTHER_SECRET = 'admin-credential/bob';
 const GRACE_MS = 15 * 60_000;
 const STEPS: RotationStep[] = ['createSecret', 'setSecret', 'testSecret', 'finishSecret'];
 
-function rotator(strategy: RotationStrategy, store: MemoryRotationStore, secretId: string, logs: string[]) {
+function rotator(
+  strategy: RotationStrategy,
+  store: MemoryRotationStore,
+  secretId: string,
+  logs: string[],
+  bound: Pick<RotationDeps, 'maxPendingAgeMs' | 'now'> = {},
+) {
   const handler = makeRotationHandler(strategy, async () => ({
+    ...bound,
     store,
     metrics: createEmfMetrics('test', (line) => logs.push(line)),
     logger: createLogger('signalgate-rotation', (line) => logs.push(line)),
@@ -44,7 +55,7 @@ function rotator(strategy: RotationStrategy, store: MemoryRotationStore, secretI
  * A webhook reading one Twilio secret from a MemoryRotationStore (60 s cache, GRACE_MS), that secret's
  * rotation function over a fake Twilio account, and the status the webhook answers a request signed with a token.
  */
-function twilioWebhookUnderRotation() {
+function twilioWebhookUnderRotation(maxPendingAgeMs?: number) {
   const clock = new ManualClock();
   const store = new MemoryRotationStore(clock);
   const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
@@ -66,7 +77,10 @@ function twilioWebhookUnderRotation() {
     previousTokenGraceMs: GRACE_MS,
   });
   const webhook = makeWebhookHandler(async () => deps);
-  const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs);
+  const step = rotator(twilioTokenRotation(twilio, { sleep: async () => {} }), store, TWILIO_SECRET, logs, {
+    now: () => clock.now(),
+    ...(maxPendingAgeMs !== undefined ? { maxPendingAgeMs } : {}),
+  });
   const status = async (token: string) =>
     (await webhook(signedWebhookEvent({ token, params: inboundParams() }))).statusCode;
   return { clock, store, twilio, oldToken, logs, step, status };
@@ -172,15 +186,38 @@ describe('Twilio token rotation while Twilio is unreachable', () => {
     expect(await status(oldToken)).toBe(403);
     expect(await status(newToken)).toBe(200);
 
-    // Twilio answers again; Secrets Manager's retry (or the operator, RUNBOOK) finishes the promotion.
+    // Twilio answers again; the retry (or the operator, RUNBOOK) finishes the promotion.
     twilio.outage = false;
     await step('finishSecret', version);
     expect(twilio.primary).toBe(newToken);
-    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSCURRENT']);
     clock.advance(61_000);
     expect(await status(oldToken)).toBe(403);
     expect(await status(newToken)).toBe(200);
     for (const token of [oldToken, newToken]) expect(logs.join('\n')).not.toContain(token);
+  });
+
+  it('keeps the old token verifying after a late switch-over, when Twilio may still sign with it', async () => {
+    const { clock, store, twilio, oldToken, step, status } = twilioWebhookUnderRotation(220_000);
+    const version = store.startRotation(TWILIO_SECRET);
+    for (const s of ['createSecret', 'setSecret', 'testSecret'] as const) await step(s, version);
+    const newToken = twilio.secondary as string;
+    twilio.outage = true;
+    await expect(step('finishSecret', version)).rejects.toThrow('Twilio unreachable');
+    clock.advance(60 * 60_000);
+    // An hour later Twilio answers and the retry promotes. The grace from the version's creation is long gone,
+    // but webhooks Twilio signed with the old token just before (or in the minute its switch takes) still come.
+    twilio.outage = false;
+    await step('finishSecret', version);
+    expect(twilio.primary).toBe(newToken);
+    expect(store.stagesOf(TWILIO_SECRET, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
+    clock.advance(11_000);
+    expect(await status(oldToken)).toBe(200);
+    clock.advance(60_000);
+    expect(await status(oldToken)).toBe(200);
+    expect(await status(newToken)).toBe(200);
+    // The unfinished-rotation ceiling still ends it, six hours after the version's creation.
+    clock.advance(5 * 60 * 60_000);
+    expect(await status(oldToken)).toBe(403);
   });
 
   it('accepts the old token only within the grace once the rotation finished', async () => {

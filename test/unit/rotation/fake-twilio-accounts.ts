@@ -68,11 +68,11 @@ export class FakeTwilioAccounts implements TwilioAccounts {
 
   #enter(operation: keyof TwilioAccounts, accountSid: string, authToken: string): void {
     this.#fault(operation);
+    this.calls.push(operation);
     if (this.refuseNext === operation) {
       this.refuseNext = undefined;
       throw new TwilioRequestRefusedError(operation, 400);
     }
-    this.calls.push(operation);
     if (accountSid !== this.accountSid || (authToken !== this.primary && authToken !== this.secondary)) {
       throw new Error('Twilio: 401 authenticate');
     }

@@ -138,9 +138,20 @@ describe('Twilio auth token rotation', () => {
     for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
     const refused = twilio.secondary as string;
     twilio.refuseNext = 'promoteSecondaryToken';
+    const callsBefore = twilio.calls.length;
     await expect(h.step('finishSecret', version)).rejects.toThrow(
-      'Twilio refused to promote the new auth token and still signs with the previous one (Twilio refused promoteSecondaryToken with HTTP 400); its secondary token was deleted; AWSCURRENT moved back to the previous version: nothing was rotated, rotate again',
+      'Twilio refused to promote the new auth token and still signs with the previous one (Twilio refused promoteSecondaryToken with HTTP 400); AWSCURRENT moved back to the previous version; its secondary token at Twilio was deleted: nothing was rotated, rotate again',
     );
+    // The longest finishSecret: isPrimary, authenticates, promote, isPrimary, authenticates, delete. Six calls
+    // of at most 5 s each are what the function's 60 s timeout is sized for (lib/config/rotation-timings.ts).
+    expect(twilio.calls.slice(callsBefore)).toEqual([
+      'isPrimary',
+      'authenticates',
+      'promoteSecondaryToken',
+      'isPrimary',
+      'authenticates',
+      'deleteSecondaryToken',
+    ]);
     // The secret says what Twilio does: the old token current (no grace to run out), the refused one
     // previous (outside the grace, which counts from the old version's creation), no AWSPENDING left;
     // Twilio holds no secondary token any more.
@@ -158,6 +169,49 @@ describe('Twilio auth token rotation', () => {
     expect(tokenOf(await h.current())).toBe(twilio.primary);
     expect(tokenOf(await h.previous())).toBe(oldToken);
     expect(twilio.primary).not.toBe(oldToken);
+  });
+
+  it('rolls back the labels before touching Twilio: a rollback cut short never promotes that version again', async () => {
+    const { twilio, oldToken, ...h } = setup();
+    const version = h.store.startRotation(SECRET_ID);
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const refused = twilio.secondary as string;
+    // Refused; the labels move back, then the function stops before AWSPENDING is cleared.
+    twilio.refuseNext = 'promoteSecondaryToken';
+    h.store.failNext('clearPending');
+    await expect(h.step('finishSecret', version)).rejects.toThrow('injected clearPending failure');
+    expect(tokenOf(await h.current())).toBe(oldToken);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPENDING', 'AWSPREVIOUS']);
+    expect(twilio.secondary).toBe(refused); // not deleted before the labels were safe
+    // Secrets Manager's retry: the version was current once and moved back, so it is not promoted again.
+    await expect(h.step('finishSecret', version)).rejects.toThrow('rolled back earlier: rotate again');
+    expect(tokenOf(await h.current())).toBe(oldToken);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPREVIOUS']);
+    expect(twilio.calls).not.toContain('deleteSecondaryToken');
+    expect(twilio.primary).toBe(oldToken);
+  });
+
+  it('leaves both labels and the secondary when the rollback itself fails (outcome as unknown)', async () => {
+    const { twilio, oldToken, ...h } = setup();
+    const version = h.store.startRotation(SECRET_ID);
+    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const newToken = twilio.secondary as string;
+    twilio.refuseNext = 'promoteSecondaryToken';
+    // The label move succeeds; moving it back fails.
+    const promote = h.store.promote.bind(h.store);
+    let moves = 0;
+    h.store.promote = async (...args) => {
+      moves += 1;
+      if (moves === 2) throw new Error('ThrottlingException');
+      return promote(...args);
+    };
+    await expect(h.step('finishSecret', version)).rejects.toThrow('ThrottlingException');
+    expect(tokenOf(await h.current())).toBe(newToken);
+    expect(h.store.stagesOf(SECRET_ID, version)).toEqual(['AWSPENDING', 'AWSCURRENT']);
+    expect(twilio.secondary).toBe(newToken); // still promotable: the retry tries again
+    await h.step('finishSecret', version);
+    expect(twilio.primary).toBe(newToken);
+    expect(tokenOf(await h.previous())).toBe(oldToken);
   });
 
   it('leaves the label and AWSPENDING for the retry when a lost answer meets a stale read (outcome unknown)', async () => {

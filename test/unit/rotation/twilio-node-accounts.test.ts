@@ -3,7 +3,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { TwilioRequestRefusedError } from '../../../lambda/rotate-twilio-token/twilio-accounts.js';
-import { TwilioNodeAccounts } from '../../../lambda/rotate-twilio-token/twilio-node-accounts.js';
+import {
+  TwilioNodeAccounts,
+  twilioClientsFor,
+} from '../../../lambda/rotate-twilio-token/twilio-node-accounts.js';
 import { ACCOUNT_SID } from '../../helpers/api-events.js';
 
 const TOKEN = 'f'.repeat(32);
@@ -34,7 +37,8 @@ describe('TwilioNodeAccounts', () => {
     expect(sent).toEqual([{ method: 'POST', uri: 'https://accounts.twilio.com/v1/AuthTokens/Promote' }]);
   });
 
-  for (const status of [400, 401, 404, 429]) {
+  // Sent with the old primary: 400, 403 and 429 refuse it while that token is valid.
+  for (const status of [400, 403, 429]) {
     it(`reads a ${status} answer to the promotion as a refusal (nothing applied)`, async () => {
       const { accounts } = transport(status, twilioError(status, 'refused'));
       const failure = await accounts.promoteSecondaryToken(ACCOUNT_SID, TOKEN).catch((e: unknown) => e);
@@ -43,14 +47,21 @@ describe('TwilioNodeAccounts', () => {
     });
   }
 
-  for (const status of [500, 503]) {
-    it(`leaves a ${status} answer to the promotion unknown (it may still take effect)`, async () => {
+  // 401: the old token is gone (an earlier promotion may have taken it); 404: no secondary (one may have been
+  // promoted); 5xx: it may still take effect.
+  for (const status of [401, 404, 500, 503]) {
+    it(`leaves a ${status} answer to the promotion unknown`, async () => {
       const { accounts } = transport(status, twilioError(status, 'unavailable'));
       const failure = await accounts.promoteSecondaryToken(ACCOUNT_SID, TOKEN).catch((e: unknown) => e);
       expect(failure).toBeInstanceOf(Error);
       expect(failure).not.toBeInstanceOf(TwilioRequestRefusedError);
     });
   }
+
+  it("bounds every Twilio call at 5 s, not twilio-node's 30 s default", async () => {
+    const { base } = await twilioClientsFor(ACCOUNT_SID, TOKEN, undefined);
+    expect((base.httpClient as unknown as { defaultTimeout: number }).defaultTimeout).toBe(5_000);
+  });
 
   it('deletes the secondary token with DELETE /v1/AuthTokens/Secondary, and takes a 404 as nothing to delete', async () => {
     const deleted = transport(204, {});
