@@ -9,6 +9,13 @@ import { rotationHarness, SECRET_ID } from './rotation-harness.js';
 const secretFor = (authToken: string) => JSON.stringify({ accountSid: ACCOUNT_SID, authToken });
 const tokenOf = (raw: string | undefined) => (JSON.parse(raw ?? '{}') as { authToken?: string }).authToken;
 
+/** Starts a rotation and runs the three steps before finishSecret; returns the version. */
+async function upToFinish(h: ReturnType<typeof rotationHarness>): Promise<string> {
+  const version = h.store.startRotation(SECRET_ID);
+  for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+  return version;
+}
+
 function setup() {
   const twilio = new FakeTwilioAccounts(ACCOUNT_SID);
   const oldToken = twilio.primary;
@@ -79,8 +86,7 @@ describe('Twilio auth token rotation', () => {
 
   it('moves AWSCURRENT before promoting at Twilio, and a finishSecret re-run after Twilio was unreachable converges', async () => {
     const { twilio, oldToken, ...h } = setup();
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const newToken = twilio.secondary as string;
     twilio.outage = true;
     await expect(h.step('finishSecret', version)).rejects.toThrow(/Twilio unreachable/);
@@ -134,8 +140,7 @@ describe('Twilio auth token rotation', () => {
 
   it('moves AWSCURRENT back and deletes the secondary when Twilio refused (4xx) the first promotion attempt', async () => {
     const { twilio, oldToken, ...h } = setup();
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const refused = twilio.secondary as string;
     twilio.refuseNext = 'promoteSecondaryToken';
     const callsBefore = twilio.calls.length;
@@ -173,8 +178,7 @@ describe('Twilio auth token rotation', () => {
 
   it('rolls back the labels before touching Twilio: a rollback cut short never promotes that version again', async () => {
     const { twilio, oldToken, ...h } = setup();
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const refused = twilio.secondary as string;
     // Refused; the labels move back, then the function stops before AWSPENDING is cleared.
     twilio.refuseNext = 'promoteSecondaryToken';
@@ -193,8 +197,7 @@ describe('Twilio auth token rotation', () => {
 
   it('leaves both labels and the secondary when the rollback itself fails (outcome as unknown)', async () => {
     const { twilio, oldToken, ...h } = setup();
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const newToken = twilio.secondary as string;
     twilio.refuseNext = 'promoteSecondaryToken';
     // The label move succeeds; moving it back fails.
@@ -216,8 +219,7 @@ describe('Twilio auth token rotation', () => {
 
   it('leaves the label and AWSPENDING for the retry when a lost answer meets a stale read (outcome unknown)', async () => {
     const { twilio, oldToken, ...h } = setup();
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const newToken = twilio.secondary as string;
     // The promotion takes effect, its answer is lost, and Twilio's account read still shows the old primary.
     twilio.loseAnswerOfNext = 'promoteSecondaryToken';
@@ -236,8 +238,7 @@ describe('Twilio auth token rotation', () => {
 
   it("never rolls back on a retry's refusal: an earlier attempt may have promoted (the old token then gets 401)", async () => {
     const { twilio, oldToken, ...h } = setup();
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const newToken = twilio.secondary as string;
     twilio.outage = true;
     await expect(h.step('finishSecret', version)).rejects.toThrow('Twilio unreachable');
@@ -254,8 +255,7 @@ describe('Twilio auth token rotation', () => {
 
   it('finishes when the promotion happened at Twilio but its answer was lost', async () => {
     const { twilio, oldToken, ...h } = setup();
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const newToken = twilio.secondary as string;
     twilio.loseAnswerOfNext = 'promoteSecondaryToken';
     await h.step('finishSecret', version);
@@ -269,8 +269,7 @@ describe('Twilio auth token rotation', () => {
   it('never writes a token into its logs', async () => {
     const { twilio, oldToken, ...h } = setup();
     twilio.failNext = 'promoteSecondaryToken';
-    const version = h.store.startRotation(SECRET_ID);
-    for (const step of ['createSecret', 'setSecret', 'testSecret'] as const) await h.step(step, version);
+    const version = await upToFinish(h);
     const refused = twilio.secondary as string;
     await expect(h.step('finishSecret', version)).rejects.toThrow('injected promoteSecondaryToken failure');
     await h.rotate();
