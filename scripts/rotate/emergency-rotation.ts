@@ -25,6 +25,20 @@ export class RotationNotEnabledError extends Error {
   }
 }
 
+/**
+ * AWSPENDING sits on the current version: a rotation moved AWSCURRENT and has not finished (for a Twilio token,
+ * whether Twilio promoted it is unknown, and the webhook accepts both tokens meanwhile). RotateSecret would
+ * start anyway and take the label away, leaving Twilio's real token only the grace.
+ */
+export class RotationUnfinishedError extends Error {
+  constructor(secretId: string) {
+    super(
+      `a rotation of ${secretId} is unfinished (AWSPENDING is on the current version): finish it first, or if its log says "switched over late" remove the label, as docs/RUNBOOK.md#rotation-failures says; nothing was changed`,
+    );
+    this.name = 'RotationUnfinishedError';
+  }
+}
+
 /** The rotation did not make the new version current in time (the previous value was not revoked). */
 export class RotationTimeoutError extends Error {
   constructor(secretId: string, seconds: number) {
@@ -76,6 +90,9 @@ export async function emergencyRotation(
 
   const before = await client.send(new DescribeSecretCommand({ SecretId: secretId }));
   if (!before.RotationEnabled) throw new RotationNotEnabledError(secretId);
+  const pending = versionWith(before, PENDING);
+  if (pending !== undefined && pending === versionWith(before, CURRENT))
+    throw new RotationUnfinishedError(secretId);
 
   // RotateImmediately runs the rotation function now (createSecret … finishSecret) outside the schedule.
   const started = await client.send(new RotateSecretCommand({ SecretId: secretId, RotateImmediately: true }));

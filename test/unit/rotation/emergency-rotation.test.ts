@@ -14,6 +14,7 @@ import {
   emergencyRotation,
   RotationNotEnabledError,
   RotationTimeoutError,
+  RotationUnfinishedError,
 } from '../../../scripts/rotate/emergency-rotation.js';
 import { parseRotateArgs, secretIdFor } from '../../../scripts/rotate.js';
 import { inboundParams, signedWebhookEvent } from '../../helpers/api-events.js';
@@ -171,6 +172,28 @@ describe('emergency rotation', () => {
     expect((error as Error).message).toContain('AWSPENDING still set');
     // Twilio still signs with the old token: it must stay AWSPREVIOUS.
     expect(sm.calls.some((c) => c.startsWith('UpdateSecretVersionStage'))).toBe(false);
+    expect((await sm.getVersions()).previous).toBe('old');
+  });
+
+  it('starts no new rotation while the last one is unfinished (AWSPENDING on the current version)', async () => {
+    let t = 0;
+    const sm = new FakeSecretsManager('s', 'old', { now: () => t }, () => 'new');
+    sm.promotionFails = true;
+    const clock = {
+      now: () => t,
+      sleep: async (ms: number) => {
+        t += ms;
+      },
+    };
+    await expect(
+      emergencyRotation(sm, { secretId: 's', revokePrevious: true, timeoutMs: 30_000, ...clock }),
+    ).rejects.toThrow(RotationTimeoutError);
+    const callsBefore = sm.calls.length;
+    // Run again (as an operator would after the first timed out): RotateSecret would move AWSPENDING away.
+    await expect(
+      emergencyRotation(sm, { secretId: 's', revokePrevious: true, timeoutMs: 30_000, ...clock }),
+    ).rejects.toThrow(RotationUnfinishedError);
+    expect(sm.calls.slice(callsBefore)).toEqual(['DescribeSecret']);
     expect((await sm.getVersions()).previous).toBe('old');
   });
 
