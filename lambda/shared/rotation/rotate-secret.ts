@@ -234,11 +234,6 @@ async function finishRotation(
   return outcome;
 }
 
-/**
- * Refuses to make a pending version current once it is older than maxPendingAgeMs, and takes AWSPENDING off
- * it so the next rotation starts clean (RotateSecret refuses to start while AWSPENDING sits on a version that
- * is not current). The rotation fails, the alarm fires, the previous value stays current: nothing is refused.
- */
 /** Whether the version was created longer ago than maxPendingAgeMs (false where unbounded or unknown). */
 async function olderThanPendingBound(
   store: RotationSecretStore,
@@ -251,6 +246,11 @@ async function olderThanPendingBound(
   return createdAt !== undefined && (options.now ?? Date.now)() - createdAt > options.maxPendingAgeMs;
 }
 
+/**
+ * Refuses to make a pending version current once it is older than maxPendingAgeMs, and takes AWSPENDING off
+ * it so the next rotation starts clean (RotateSecret refuses to start while AWSPENDING sits on a version that
+ * is not current). The rotation fails, the alarm fires, the previous value stays current: nothing is refused.
+ */
 async function refuseStalePending(
   store: RotationSecretStore,
   secretId: string,
