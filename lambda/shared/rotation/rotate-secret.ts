@@ -222,7 +222,7 @@ async function finishRotation(
     // Moved by this invocation, from currentVersion: the service still uses that one.
     return rollBack(strategy, store, secretId, { refused: token, restored: currentVersion }, error);
   }
-  if (!firstAttempt && (await olderThanPendingBound(store, secretId, token, options))) {
+  if (!firstAttempt && (await pastPendingBound(store, secretId, token, options)) !== undefined) {
     // Switched over late (a retry after an unknown outcome): the grace counted from the version's creation
     // has passed, and Twilio may sign with the old token for a while yet. AWSPENDING stays, so readers keep
     // the unfinished-rotation window (twilio-tokens.ts); the next rotation takes it.
@@ -234,16 +234,21 @@ async function finishRotation(
   return outcome;
 }
 
-/** Whether the version was created longer ago than maxPendingAgeMs (false where unbounded or unknown). */
-async function olderThanPendingBound(
+/**
+ * How much older the version is than maxPendingAgeMs, in ms (> 0: past the bound); undefined where the bound
+ * or the version's creation is unknown.
+ */
+async function pastPendingBound(
   store: RotationSecretStore,
   secretId: string,
   token: string,
   options: Pick<RotationDeps, 'maxPendingAgeMs' | 'now'>,
-): Promise<boolean> {
-  if (options.maxPendingAgeMs === undefined) return false;
+): Promise<{ ageMs: number; boundMs: number } | undefined> {
+  if (options.maxPendingAgeMs === undefined) return undefined;
   const createdAt = await store.createdAt(secretId, token);
-  return createdAt !== undefined && (options.now ?? Date.now)() - createdAt > options.maxPendingAgeMs;
+  if (createdAt === undefined) return undefined;
+  const ageMs = (options.now ?? Date.now)() - createdAt;
+  return ageMs > options.maxPendingAgeMs ? { ageMs, boundMs: options.maxPendingAgeMs } : undefined;
 }
 
 /**
@@ -257,15 +262,12 @@ async function refuseStalePending(
   token: string,
   options: Pick<RotationDeps, 'maxPendingAgeMs' | 'now'>,
 ): Promise<void> {
-  if (options.maxPendingAgeMs === undefined) return;
-  const createdAt = await store.createdAt(secretId, token);
-  if (createdAt === undefined) return;
-  const ageMs = (options.now ?? Date.now)() - createdAt;
-  if (ageMs <= options.maxPendingAgeMs) return;
+  const stale = await pastPendingBound(store, secretId, token, options);
+  if (stale === undefined) return;
   await store.clearPending(secretId, token);
   throw new RotationStateError(
-    `the pending version was created ${Math.round(ageMs / 1000)} s ago, more than ${Math.round(
-      options.maxPendingAgeMs / 1000,
+    `the pending version was created ${Math.round(stale.ageMs / 1000)} s ago, more than ${Math.round(
+      stale.boundMs / 1000,
     )} s: made current now, its predecessor would get less than the grace to switch over; nothing was promoted, rotate again`,
   );
 }
